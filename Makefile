@@ -1,0 +1,141 @@
+# bambufarm — see README.md. `make run` and `make test` are the two commands.
+#
+#   make          release build under build/
+#   make run      install what is missing (as root), build, migrate, serve
+#   make test     install what tests need, sanitizer build, unit + e2e tests
+#   make bench    the benchmark (figures, not pass/fail)
+#   make fmt      clang-format every C file
+#   make clean    remove build/
+
+SHELL := /bin/bash
+PYTHON := /usr/bin/python3
+
+# Debian packages: to build and run, and what the tests add.
+DEBS_RUN := gcc g++ make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
+	spawn-fcgi multiwatch nginx libsqlite3-dev libjson-c-dev \
+	libctemplate-dev libsodium-dev curl ca-certificates
+DEBS_TEST := libcmocka-dev python3 python3-pytest python3-requests wrk \
+	sqlite3 procps
+
+CC := gcc
+CXX := g++
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wvla -Werror
+CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib -Ibuild/gen \
+	-DFARM_TEMPLATE_DIR='"$(CURDIR)/templates"'
+CFLAGS_COMMON := -std=c11 $(WARN) -g
+CXXFLAGS_COMMON := -std=c++11 -Wall -Wextra -Wshadow -Werror -g -Ilib
+LIBS := -lfcgi -lsqlite3 -ljson-c -lsodium -lctemplate -lpthread
+
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+
+# Two flavours from the same sources: release in build/, sanitizers in
+# build/asan/.
+REL := build
+ASAN := build/asan
+REL_FLAGS := -O2
+ASAN_FLAGS := -O1 $(SAN)
+
+LIB_C := $(wildcard lib/*.c)
+LIB_CC := $(wildcard lib/*.cc)
+SQL_SQLITE := $(sort $(wildcard sql/sqlite/*.sql))
+GEN := build/gen/migrations_sqlite.c
+PROGRAMS := farm.fcgi farmctl
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+objs = $(patsubst lib/%.c,$(1)/obj/%.o,$(LIB_C)) \
+	$(patsubst lib/%.cc,$(1)/obj/%.o,$(LIB_CC)) \
+	$(1)/obj/gen_migrations_sqlite.o
+
+.PHONY: all asan deps deps-test run test unit e2e bench fmt clean
+
+all: $(addprefix $(REL)/,$(PROGRAMS)) $(REL)/trivial-fcgi
+
+asan: $(addprefix $(ASAN)/,$(PROGRAMS)) \
+	$(patsubst tests/unit/%.c,$(ASAN)/unit/%,$(UNIT_SRC))
+
+$(GEN): tools/embed-sql.sh $(SQL_SQLITE)
+	@mkdir -p $(@D)
+	tools/embed-sql.sh sqlite $(SQL_SQLITE) > $@.tmp && mv $@.tmp $@
+
+# Per-flavour compile rules.
+define flavour
+$(1)/obj/%.o: lib/%.c $(wildcard lib/*.h) | $(GEN)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
+$(1)/obj/%.o: lib/%.cc lib/tmpl.h
+	@mkdir -p $$(@D)
+	$$(CXX) $$(CXXFLAGS_COMMON) $(2) -c $$< -o $$@
+$(1)/obj/gen_migrations_sqlite.o: $(GEN)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
+$(1)/obj/main_%.o: cgi-bin/%.c $(wildcard lib/*.h)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
+$(1)/obj/tool_%.o: tools/%.c $(wildcard lib/*.h)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
+$(1)/farm.fcgi: $(1)/obj/main_farm.o $(call objs,$(1))
+	$$(CXX) $(2) $$^ $$(LIBS) -o $$@
+$(1)/farmctl: $(1)/obj/tool_farmctl.o $(call objs,$(1))
+	$$(CXX) $(2) $$^ $$(LIBS) -o $$@
+$(1)/unit/%: tests/unit/%.c $(call objs,$(1)) $(wildcard lib/*.h)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@.o
+	$$(CXX) $(2) $$@.o $(call objs,$(1)) $$(LIBS) -lcmocka -o $$@
+endef
+$(eval $(call flavour,$(REL),$(REL_FLAGS)))
+$(eval $(call flavour,$(ASAN),$(ASAN_FLAGS)))
+
+$(REL)/trivial-fcgi: tools/trivial-fcgi.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS_COMMON) -O2 $< -lfcgi -o $@
+
+# Installs missing Debian packages when root; otherwise says what to run.
+define need_debs
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "missing Debian packages; run as root:"; \
+	    echo "  apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+endef
+
+deps:
+	$(call need_debs,$(DEBS_RUN))
+
+deps-test: deps
+	$(call need_debs,$(DEBS_TEST))
+
+run: deps
+	$(MAKE) all
+	tools/run.sh $(REL)
+
+test: deps-test
+	$(MAKE) asan $(REL)/trivial-fcgi
+	$(MAKE) unit
+	$(MAKE) e2e
+
+unit: asan
+	@set -e; for t in $(patsubst tests/unit/%.c,$(ASAN)/unit/%,$(UNIT_SRC)); do \
+	  echo "== $$t"; $$t; done
+
+e2e: asan
+	cd tests/e2e && FARM_BIN_DIR=$(CURDIR)/$(ASAN) $(PYTHON) -m pytest -q -p no:cacheprovider .
+
+bench: deps-test all
+	tools/bench.sh
+
+fmt:
+	clang-format -i $(wildcard lib/*.c lib/*.h lib/*.cc cgi-bin/*.c tools/*.c tests/unit/*.c)
+
+clean:
+	rm -rf build

@@ -1,0 +1,72 @@
+/*
+ * api — the JSON handlers, one file per resource (api_<resource>.c). Each
+ * reads the request through http.h, calls the domain modules, and answers
+ * with http_json*() or returns -1 with c->err set for the router to render.
+ * They stay thin: rules live in the domain modules.
+ */
+#ifndef API_H
+#define API_H
+
+struct req;
+
+/* api_auth.c */
+int api_health(struct req *r);
+int api_auth_login(struct req *r);
+int api_auth_logout(struct req *r);
+int api_me(struct req *r);
+int api_user_create(struct req *r);
+
+/* api_printer.c */
+int api_printer_list(struct req *r);
+int api_printer_create(struct req *r);
+int api_printer_get(struct req *r);
+int api_printer_update(struct req *r);
+int api_printer_delete(struct req *r);
+
+/* api_material.c */
+int api_material_list(struct req *r);
+int api_material_create(struct req *r);
+int api_material_update(struct req *r);
+int api_material_delete(struct req *r);
+
+/* api_notify.c */
+int api_notify_get(struct req *r);
+int api_notify_update(struct req *r);
+
+/* api_file.c */
+int api_file_list(struct req *r);
+int api_file_get(struct req *r);
+int api_file_put(struct req *r);
+int api_file_delete(struct req *r);
+
+/* api_print.c */
+int api_print_create(struct req *r);
+int api_print_list(struct req *r);
+int api_print_list_printer(struct req *r);
+int api_print_update(struct req *r);
+int api_print_cancel(struct req *r);
+int api_print_queue(struct req *r);
+
+/* api_product.c */
+int api_product_list(struct req *r);
+int api_product_create(struct req *r);
+int api_product_get(struct req *r);
+int api_product_update(struct req *r);
+int api_product_delete(struct req *r);
+
+/* api_order.c */
+int api_order_list(struct req *r);
+int api_order_create(struct req *r);
+int api_order_get(struct req *r);
+int api_order_schedule(struct req *r);
+
+/* page_*.c — the HTML pages */
+int page_home(struct req *r);
+int page_login(struct req *r);
+int page_login_post(struct req *r);
+int page_logout(struct req *r);
+int page_setup(struct req *r);
+int page_setup_post(struct req *r);
+int page_printers(struct req *r);
+
+#endif

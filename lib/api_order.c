@@ -1,0 +1,29 @@
+/* STUB: replaced by the real handlers. */
+#include "api.h"
+
+#include "ctx.h"
+#include "http.h"
+
+int
+api_order_list(struct req *r)
+{
+    return err_set(&r->c->err, ERR_NOT_FOUND, "not implemented yet");
+}
+
+int
+api_order_create(struct req *r)
+{
+    return err_set(&r->c->err, ERR_NOT_FOUND, "not implemented yet");
+}
+
+int
+api_order_get(struct req *r)
+{
+    return err_set(&r->c->err, ERR_NOT_FOUND, "not implemented yet");
+}
+
+int
+api_order_schedule(struct req *r)
+{
+    return err_set(&r->c->err, ERR_NOT_FOUND, "not implemented yet");
+}

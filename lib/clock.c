@@ -1,0 +1,122 @@
+#include "clock.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "banned.h"
+
+int64_t
+clock_now(void)
+{
+    const char *fake = getenv("FARM_NOW");
+
+    if (fake != NULL && *fake != '\0')
+        return strtoll(fake, NULL, 10);
+    return (int64_t)time(NULL);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+    int64_t era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void
+clock_format(int64_t t, char out[21])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL ||
+        strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        memcpy(out, "1970-01-01T00:00:00Z", 21);
+}
+
+static int
+digits(const char **p, int n, int *out)
+{
+    int v = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i]))
+            return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+static int
+expect(const char **p, char c)
+{
+    if (**p != c)
+        return -1;
+    (*p)++;
+    return 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+int
+clock_parse(const char *s, int64_t *out)
+{
+    const char *p = s;
+    int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+
+    if (s == NULL)
+        return -1;
+    if (digits(&p, 4, &y) || expect(&p, '-') || digits(&p, 2, &mo) ||
+        expect(&p, '-') || digits(&p, 2, &d))
+        return -1;
+    if (*p != 'T' && *p != 't' && *p != ' ')
+        return -1;
+    p++;
+    if (digits(&p, 2, &h) || expect(&p, ':') || digits(&p, 2, &mi) ||
+        expect(&p, ':') || digits(&p, 2, &sec))
+        return -1;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        sign = *p == '-' ? -1 : 1;
+        p++;
+        if (digits(&p, 2, &oh) || expect(&p, ':') || digits(&p, 2, &om))
+            return -1;
+        if (oh > 23 || om > 59)
+            return -1;
+    } else {
+        return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
+        d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+           sign * (oh * 3600 + om * 60);
+    return 0;
+}

@@ -1,0 +1,19 @@
+/*
+ * clock — time as int64 UTC seconds, converted to and from ISO 8601 only
+ * at the edges. clock_now() honours FARM_NOW (seconds) so tests can fix it.
+ */
+#ifndef CLOCK_H
+#define CLOCK_H
+
+#include <stdint.h>
+
+int64_t clock_now(void);
+
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
+void clock_format(int64_t t, char out[21]);
+
+/* Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)"; also accepts a space
+ * for T. Returns 0 and the UTC seconds, or -1 when malformed. */
+int clock_parse(const char *s, int64_t *out);
+
+#endif

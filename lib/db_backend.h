@@ -1,0 +1,43 @@
+/*
+ * db_backend — what a database backend provides to lib/db.c. Only db.c and
+ * the db_<backend>.c files include this.
+ */
+#ifndef DB_BACKEND_H
+#define DB_BACKEND_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+struct db;
+struct db_stmt;
+
+struct db_backend {
+    const char *name;
+    struct db *(*open)(const char *target);
+    void (*close)(struct db *db);
+    struct db_stmt *(*vquery)(struct db *db, const char *sql,
+                              const char *types, va_list ap);
+    int (*step)(struct db_stmt *st);
+    int64_t (*col_int)(struct db_stmt *st, int col);
+    const char *(*col_text)(struct db_stmt *st, int col);
+    int (*col_is_null)(struct db_stmt *st, int col);
+    void (*done)(struct db_stmt *st);
+    int64_t (*changes)(struct db *db);
+    int (*script)(struct db *db, const char *sql);
+    void (*reset_all)(struct db *db);
+};
+
+/* Every backend's struct db starts with this. */
+struct db_common {
+    const struct db_backend *backend;
+    int in_tx;
+};
+
+/* Every backend's struct db_stmt starts with this. */
+struct db_stmt_common {
+    const struct db_backend *backend;
+};
+
+extern const struct db_backend db_sqlite_backend;
+
+#endif

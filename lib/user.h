@@ -1,0 +1,39 @@
+/*
+ * user — accounts: creation with an argon2id password hash, sign-in with
+ * failed-login rate limiting (per email and per client address, in the
+ * database so every worker sees the same counts), and lookup.
+ */
+#ifndef USER_H
+#define USER_H
+
+#include <stdint.h>
+
+struct ctx;
+
+#define USER_PASSWORD_MIN 8
+
+struct user {
+    int64_t id;
+    const char *email;
+    int64_t created_at;
+};
+
+/* Creates a user; email is normalised to lower case. 409 on a duplicate,
+ * 422 on a bad email or short password. Returns the id or -1. */
+int64_t user_create(struct ctx *c, const char *email, const char *password);
+
+/* Loads a user by id (0 on success, -1 with 404). */
+int user_get(struct ctx *c, int64_t id, struct user *u);
+
+/* Finds a user id by email: the id, 0 when unknown, -1 on error. */
+int64_t user_find(struct ctx *c, const char *email);
+
+/* Checks credentials from addr, counting failures: the user id, or -1 with
+ * 401 (bad credentials) or 429 (too many failures; *retry_after set). */
+int64_t user_login(struct ctx *c, const char *email, const char *password,
+                   const char *addr, int64_t *retry_after);
+
+/* 1 when no user exists yet (the first-account page is open), 0, or -1. */
+int user_none_yet(struct ctx *c);
+
+#endif

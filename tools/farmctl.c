@@ -1,0 +1,131 @@
+/*
+ * farmctl — the admin command line. Every command honours DATA_DIR (and the
+ * other settings of conf.h), prints results on stdout and errors on stderr,
+ * and exits non-zero on any error.
+ *
+ *   farmctl migrate
+ *   farmctl user add EMAIL            (password on standard input)
+ *   farmctl token add EMAIL [--name NAME]
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "ctx.h"
+#include "db.h"
+#include "log.h"
+#include "token.h"
+#include "user.h"
+
+#include "banned.h"
+
+static int
+usage(void)
+{
+    fprintf(stderr, "usage: farmctl migrate\n"
+                    "       farmctl user add EMAIL   (password on stdin)\n"
+                    "       farmctl token add EMAIL [--name NAME]\n");
+    return 2;
+}
+
+static int
+fail(struct ctx *c)
+{
+    fprintf(stderr, "farmctl: %s\n", c->err.msg);
+    for (int i = 0; i < c->err.nfields; i++)
+        fprintf(stderr, "  %s: %s\n", c->err.fields[i].name,
+                c->err.fields[i].msg);
+    return 1;
+}
+
+/* Reads the password: the first line of stdin, without its newline. */
+static int
+read_password(char *pw, size_t n)
+{
+    size_t len;
+
+    if (fgets(pw, (int)n, stdin) == NULL)
+        return -1;
+    len = strlen(pw);
+    if (len == n - 1 && pw[len - 1] != '\n')
+        return -1; /* longer than we accept */
+    while (len > 0 && (pw[len - 1] == '\n' || pw[len - 1] == '\r'))
+        pw[--len] = '\0';
+    return 0;
+}
+
+static int
+cmd_user_add(struct app *a, const char *email)
+{
+    struct ctx c;
+    char pw[1100];
+
+    app_begin(a, &c);
+    if (read_password(pw, sizeof(pw)) < 0 || pw[0] == '\0') {
+        fprintf(stderr, "farmctl: give the password on standard input\n");
+        return 1;
+    }
+    if (user_create(&c, email, pw) < 0)
+        return fail(&c);
+    printf("created user %s\n", email);
+    return 0;
+}
+
+static int
+cmd_token_add(struct app *a, const char *email, const char *name)
+{
+    struct ctx c;
+    int64_t id;
+    char *token;
+
+    app_begin(a, &c);
+    id = user_find(&c, email);
+    if (id < 0)
+        return fail(&c);
+    if (id == 0) {
+        fprintf(stderr, "farmctl: no user with email %s\n", email);
+        return 1;
+    }
+    token = token_issue(&c, id, name, DB_NULL);
+    if (token == NULL)
+        return fail(&c);
+    printf("%s\n", token);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct app a;
+    int rc;
+
+    log_init("farmctl");
+    if (argc < 2)
+        return usage();
+    if (strcmp(argv[1], "migrate") == 0 && argc == 2) {
+        if (app_open(&a, APP_CREATE | APP_MIGRATE) < 0)
+            return 1;
+        app_close(&a);
+        return 0;
+    }
+    if (argc >= 4 && strcmp(argv[2], "add") == 0 &&
+        (strcmp(argv[1], "user") == 0 || strcmp(argv[1], "token") == 0)) {
+        const char *name = "cli";
+
+        if (strcmp(argv[1], "user") == 0 && argc != 4)
+            return usage();
+        if (strcmp(argv[1], "token") == 0) {
+            if (argc == 6 && strcmp(argv[4], "--name") == 0 && argv[5][0])
+                name = argv[5];
+            else if (argc != 4)
+                return usage();
+        }
+        if (app_open(&a, APP_CREATE | APP_MIGRATE) < 0)
+            return 1;
+        rc = argv[1][0] == 'u' ? cmd_user_add(&a, argv[3])
+                               : cmd_token_add(&a, argv[3], name);
+        app_close(&a);
+        return rc;
+    }
+    return usage();
+}

@@ -1,0 +1,78 @@
+/*
+ * trivial-fcgi: the benchmark's ceiling. A FastCGI responder that answers
+ * every request with 200, application/json and {"status":"ok"} without
+ * reading anything but the request itself, so `make bench` can report "the
+ * same figures for a trivial FastCGI responder on the same nginx" next to
+ * farm.fcgi's. Run it like farm.fcgi, under spawn-fcgi (+ multiwatch) with
+ * the listening socket on fd 0; started with fd 0 not a socket it answers
+ * one request as plain CGI and exits, which the test harness uses to check
+ * itself before the real worker exists.
+ */
+#include <fcgiapp.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char trivial_reply[] = "Status: 200 OK\r\n"
+                                    "Content-Type: application/json\r\n"
+                                    "Content-Length: 15\r\n"
+                                    "\r\n"
+                                    "{\"status\":\"ok\"}";
+
+/* Reads and drops the request body so the server never sees a reset. */
+static void
+trivial_drain(FCGX_Stream *in)
+{
+    char scratch[4096];
+
+    while (FCGX_GetStr(scratch, (int)sizeof scratch, in) > 0)
+        ;
+}
+
+/* Plain CGI: reads at most CONTENT_LENGTH bytes (never waits on a terminal
+ * for a body that was not announced), answers on stdout. */
+static int
+trivial_cgi(void)
+{
+    char scratch[4096];
+    const char *cl = getenv("CONTENT_LENGTH");
+    long left = cl ? strtol(cl, NULL, 10) : 0;
+
+    while (left > 0) {
+        size_t want = left < (long)sizeof scratch ? (size_t)left
+                                                  : sizeof scratch;
+        size_t got = fread(scratch, 1, want, stdin);
+
+        if (got == 0)
+            break;
+        left -= (long)got;
+    }
+    if (fwrite(trivial_reply, 1, sizeof trivial_reply - 1, stdout) !=
+        sizeof trivial_reply - 1)
+        return 1;
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int
+main(void)
+{
+    FCGX_Request req;
+
+    if (FCGX_Init() != 0) {
+        fprintf(stderr, "trivial-fcgi: FCGX_Init failed\n");
+        return 1;
+    }
+    if (FCGX_IsCGI())
+        return trivial_cgi();
+    if (FCGX_InitRequest(&req, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+        fprintf(stderr, "trivial-fcgi: FCGX_InitRequest failed\n");
+        return 1;
+    }
+    while (FCGX_Accept_r(&req) >= 0) {
+        trivial_drain(req.in);
+        FCGX_PutStr(trivial_reply, (int)(sizeof trivial_reply - 1), req.out);
+        FCGX_Finish_r(&req);
+    }
+    FCGX_Free(&req, 1);
+    return 0;
+}
