@@ -21,7 +21,7 @@ CC := gcc
 CXX := g++
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Werror
-CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib -Ibuild/gen \
+CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib -Itests/unit \
 	-DFARM_TEMPLATE_DIR='"$(CURDIR)/templates"'
 CFLAGS_COMMON := -std=c11 $(WARN) -g
 CXXFLAGS_COMMON := -std=c++11 -Wall -Wextra -Wshadow -Werror -g -Ilib
@@ -32,15 +32,16 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 
 # Two flavours from the same sources: release in build/, sanitizers in
 # build/asan/.
-REL := build
-ASAN := build/asan
+BUILD ?= build
+REL := $(BUILD)
+ASAN := $(BUILD)/asan
 REL_FLAGS := -O2
 ASAN_FLAGS := -O1 $(SAN)
 
 LIB_C := $(wildcard lib/*.c)
 LIB_CC := $(wildcard lib/*.cc)
 SQL_SQLITE := $(sort $(wildcard sql/sqlite/*.sql))
-GEN := build/gen/migrations_sqlite.c
+GEN := $(BUILD)/gen/migrations_sqlite.c
 PROGRAMS := farm.fcgi farmctl
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
@@ -138,4 +139,4 @@ fmt:
 	clang-format -i $(wildcard lib/*.c lib/*.h lib/*.cc cgi-bin/*.c tools/*.c tests/unit/*.c)
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)

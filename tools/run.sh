@@ -66,7 +66,9 @@ STATIC_DIR=$ROOT/static
 case $PORT in
 '' | *[!0-9]*) die "PORT must be a number, got '$PORT'" ;;
 esac
-[ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "PORT out of range: $PORT"
+if [ "$PORT" -lt 1 ] || [ "$PORT" -gt 65535 ]; then
+    die "PORT out of range: $PORT"
+fi
 case $FARM_WORKERS in
 '' | *[!0-9]* | 0) die "FARM_WORKERS must be a positive number, got '$FARM_WORKERS'" ;;
 esac
@@ -238,8 +240,11 @@ wait_healthy() {
         fi
         for p in $POOL_PID $NGINX_PID; do
             if ! alive "$p"; then
-                [ "$p" = "$NGINX_PID" ] && say "nginx exited during startup" ||
+                if [ "$p" = "$NGINX_PID" ]; then
+                    say "nginx exited during startup"
+                else
                     say "the worker pool exited during startup"
+                fi
                 return 1
             fi
         done
