@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# `make bench`: throughput, latency and memory of the web tier, measured
+# through the real nginx and the release worker pool, next to a trivial
+# FastCGI responder on the same nginx in the same run. Prints figures; it
+# is not a test and asserts nothing about speed.
+#
+# Targets (issue: web core): the queue endpoint at 32 connections reaches at
+# least 0.50 of the trivial responder's requests/s with p99 under 10 ms, and
+# every worker stays under 16 MB resident.
+#
+# Environment: BENCH_SECONDS (per wrk run, default 10), FARM_WORKERS
+# (default 2 x cores), PORT (default: a free port).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$ROOT/build
+SECS=${BENCH_SECONDS:-10}
+export FARM_WORKERS=${FARM_WORKERS:-$(($(nproc) * 2))}
+export DATA_DIR
+DATA_DIR=$(mktemp -d /tmp/farm-bench-XXXXXX)
+RUN=$DATA_DIR/run
+PORT=${PORT:-$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+export PORT
+RUN_PID=
+TRIVIAL_PID=
+
+cleanup() {
+    set +e
+    [ -n "$TRIVIAL_PID" ] && kill -TERM -- "-$TRIVIAL_PID" 2>/dev/null
+    [ -n "$RUN_PID" ] && kill -TERM "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null
+    [ -n "$TRIVIAL_PID" ] && wait "$TRIVIAL_PID" 2>/dev/null
+    rm -rf "$DATA_DIR"
+}
+trap cleanup EXIT
+
+for b in farm.fcgi farmctl trivial-fcgi; do
+    [ -x "$BIN/$b" ] || { echo "bench: $BIN/$b missing (make all)" >&2; exit 1; }
+done
+command -v wrk >/dev/null || { echo "bench: wrk missing (apt-get install wrk)" >&2; exit 1; }
+
+echo "== seeding (100,000 prints over 50 printers, 2 users)"
+"$BIN/farmctl" migrate 2>/dev/null
+for u in 1 2; do echo "bench-password-$u" | "$BIN/farmctl" user add "bench$u@example.com" >/dev/null; done
+TOKEN=$("$BIN/farmctl" token add bench1@example.com --name bench)
+/usr/bin/python3 "$ROOT/tools/bench_seed.py" "$DATA_DIR/farm.db" 1 2
+
+# The trivial responder: its own pool, reached through the same nginx.
+mkdir -p "$RUN"
+cat >"$RUN/extra-bench.conf" <<EOC
+location = /bench/trivial {
+    include /etc/nginx/fastcgi_params;
+    fastcgi_pass unix:$RUN/trivial.sock;
+}
+EOC
+setsid spawn-fcgi -s "$RUN/trivial.sock" -M 0660 -n -- \
+    /usr/bin/multiwatch -f "$FARM_WORKERS" -- "$BIN/trivial-fcgi" \
+    >/dev/null 2>&1 &
+TRIVIAL_PID=$!
+
+setsid "$ROOT/tools/run.sh" "$BIN" >"$DATA_DIR/run.log" 2>&1 &
+RUN_PID=$!
+for _ in $(seq 100); do
+    curl -fs "http://127.0.0.1:$PORT/api/health" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+curl -fs "http://127.0.0.1:$PORT/api/health" >/dev/null ||
+    { echo "bench: the app did not come up:" >&2; cat "$DATA_DIR/run.log" >&2; exit 1; }
+
+BASE=http://127.0.0.1:$PORT
+PRINTER=$(curl -fs -H "Authorization: Bearer $TOKEN" "$BASE/api/printers?limit=1" |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["printers"][0]["id"])')
+QUEUE_URL=$BASE/api/bambu/scheduled-prints/$PRINTER/queue
+MATERIALS_URL=$BASE/api/bambu/materials/$PRINTER
+TRIVIAL_URL=$BASE/bench/trivial
+for u in "$QUEUE_URL" "$MATERIALS_URL"; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$u")
+    [ "$code" = 200 ] || { echo "bench: $u answered $code" >&2; exit 1; }
+done
+echo "queue of printer $PRINTER: $(curl -fs -H "Authorization: Bearer $TOKEN" "$QUEUE_URL" |
+    /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["queue"]))') entries"
+
+# wrk_run NAME URL CONNS -> "rps p50_ms p99_ms"
+wrk_run() {
+    local out threads=2
+    [ "$3" -lt 2 ] && threads=1
+    out=$(wrk -t"$threads" -c"$3" -d"${SECS}s" --latency \
+        -H "Authorization: Bearer $TOKEN" "$2")
+    if echo "$out" | grep -q "Non-2xx"; then
+        echo "bench: $1 had non-2xx answers:" >&2
+        echo "$out" >&2
+    fi
+    echo "$out" | /usr/bin/python3 -c '
+import re, sys
+t = sys.stdin.read()
+def ms(v):
+    n, u = re.match(r"([\d.]+)(us|ms|s)", v).groups()
+    return float(n) * {"us": 0.001, "ms": 1, "s": 1000}[u]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+p50 = ms(re.search(r"50%\s+(\S+)", t).group(1))
+p99 = ms(re.search(r"99%\s+(\S+)", t).group(1))
+print(f"{rps:.0f} {p50:.2f} {p99:.2f}")'
+}
+
+declare -A RESULT
+echo "== wrk: ${SECS}s per run, $FARM_WORKERS workers"
+for conns in 32 1; do
+    for name in trivial queue materials; do
+        case $name in
+        trivial) url=$TRIVIAL_URL ;;
+        queue) url=$QUEUE_URL ;;
+        materials) url=$MATERIALS_URL ;;
+        esac
+        RESULT[$name/$conns]=$(wrk_run "$name" "$url" "$conns")
+    done
+done
+
+printf '\n%-10s %6s %12s %9s %9s %9s\n' endpoint conns "requests/s" "p50 ms" "p99 ms" "vs trivial"
+for conns in 32 1; do
+    read -r trps _ _ <<<"${RESULT[trivial/$conns]}"
+    for name in trivial queue materials; do
+        read -r rps p50 p99 <<<"${RESULT[$name/$conns]}"
+        ratio=$(/usr/bin/python3 -c "print(f'{$rps/$trps:.2f}')")
+        printf '%-10s %6s %12s %9s %9s %9s\n' "$name" "$conns" "$rps" "$p50" "$p99" "$ratio"
+    done
+done
+
+echo
+echo "== worker memory (farm.fcgi, after the runs)"
+for pid in $(pgrep -f "$BIN/farm.fcgi" || true); do
+    rss=$(awk '/^VmRSS/{print $2}' /proc/$pid/status 2>/dev/null || echo 0)
+    hwm=$(awk '/^VmHWM/{print $2}' /proc/$pid/status 2>/dev/null || echo 0)
+    [ "$rss" = 0 ] && continue
+    awk -v p="$pid" -v r="$rss" -v h="$hwm" \
+        'BEGIN { printf "pid %-7s resident %6.1f MB   peak %6.1f MB\n", p, r / 1024, h / 1024 }'
+done
