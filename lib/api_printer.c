@@ -15,7 +15,7 @@
 #define IN struct printer
 static const struct field printer_fields[] = {
     {"name", F_STR, offsetof(IN, name), F_REQ, 1, 100, 0},
-    {"model", F_STR, offsetof(IN, model), F_REQ, 1, 16, 0},
+    {"model", F_ENUM, offsetof(IN, model), F_REQ, 0, 0, printer_models},
     {"serial", F_STR, offsetof(IN, serial), F_REQ, 1, 64, 0},
     {"host", F_STR, offsetof(IN, host), F_REQ, 1, 253, 0},
     {"port", F_INT, offsetof(IN, port), 0, 1, 65535, 0},

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
@@ -177,7 +178,20 @@ bind_str(struct ctx *c, const struct field *f, struct json_object *v,
                 *dst = *ch;
                 return 0;
             }
-        return err_field(&c->err, f->key, "is not one of the allowed values");
+        {
+            char list[96] = "";
+            size_t used = 0;
+
+            for (const char *const *ch = f->choices; *ch != NULL; ch++) {
+                int w = snprintf(list + used, sizeof(list) - used, "%s%s",
+                                 used ? ", " : "", *ch);
+
+                if (w < 0 || (size_t)w >= sizeof(list) - used)
+                    break;
+                used += (size_t)w;
+            }
+            return err_field(&c->err, f->key, "must be one of %s", list);
+        }
     default:
         return err_internal(&c->err, "bind: bad string type for %s", f->key);
     }

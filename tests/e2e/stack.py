@@ -45,10 +45,10 @@ class StackError(RuntimeError):
     """The stack could not be started; the message carries the logs."""
 
 
-def bin_dir_default():
-    """FARM_BIN_DIR (relative to the project root if not absolute), else
-    build/asan."""
-    d = Path(os.environ.get("FARM_BIN_DIR") or "build/asan")
+def resolve_bin_dir(bin_dir=None):
+    """bin_dir, else FARM_BIN_DIR, else build/asan; relative to the project
+    root unless absolute."""
+    d = Path(bin_dir or os.environ.get("FARM_BIN_DIR") or "build/asan")
     return d if d.is_absolute() else ROOT / d
 
 
@@ -182,7 +182,7 @@ class Stack:
     STOP_TIMEOUT = 15.0    # LeakSanitizer runs when a worker exits
 
     def __init__(self, bin_dir=None, workers=2, keep=None):
-        self.bin_dir = Path(bin_dir) if bin_dir else bin_dir_default()
+        self.bin_dir = resolve_bin_dir(bin_dir)
         self.workers = workers
         self.keep = (os.environ.get("FARM_E2E_KEEP") == "1"
                      if keep is None else keep)
