@@ -4,14 +4,14 @@
 -- booleans 0/1.
 
 CREATE TABLE users (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     email         TEXT NOT NULL UNIQUE,          -- stored lower case
     password_hash TEXT NOT NULL,
     created_at    INTEGER NOT NULL
 );
 
 CREATE TABLE sessions (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     token_hash TEXT NOT NULL UNIQUE,
     csrf_token TEXT NOT NULL,
@@ -20,7 +20,7 @@ CREATE TABLE sessions (
 );
 
 CREATE TABLE api_tokens (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     token_hash   TEXT NOT NULL UNIQUE,
     name         TEXT NOT NULL,
@@ -35,7 +35,7 @@ CREATE TABLE login_failures (
 );
 
 CREATE TABLE printers (
-    id                 INTEGER PRIMARY KEY,
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id            INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     name               TEXT NOT NULL,
     model              TEXT NOT NULL,
@@ -61,7 +61,7 @@ CREATE TABLE printers (
 );
 
 CREATE TABLE materials (
-    id                INTEGER PRIMARY KEY,
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
     printer_id        INTEGER NOT NULL REFERENCES printers(id) ON DELETE CASCADE,
     slot              INTEGER NOT NULL CHECK (slot BETWEEN 0 AND 7),
     material_type     TEXT NOT NULL,
@@ -92,7 +92,7 @@ CREATE TABLE notification_settings (
 );
 
 CREATE TABLE print_files (
-    id                INTEGER PRIMARY KEY,
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id           INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     name              TEXT NOT NULL,
     size              INTEGER NOT NULL,
@@ -106,7 +106,7 @@ CREATE TABLE print_files (
 );
 
 CREATE TABLE products (
-    id                INTEGER PRIMARY KEY,
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id           INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     name              TEXT NOT NULL,
     sku               TEXT,
@@ -128,7 +128,7 @@ CREATE INDEX products_user_sku ON products(user_id, sku);
 CREATE INDEX products_user_listing ON products(user_id, etsy_listing_id);
 
 CREATE TABLE orders (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     source      TEXT NOT NULL DEFAULT 'manual',
     external_id TEXT,
@@ -140,7 +140,7 @@ CREATE TABLE orders (
 );
 
 CREATE TABLE order_items (
-    id              INTEGER PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
     order_id        INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
     title           TEXT NOT NULL,
     sku             TEXT,
@@ -151,7 +151,7 @@ CREATE TABLE order_items (
 CREATE INDEX order_items_order ON order_items(order_id);
 
 CREATE TABLE scheduled_prints (
-    id                   INTEGER PRIMARY KEY,
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id              INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     printer_id           INTEGER REFERENCES printers(id) ON DELETE SET NULL,
     name                 TEXT NOT NULL,
@@ -189,7 +189,7 @@ CREATE INDEX sp_chain ON scheduled_prints(chain_after_id);
 CREATE INDEX sp_order ON scheduled_prints(order_id);
 
 CREATE TABLE events (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     printer_id INTEGER,
     print_id   INTEGER,
@@ -201,7 +201,7 @@ CREATE TABLE events (
 CREATE INDEX events_user ON events(user_id, id);
 
 CREATE TABLE outbox (
-    id              INTEGER PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id         INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     printer_id      INTEGER,
     event_id        INTEGER,

@@ -1,0 +1,182 @@
+#include "notifypref.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "bind.h"
+#include "ctx.h"
+#include "db.h"
+#include "printer.h"
+#include "secret.h"
+
+#include "banned.h"
+
+void
+notifypref_init(struct notifypref *n, int64_t printer_id)
+{
+    memset(n, 0, sizeof(*n));
+    n->printer_id = printer_id;
+    n->on_print_complete = 1;
+    n->on_print_failed = 1;
+    n->updated_at = DB_NULL;
+}
+
+static int
+not_found(struct ctx *c)
+{
+    return err_set(&c->err, ERR_NOT_FOUND, "no such printer");
+}
+
+int
+notifypref_get(struct ctx *c, int64_t printer_id, struct notifypref *n)
+{
+    struct db_stmt *st;
+    int rc = printer_owned(c, printer_id);
+
+    if (rc <= 0)
+        return rc < 0 ? -1 : not_found(c);
+    notifypref_init(n, printer_id);
+    st = db_query(c->db,
+                  "SELECT on_print_start, on_print_complete, on_print_failed, "
+                  "on_maintenance, on_material_change, email_enabled, "
+                  "email_address, webhook_url, "
+                  "CASE WHEN webhook_secret_sealed IS NULL THEN 0 ELSE 1 END, "
+                  "updated_at FROM notification_settings WHERE printer_id = ?",
+                  "i", printer_id);
+    if (st == NULL)
+        return err_internal(&c->err, "notifypref: select failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return 0;
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "notifypref: select failed");
+    n->on_print_start = db_int(st, 0) != 0;
+    n->on_print_complete = db_int(st, 1) != 0;
+    n->on_print_failed = db_int(st, 2) != 0;
+    n->on_maintenance = db_int(st, 3) != 0;
+    n->on_material_change = db_int(st, 4) != 0;
+    n->email_enabled = db_int(st, 5) != 0;
+    n->email_address = arena_strdup(c->arena, db_text(st, 6));
+    n->webhook_url = arena_strdup(c->arena, db_text(st, 7));
+    n->webhook_secret_set = db_int(st, 8) != 0;
+    n->updated_at = db_int(st, 9);
+    db_done(st);
+    return 0;
+}
+
+static int
+notifypref_check(struct ctx *c, const struct notifypref *n)
+{
+    size_t len;
+
+    if (n->email_address != NULL && !bind_valid_email(n->email_address))
+        err_field(&c->err, "email_address", "must be an email address");
+    if (n->email_enabled && n->email_address == NULL)
+        err_field(&c->err, "email_enabled",
+                  "needs an email_address to send to");
+    if (n->webhook_url != NULL && !bind_valid_url(n->webhook_url))
+        err_field(&c->err, "webhook_url",
+                  "must be an absolute http or https URL");
+    if (n->webhook_secret != NULL) {
+        len = 0; /* characters, as the API counts them */
+        for (const char *p = n->webhook_secret; *p; p++)
+            if (((unsigned char)*p & 0xC0) != 0x80)
+                len++;
+        if (len < NOTIFYPREF_SECRET_MIN || len > NOTIFYPREF_SECRET_MAX)
+            err_field(&c->err, "webhook_secret",
+                      "must be %d to %d characters long", NOTIFYPREF_SECRET_MIN,
+                      NOTIFYPREF_SECRET_MAX);
+    }
+    return err_is_set(&c->err) ? -1 : 0;
+}
+
+/* Inside the transaction: seals the secret to store (or NULL to keep the
+ * stored one), generating one when a webhook needs it. */
+static int
+secret_to_store(struct ctx *c, const struct notifypref *n, char **sealed,
+                const char **generated)
+{
+    char token[SECRET_TOKEN_LEN + 1];
+    int64_t have = 0;
+    int rc;
+
+    *sealed = NULL;
+    if (n->webhook_secret != NULL) {
+        *sealed = secret_seal(c->arena, n->webhook_secret);
+        return *sealed == NULL ? -1 : 0;
+    }
+    if (n->webhook_url == NULL)
+        return 0;
+    rc = db_get_int(c->db, &have,
+                    "SELECT 1 FROM notification_settings WHERE printer_id = ? "
+                    "AND webhook_secret_sealed IS NOT NULL",
+                    "i", n->printer_id);
+    if (rc == DB_ROW)
+        return 0;
+    if (rc != DB_DONE)
+        return -1;
+    secret_token(token);
+    *sealed = secret_seal(c->arena, token);
+    *generated = arena_strdup(c->arena, token);
+    memset(token, 0, sizeof(token));
+    return *sealed == NULL ? -1 : 0;
+}
+
+static int64_t
+flag(int64_t v)
+{
+    return v != 0;
+}
+
+int
+notifypref_save(struct ctx *c, struct notifypref *n, const char **generated)
+{
+    char *sealed;
+    int rc;
+
+    *generated = NULL;
+    if (notifypref_check(c, n) < 0)
+        return -1;
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "notifypref: begin failed");
+    rc = printer_owned(c, n->printer_id);
+    if (rc <= 0) {
+        db_rollback(c->db);
+        return rc < 0 ? -1 : not_found(c);
+    }
+    if (secret_to_store(c, n, &sealed, generated) < 0) {
+        db_rollback(c->db);
+        *generated = NULL;
+        return err_internal(&c->err, "notifypref: secret failed");
+    }
+    rc = db_exec(c->db,
+                 "INSERT INTO notification_settings (printer_id, "
+                 "on_print_start, on_print_complete, on_print_failed, "
+                 "on_maintenance, on_material_change, email_enabled, "
+                 "email_address, webhook_url, webhook_secret_sealed, "
+                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT (printer_id) DO UPDATE SET "
+                 "on_print_start = excluded.on_print_start, "
+                 "on_print_complete = excluded.on_print_complete, "
+                 "on_print_failed = excluded.on_print_failed, "
+                 "on_maintenance = excluded.on_maintenance, "
+                 "on_material_change = excluded.on_material_change, "
+                 "email_enabled = excluded.email_enabled, "
+                 "email_address = excluded.email_address, "
+                 "webhook_url = excluded.webhook_url, "
+                 "webhook_secret_sealed = COALESCE("
+                 "excluded.webhook_secret_sealed, "
+                 "notification_settings.webhook_secret_sealed), "
+                 "updated_at = excluded.updated_at",
+                 "iiiiiiittti", n->printer_id, flag(n->on_print_start),
+                 flag(n->on_print_complete), flag(n->on_print_failed),
+                 flag(n->on_maintenance), flag(n->on_material_change),
+                 flag(n->email_enabled), n->email_address, n->webhook_url,
+                 sealed, c->now);
+    if (rc != DB_DONE || db_commit(c->db) < 0) {
+        db_rollback(c->db);
+        *generated = NULL;
+        return err_internal(&c->err, "notifypref: save failed");
+    }
+    return 0;
+}
