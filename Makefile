@@ -13,9 +13,11 @@ PYTHON := /usr/bin/python3
 # Debian packages: to build and run, and what the tests add.
 DEBS_RUN := gcc g++ make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	spawn-fcgi multiwatch nginx libsqlite3-dev libjson-c-dev \
-	libctemplate-dev libsodium-dev curl ca-certificates
+	libctemplate-dev libsodium-dev libmosquitto-dev libcurl4-openssl-dev \
+	libssl-dev curl ca-certificates
 DEBS_TEST := libcmocka-dev python3 python3-pytest python3-requests wrk \
-	sqlite3 procps
+	sqlite3 procps mosquitto openssl python3-paho-mqtt python3-pyftpdlib \
+	python3-openssl clang
 
 CC := gcc
 CXX := g++
@@ -25,7 +27,10 @@ CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib -Itests/unit \
 	-DFARM_TEMPLATE_DIR='"$(CURDIR)/templates"'
 CFLAGS_COMMON := -std=c11 $(WARN) -g
 CXXFLAGS_COMMON := -std=c++11 -Wall -Wextra -Wshadow -Werror -g -Ilib
-LIBS := -lfcgi -lsqlite3 -ljson-c -lsodium -lctemplate -lpthread
+# Programs link the lib archive, so each takes only the modules it uses;
+# --as-needed drops the libraries those modules did not need.
+LIBS := -Wl,--as-needed -lfcgi -lsqlite3 -ljson-c -lsodium -lctemplate \
+	-lmosquitto -lcurl -lssl -lcrypto -lpthread
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
@@ -42,12 +47,16 @@ LIB_C := $(wildcard lib/*.c)
 LIB_CC := $(wildcard lib/*.cc)
 SQL_SQLITE := $(sort $(wildcard sql/sqlite/*.sql))
 GEN := $(BUILD)/gen/migrations_sqlite.c
-PROGRAMS := farm.fcgi farmctl
+PROGRAMS := farm.fcgi farmctl $(if $(wildcard dispatcher/dispatch.c),farm-dispatch) \
+	$(if $(wildcard tools/bambu-sim.c),bambu-sim)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 objs = $(patsubst lib/%.c,$(1)/obj/%.o,$(LIB_C)) \
 	$(patsubst lib/%.cc,$(1)/obj/%.o,$(LIB_CC)) \
 	$(1)/obj/gen_migrations_sqlite.o
+# Objects every program needs whether or not it names them (the migrations
+# are reached only through a table).
+core = $(1)/obj/gen_migrations_sqlite.o
 
 .PHONY: all asan deps deps-test run test unit e2e bench fmt clean
 
@@ -77,14 +86,23 @@ $(1)/obj/main_%.o: cgi-bin/%.c $(wildcard lib/*.h)
 $(1)/obj/tool_%.o: tools/%.c $(wildcard lib/*.h)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
-$(1)/farm.fcgi: $(1)/obj/main_farm.o $(call objs,$(1))
-	$$(CXX) $(2) $$^ $$(LIBS) -o $$@
-$(1)/farmctl: $(1)/obj/tool_farmctl.o $(call objs,$(1))
-	$$(CXX) $(2) $$^ $$(LIBS) -o $$@
-$(1)/unit/%: tests/unit/%.c $(call objs,$(1)) $(wildcard lib/*.h)
+$(1)/obj/dispatch_%.o: dispatcher/%.c $(wildcard lib/*.h)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
+$(1)/libfarm.a: $(call objs,$(1))
+	rm -f $$@ && ar rcs $$@ $$^
+$(1)/farm.fcgi: $(1)/obj/main_farm.o $(1)/libfarm.a
+	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
+$(1)/farmctl: $(1)/obj/tool_farmctl.o $(1)/libfarm.a
+	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
+$(1)/farm-dispatch: $(1)/obj/dispatch_dispatch.o $(1)/libfarm.a
+	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
+$(1)/bambu-sim: $(1)/obj/tool_bambu-sim.o $(1)/libfarm.a
+	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
+$(1)/unit/%: tests/unit/%.c $(1)/libfarm.a $(wildcard lib/*.h)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@.o
-	$$(CXX) $(2) $$@.o $(call objs,$(1)) $$(LIBS) -lcmocka -o $$@
+	$$(CXX) $(2) $$@.o $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -lcmocka -o $$@
 endef
 $(eval $(call flavour,$(REL),$(REL_FLAGS)))
 $(eval $(call flavour,$(ASAN),$(ASAN_FLAGS)))
