@@ -10,6 +10,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "page.h"
 
 #include "banned.h"
 
@@ -77,6 +78,16 @@ allow_header(struct req *r, unsigned methods)
     buf_release(&b);
 }
 
+/* Pages answer HTML error pages, the API the contract's JSON body. */
+static void
+fail(struct req *r)
+{
+    if (r->html)
+        page_error(r);
+    else
+        http_fail(r);
+}
+
 void
 router_dispatch(struct req *r)
 {
@@ -100,14 +111,14 @@ router_dispatch(struct req *r)
         } else {
             err_set(&c->err, ERR_NOT_FOUND, "no such resource");
         }
-        http_fail(r);
+        fail(r);
         return;
     }
     route_match(found->pattern, r->path, r);
     if (auth_request(r, found->auth) < 0 || found->fn(r) < 0) {
         if (db_in_transaction(c->db))
             db_rollback(c->db);
-        http_fail(r);
+        fail(r);
     }
     if (db_in_transaction(c->db)) {
         log_error("router: %s %s left a transaction open", r->method_name,

@@ -1,2 +1,6 @@
 {{%AUTOESCAPE context="HTML"}}
-<!-- layout_foot -->
+{{! The end of every page; closes what layout_head.tpl opened. }}
+</main>
+<footer class="footer">bambufarm</footer>
+</body>
+</html>
