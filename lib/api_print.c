@@ -1,41 +1,245 @@
-/* STUB: replaced by the real handlers. */
+/* /api/bambu/scheduled-prints: create, list (all, per printer), update,
+ * cancel, and a printer's queue. The rules live in job.c. */
 #include "api.h"
 
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "bind.h"
+#include "conf.h"
 #include "ctx.h"
+#include "db.h"
 #include "http.h"
+#include "job.h"
+#include "jsonio.h"
+
+#include "banned.h"
+
+#define IN struct job
+/* One table for create and update. On create the server decides status,
+ * and failure_reason and progress_percent are not stored, so those three
+ * are only type-checked there. */
+static const struct field print_fields[] = {
+    {"printer_id", F_ID, offsetof(IN, printer_id), F_NULL, 0, 0, 0},
+    {"name", F_STR, offsetof(IN, name), F_REQ, 1, 200, 0},
+    {"file", F_STR, offsetof(IN, file), F_REQ, 1, 128, 0},
+    {"plate", F_INT, offsetof(IN, plate), 0, 1, 64, 0},
+    {"estimated_minutes", F_INT, offsetof(IN, estimated_minutes), F_REQ, 1,
+     100000, 0},
+    {"priority", F_INT, offsetof(IN, priority), 0, -1000, 1000, 0},
+    {"scheduled_at", F_TIME, offsetof(IN, scheduled_at), F_NULL, 0, 0, 0},
+    {"chain_after_id", F_ID, offsetof(IN, chain_after_id), F_NULL, 0, 0, 0},
+    {"chain_offset_minutes", F_INT, offsetof(IN, chain_offset_minutes), 0,
+     -100000, 100000, 0},
+    {"order_id", F_ID, offsetof(IN, order_id), F_NULL, 0, 0, 0},
+    {"nozzle_temp", F_INT, offsetof(IN, nozzle_temp), F_NULL, 0, 350, 0},
+    {"bed_temp", F_INT, offsetof(IN, bed_temp), F_NULL, 0, 130, 0},
+    {"speed_level", F_INT, offsetof(IN, speed_level), 0, 1, 4, 0},
+    {"material_slot", F_INT, offsetof(IN, material_slot), F_NULL, 0, 7, 0},
+    {"material_type", F_STR, offsetof(IN, material_type), F_NULL, 1, 32, 0},
+    {"color", F_COLOR, offsetof(IN, color), F_NULL, 0, 0, 0},
+    {"grams", F_INT, offsetof(IN, grams), F_NULL, 0, 100000, 0},
+    {"status", F_ENUM, offsetof(IN, status), 0, 0, 0, job_status_names},
+    {"failure_reason", F_STR, offsetof(IN, failure_reason), F_NULL, 1, 500, 0},
+    {"progress_percent", F_INT, offsetof(IN, progress_percent), F_NULL, 0, 100,
+     0},
+    {0},
+};
+#undef IN
+
+static struct json_object *
+print_json(struct ctx *c, const struct job *j)
+{
+    struct json_object *o = json_object_new_object();
+
+    jsonio_add_int(o, "id", j->id);
+    jsonio_add_int(o, "printer_id", j->printer_id);
+    jsonio_add_str(o, "name", j->name);
+    jsonio_add_str(o, "file", j->file);
+    jsonio_add_int(o, "plate", j->plate);
+    jsonio_add_str(o, "status", j->status);
+    jsonio_add_int(o, "priority", j->priority);
+    jsonio_add_time(o, "scheduled_at", j->scheduled_at);
+    jsonio_add_int(o, "estimated_minutes", j->estimated_minutes);
+    jsonio_add_int(o, "chain_after_id", j->chain_after_id);
+    jsonio_add_int(o, "chain_offset_minutes", j->chain_offset_minutes);
+    jsonio_add_int(o, "order_id", j->order_id);
+    jsonio_add_int(o, "order_item_id", j->order_item_id);
+    jsonio_add_int(o, "nozzle_temp", j->nozzle_temp);
+    jsonio_add_int(o, "bed_temp", j->bed_temp);
+    jsonio_add_int(o, "speed_level", j->speed_level);
+    jsonio_add_int(o, "material_slot", j->material_slot);
+    jsonio_add_str(o, "material_type", j->material_type);
+    jsonio_add_str(o, "color", j->color);
+    jsonio_add_int(o, "grams", j->grams);
+    jsonio_add_money(o, "material_cost", j->material_cost);
+    jsonio_add_str(o, "currency", c->conf->currency);
+    jsonio_add_time(o, "started_at", j->started_at);
+    jsonio_add_time(o, "completed_at", j->completed_at);
+    jsonio_add_str(o, "failure_reason", j->failure_reason);
+    jsonio_add_int(o, "progress_percent", j->progress_percent);
+    jsonio_add_time(o, "created_at", j->created_at);
+    jsonio_add_time(o, "updated_at", j->updated_at);
+    return o;
+}
+
+static int
+answer(struct req *r, int status, int64_t id)
+{
+    struct job j;
+
+    if (job_get(r->c, id, &j) < 0)
+        return -1;
+    return http_json_put(r, status, print_json(r->c, &j));
+}
+
+static int
+answer_list(struct req *r, const char *key, struct job *list, int n,
+            int64_t first_position)
+{
+    struct json_object *o = json_object_new_object();
+    struct json_object *arr = json_object_new_array();
+
+    for (int i = 0; i < n; i++) {
+        struct json_object *p = print_json(r->c, &list[i]);
+
+        if (first_position > 0)
+            jsonio_add_int(p, "position", first_position + i);
+        json_object_array_add(arr, p);
+    }
+    json_object_object_add(o, key, arr);
+    return http_json_put(r, 200, o);
+}
+
+/* ?status=a,b into f->statuses: 0, or -1 with a 422 naming status. */
+static int
+status_param(struct req *r, struct job_filter *f)
+{
+    const char *s = http_query(r, "status");
+
+    if (s == NULL)
+        return 0;
+    if (job_status_mask(s, &f->statuses) < 0)
+        return err_field(&r->c->err, "status",
+                         "must be a comma-separated list of queued, "
+                         "scheduled, started, completed, failed, cancelled");
+    return 0;
+}
+
+static int
+positive_param(struct req *r, const char *key, int64_t *out)
+{
+    const char *s = http_query(r, key);
+    int64_t v = 0;
+
+    *out = 0;
+    if (s == NULL)
+        return 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10)
+            return err_field(&r->c->err, key, "must be a positive integer");
+        v = v * 10 + (*p - '0');
+    }
+    if (v <= 0)
+        return err_field(&r->c->err, key, "must be a positive integer");
+    *out = v;
+    return 0;
+}
 
 int
 api_print_create(struct req *r)
 {
-    return err_set(&r->c->err, ERR_NOT_FOUND, "not implemented yet");
+    struct json_object *body = http_body_json(r);
+    struct job j;
+    struct bound b;
+    int64_t id;
+
+    job_init(&j);
+    if (body == NULL || bind_json(r->c, body, print_fields, &j, &b, 0) < 0)
+        return -1;
+    id = job_create(r->c, &j);
+    return id < 0 ? -1 : answer(r, 201, id);
 }
 
 int
 api_print_list(struct req *r)
 {
-    return err_set(&r->c->err, ERR_NOT_FOUND, "not implemented yet");
+    struct job_filter f;
+    const char *un = http_query(r, "unassigned");
+    struct job *list;
+    int64_t limit, offset;
+    int n, rc;
+
+    memset(&f, 0, sizeof(f));
+    rc = http_list_params(r, &limit, &offset);
+    rc |= status_param(r, &f);
+    rc |= positive_param(r, "order_id", &f.order_id);
+    if (un != NULL) {
+        if (strcmp(un, "1") == 0 || strcmp(un, "true") == 0)
+            f.unassigned = 1;
+        else if (strcmp(un, "0") != 0 && strcmp(un, "false") != 0)
+            rc = err_field(&r->c->err, "unassigned", "must be 1 or 0");
+    }
+    if (rc < 0 || job_list(r->c, &f, limit, offset, &list, &n) < 0)
+        return -1;
+    return answer_list(r, "prints", list, n, 0);
 }
 
 int
 api_print_list_printer(struct req *r)
 {
-    return err_set(&r->c->err, ERR_NOT_FOUND, "not implemented yet");
+    struct job_filter f;
+    struct job *list;
+    int64_t limit, offset;
+    int n, rc;
+
+    memset(&f, 0, sizeof(f));
+    f.printer_id = http_param_id(r, 0);
+    if (f.printer_id == 0)
+        return err_set(&r->c->err, ERR_NOT_FOUND, "no such printer");
+    rc = http_list_params(r, &limit, &offset);
+    rc |= status_param(r, &f);
+    if (rc < 0 || job_list(r->c, &f, limit, offset, &list, &n) < 0)
+        return -1;
+    return answer_list(r, "prints", list, n, 0);
 }
 
 int
 api_print_update(struct req *r)
 {
-    return err_set(&r->c->err, ERR_NOT_FOUND, "not implemented yet");
+    struct json_object *body;
+    struct job j;
+    struct bound b;
+    int64_t id = http_param_id(r, 0);
+
+    if (job_get(r->c, id, &j) < 0 || (body = http_body_json(r)) == NULL ||
+        bind_json(r->c, body, print_fields, &j, &b, 1) < 0 ||
+        job_update(r->c, &j) < 0)
+        return -1;
+    return answer(r, 200, id);
 }
 
 int
 api_print_cancel(struct req *r)
 {
-    return err_set(&r->c->err, ERR_NOT_FOUND, "not implemented yet");
+    int64_t id = http_param_id(r, 0);
+
+    if (job_cancel(r->c, id) < 0)
+        return -1;
+    return answer(r, 200, id);
 }
 
 int
 api_print_queue(struct req *r)
 {
-    return err_set(&r->c->err, ERR_NOT_FOUND, "not implemented yet");
+    struct job *list;
+    int64_t limit, offset;
+    int n;
+
+    if (http_list_params(r, &limit, &offset) < 0 ||
+        job_queue(r->c, http_param_id(r, 0), limit, offset, &list, &n) < 0)
+        return -1;
+    return answer_list(r, "queue", list, n, offset + 1);
 }

@@ -13,6 +13,25 @@
  * else its start (started_at, else scheduled_at, else now) plus its
  * estimated_minutes. When a print's actual start or end moves, the prints
  * chained after it (transitively) that have not started are re-timed.
+ *
+ * Choices the contract leaves open:
+ * - A chained print's scheduled_at is always computed from its parent; a
+ *   scheduled_at given with chain_after_id (on create or update) is
+ *   ignored. So a chained print that has not started is always scheduled.
+ * - Moving a chained print to queued (no start time) detaches it from its
+ *   chain (chain_after_id becomes null).
+ * - A print cannot be chained after itself or one of its descendants (422
+ *   naming chain_after_id), so chains never form cycles; the re-timing walk
+ *   still guards against them.
+ * - After every update the print's not-started descendants are re-timed,
+ *   since a parent's scheduled_at and estimated_minutes feed the rule too.
+ * - started sets started_at (and progress 0 when unknown), completed and
+ *   failed set completed_at; completed sets progress 100. failure_reason
+ *   may only be given with a move to failed; progress_percent only on a
+ *   started print (409 otherwise).
+ * - material_cost: the recorded column when set (the dispatcher records it
+ *   at the end), else grams x cost_per_kg of the printer's material in
+ *   material_slot / 1000, rounded half up to cents; DB_NULL when unknown.
  */
 #ifndef JOB_H
 #define JOB_H
@@ -20,6 +39,18 @@
 #include <stdint.h>
 
 struct ctx;
+
+enum job_status {
+    JOB_QUEUED,
+    JOB_SCHEDULED,
+    JOB_STARTED,
+    JOB_COMPLETED,
+    JOB_FAILED,
+    JOB_CANCELLED,
+    JOB__MAX
+};
+
+extern const char *const job_status_names[]; /* JOB__MAX + NULL */
 
 struct job {
     int64_t id;
@@ -38,9 +69,32 @@ struct job {
     int64_t progress_percent, created_at, updated_at;
 };
 
+/* Which prints job_list() answers; zero it for "all of the user's". */
+struct job_filter {
+    int64_t printer_id; /* 0: any (including none) */
+    unsigned statuses;  /* bit (1 << enum job_status); 0: any */
+    int64_t order_id;   /* 0: any */
+    int unassigned;     /* 1: printer_id null and queued or scheduled */
+};
+
 /* Defaults for a new print: plate 1, priority 0, speed 2, offset 0, every
  * optional value DB_NULL/NULL. */
 void job_init(struct job *j);
+
+/* The status named s, or -1. */
+int job_status_from_name(const char *s);
+
+/* 1 when the move from -> to is allowed (a move to itself is not). */
+int job_transition_allowed(int from, int to);
+
+/* Parses "a,b,c" into a job_filter status mask: 0, or -1 when a name is
+ * not a status (nothing set in c->err: the caller names the field). */
+int job_status_mask(const char *list, unsigned *mask);
+
+/* When a print chained after parent with the given offset starts (UTC
+ * seconds), by the chain rule above; now stands in for an unknown start. */
+int64_t job_chain_start(const struct job *parent, int64_t offset_minutes,
+                        int64_t now);
 
 /* Checks and inserts j; its status becomes scheduled when it has a start
  * time (given, or computed from its chain parent), else queued. References
@@ -51,5 +105,33 @@ int64_t job_create(struct ctx *c, struct job *j);
 
 /* Loads one of the user's prints: 0, or -1 with 404. */
 int job_get(struct ctx *c, int64_t id, struct job *j);
+
+/* The prints f selects, newest first (id descending), from the arena. 0 or
+ * -1 (404 when f->printer_id is set and not one of the user's printers). */
+int job_list(struct ctx *c, const struct job_filter *f, int64_t limit,
+             int64_t offset, struct job **out, int *n);
+
+/* A printer's queue, from the arena: its started print first, then queued
+ * and scheduled prints by priority descending, effective start (scheduled_at
+ * or created_at) ascending, id ascending. One query. 404 when the printer is
+ * not the user's. 0 or -1. */
+int job_queue(struct ctx *c, int64_t printer_id, int64_t limit, int64_t offset,
+              struct job **out, int *n);
+
+/* Applies want (a print loaded with job_get, then changed) to the stored
+ * print want->id: a status move (by the table above; 409 otherwise) and/or
+ * edits of a print that has not started (409 when it has), then re-times
+ * its chained descendants. Runs in its own transaction unless the caller
+ * has one open. 0, or -1 (404, 409, 422). */
+int job_update(struct ctx *c, const struct job *want);
+
+/* Cancels a queued or scheduled print, keeping the record; 409 for any
+ * other status, 404 when not the user's. 0 or -1. */
+int job_cancel(struct ctx *c, int64_t id);
+
+/* Re-times the not-started prints chained after id, transitively (breadth
+ * first; a cycle is walked once). The caller holds a transaction. 0 or
+ * -1. */
+int job_retime_children(struct ctx *c, int64_t id);
 
 #endif
