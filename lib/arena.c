@@ -92,6 +92,8 @@ arena_alloc(struct arena *a, size_t n)
     struct block *b = a->head;
     void *p;
 
+    if (n > SIZE_MAX / 2)
+        abort(); /* a wrapped size: never hand out a short block */
     n = (n + align - 1) / align * align;
     if (n == 0)
         n = align;

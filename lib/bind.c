@@ -87,9 +87,10 @@ bind_int(struct ctx *c, const struct field *f, struct json_object *v,
         min = -2147483647;
         max = 2147483647;
     }
-    /* json-c clamps numbers past int64 and keeps uint64 apart */
-    if (json_object_get_int64(v) == INT64_MAX &&
-        json_object_get_uint64(v) != (uint64_t)INT64_MAX)
+    /* json-c clamps numbers past int64 (below to INT64_MIN, which is also
+     * DB_NULL) and keeps uint64 apart */
+    if (n == INT64_MIN || (n == INT64_MAX && json_object_get_uint64(v) !=
+                                                 (uint64_t)INT64_MAX))
         return err_field(&c->err, f->key, "is out of range");
     if (n < min || n > max)
         return err_field(&c->err, f->key, "must be between %lld and %lld",
@@ -236,7 +237,7 @@ bind_json(struct ctx *c, struct json_object *obj, const struct field *fields,
 
     b->fields = fields;
     b->present = b->null = 0;
-    for (int i = 0; fields[i].key != NULL && i < BIND_MAX_FIELDS; i++) {
+    for (int i = 0; i < BIND_MAX_FIELDS && fields[i].key != NULL; i++) {
         const struct field *f = &fields[i];
         struct json_object *v;
 
@@ -267,7 +268,7 @@ bind_json(struct ctx *c, struct json_object *obj, const struct field *fields,
 static int
 field_index(const struct bound *b, const char *key)
 {
-    for (int i = 0; b->fields[i].key != NULL; i++)
+    for (int i = 0; i < BIND_MAX_FIELDS && b->fields[i].key != NULL; i++)
         if (strcmp(b->fields[i].key, key) == 0)
             return i;
     return -1;

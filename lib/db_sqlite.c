@@ -124,6 +124,10 @@ sq_prepare(struct db *db, const char *sql)
         if ((*s)->hash == h && strcmp((*s)->sql, sql) == 0)
             return *s;
     }
+    /* the same SQL again in this unit of work reuses its overflow copy */
+    for (st = db->overflow; slot == NULL && st != NULL; st = st->next)
+        if (st->hash == h && strcmp(st->sql, sql) == 0)
+            return st;
     st = calloc(1, sizeof(*st));
     if (st == NULL || (st->sql = strdup(sql)) == NULL)
         abort();

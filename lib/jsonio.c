@@ -25,32 +25,192 @@ jsonio_own(struct ctx *c, struct json_object *o)
     return o;
 }
 
+/* Length of the UTF-8 sequence at p (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF), or 0 when it is invalid. */
+static size_t
+utf8_seq(const unsigned char *p, size_t left)
+{
+    size_t n;
+    unsigned lo = 0x80, hi = 0xBF;
+
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF)
+        n = 2;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+        n = 3;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    if (left < n)
+        return 0;
+    if (p[0] == 0xE0)
+        lo = 0xA0;
+    else if (p[0] == 0xED)
+        hi = 0x9F;
+    else if (p[0] == 0xF0)
+        lo = 0x90;
+    else if (p[0] == 0xF4)
+        hi = 0x8F;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return n;
+}
+
+/* What json-c lets through although RFC 8259 does not: invalid UTF-8
+ * (json-c only checks lead bytes), raw control characters in strings,
+ * single-quoted strings, NaN/Infinity, comments, NUL bytes. 0 or -1. */
+static int
+prescan(const char *body, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)body;
+    int in_str = 0;
+
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq(p + i, len - i);
+
+        if (n == 0)
+            return -1;
+        if (in_str) {
+            if (p[i] < 0x20)
+                return -1;
+            if (p[i] == '\\') {
+                if (i + 1 >= len)
+                    return -1;
+                n = 2; /* the escaped character is ASCII or rejected */
+                if (p[i + 1] < 0x20 || p[i + 1] >= 0x80)
+                    return -1;
+            } else if (p[i] == '"') {
+                in_str = 0;
+            }
+        } else if (p[i] == '"') {
+            in_str = 1;
+        } else if (p[i] >= 0x80 || !strchr("{}[]:, \t\r\n0123456789+-.eE"
+                                            "truefalsn",
+                                            p[i]) ||
+                   p[i] == '\0') {
+            return -1;
+        }
+        i += n;
+    }
+    return 0;
+}
+
+/* 1 when text is a JSON number:
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int
+json_number_text(const char *t)
+{
+    if (*t == '-')
+        t++;
+    if (*t == '0')
+        t++;
+    else if (*t >= '1' && *t <= '9')
+        while (*t >= '0' && *t <= '9')
+            t++;
+    else
+        return 0;
+    if (*t == '.') {
+        t++;
+        if (!(*t >= '0' && *t <= '9'))
+            return 0;
+        while (*t >= '0' && *t <= '9')
+            t++;
+    }
+    if (*t == 'e' || *t == 'E') {
+        t++;
+        if (*t == '+' || *t == '-')
+            t++;
+        if (!(*t >= '0' && *t <= '9'))
+            return 0;
+        while (*t >= '0' && *t <= '9')
+            t++;
+    }
+    return *t == '\0';
+}
+
+/* Container nesting of o (an object or array counts 1, a scalar 0), or -1
+ * when a number's text is not JSON (json-c takes "1." and NaN). */
+static int
+json_depth(struct json_object *o)
+{
+    int d = 0, sub;
+
+    switch (json_object_get_type(o)) {
+    case json_type_double:
+        return json_number_text(json_object_to_json_string(o)) ? 0 : -1;
+    case json_type_object: {
+        json_object_object_foreach(o, key, v) {
+            (void)key;
+            if ((sub = json_depth(v)) < 0)
+                return -1;
+            if (sub > d)
+                d = sub;
+        }
+        return d + 1;
+    }
+    case json_type_array:
+        for (size_t i = 0; i < json_object_array_length(o); i++) {
+            if ((sub = json_depth(json_object_array_get_idx(o, i))) < 0)
+                return -1;
+            if (sub > d)
+                d = sub;
+        }
+        return d + 1;
+    default:
+        return 0;
+    }
+}
+
 struct json_object *
 jsonio_parse(struct ctx *c, const char *body, size_t len)
 {
     struct json_tokener *tok;
     struct json_object *o;
     enum json_tokener_error jerr;
+    int depth;
 
     if (len == 0)
         return err_set(&c->err, ERR_BAD_JSON, "request body is empty"), NULL;
-    tok = json_tokener_new_ex(JSONIO_MAX_DEPTH);
+    if (len > INT32_MAX)
+        return err_set(&c->err, ERR_TOO_LARGE, "request body is too large"),
+               NULL;
+    if (prescan(body, len) < 0)
+        return err_set(&c->err, ERR_BAD_JSON,
+                       "request body is not valid UTF-8 JSON"),
+               NULL;
+    /* json-c counts every value, scalars included, as a level: a scalar
+     * inside 32 nested containers sits at its level 33. Let it parse two
+     * more and count containers ourselves below. */
+    tok = json_tokener_new_ex(JSONIO_MAX_DEPTH + 2);
     if (tok == NULL)
         return err_internal(&c->err, "json_tokener_new_ex failed"), NULL;
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
                                     JSON_TOKENER_VALIDATE_UTF8);
     o = json_tokener_parse_ex(tok, body, (int)len);
     jerr = json_tokener_get_error(tok);
-    if (o != NULL && jerr == json_tokener_success &&
-        json_tokener_get_parse_end(tok) < len) {
+    if (o == NULL && jerr == json_tokener_continue) {
+        /* a top-level scalar ("42", "null") ends only at a delimiter */
+        o = json_tokener_parse_ex(tok, " ", 1);
+        jerr = json_tokener_get_error(tok);
+    } else if (o != NULL && jerr == json_tokener_success &&
+               json_tokener_get_parse_end(tok) < len) {
         /* trailing bytes after the value: only white space is allowed */
         for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-            if (!strchr(" \t\r\n", body[i])) {
+            if (body[i] == '\0' || !strchr(" \t\r\n", body[i])) {
                 jerr = json_tokener_error_parse_unexpected;
                 break;
             }
     }
     json_tokener_free(tok);
+    if (o == NULL && jerr == json_tokener_success) /* the body is null */
+        return err_set(&c->err, ERR_BAD_JSON,
+                       "request body must be a JSON object"),
+               NULL;
     if (o == NULL || jerr != json_tokener_success) {
         json_object_put(o);
         if (jerr == json_tokener_error_depth)
@@ -67,6 +227,15 @@ jsonio_parse(struct ctx *c, const char *body, size_t len)
                NULL;
     }
     jsonio_own(c, o);
+    depth = json_depth(o);
+    if (depth < 0)
+        return err_set(&c->err, ERR_BAD_JSON,
+                       "request body is not JSON: bad number"),
+               NULL;
+    if (depth > JSONIO_MAX_DEPTH)
+        return err_set(&c->err, ERR_BAD_JSON,
+                       "request body nests deeper than %d", JSONIO_MAX_DEPTH),
+               NULL;
     if (!json_object_is_type(o, json_type_object))
         return err_set(&c->err, ERR_BAD_JSON,
                        "request body must be a JSON object"),

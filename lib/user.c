@@ -109,21 +109,35 @@ failures(struct ctx *c, const char *key, int64_t *count, int64_t *since)
     return rc == DB_DONE ? 0 : -1;
 }
 
+/* One atomic upsert, so workers failing at the same moment all count. */
 static int
 record_failure(struct ctx *c, const char *key)
 {
-    int64_t count, since;
+    int64_t fresh = c->now - c->conf->login_window;
 
-    if (failures(c, key, &count, &since) < 0)
-        return -1;
     return db_exec(c->db,
                    "INSERT INTO login_failures (key, count, window_start) "
-                   "VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-                   "count = excluded.count, "
-                   "window_start = excluded.window_start",
-                   "tii", key, count + 1, since) == DB_DONE
+                   "VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET "
+                   "count = CASE WHEN login_failures.window_start > ? "
+                   "THEN login_failures.count + 1 ELSE 1 END, "
+                   "window_start = CASE WHEN login_failures.window_start > ? "
+                   "THEN login_failures.window_start ELSE ? END",
+                   "tiiii", key, c->now, fresh, fresh, c->now) == DB_DONE
                ? 0
                : -1;
+}
+
+/* A hash to check against when the email is unknown, so an unknown account
+ * costs the same time as a wrong password. */
+static const char *
+decoy_hash(void)
+{
+    static char hash[SECRET_PWHASH_MAX];
+
+    if (hash[0] == '\0' &&
+        secret_password_hash("decoy-password-never-used", hash) < 0)
+        hash[0] = '\0';
+    return hash;
 }
 
 int64_t
@@ -161,6 +175,8 @@ user_login(struct ctx *c, const char *email, const char *password,
         db_done(st);
     } else if (rc != DB_DONE) {
         return err_internal(&c->err, "user: select failed");
+    } else if (decoy_hash()[0] != '\0') {
+        secret_password_check(decoy_hash(), password);
     }
     if (!ok) {
         if (record_failure(c, ekey) < 0 || record_failure(c, akey) < 0)
