@@ -1,0 +1,75 @@
+/*
+ * order — a user's shop orders (Etsy or manual) and their line items, and
+ * turning an order into prints. Every query is scoped to c->user_id, so
+ * another user's order is "not found".
+ *
+ * Invariants: an item's product_id, when set, is one of the user's
+ * products (matched by product_id, then SKU, then Etsy listing id). An
+ * order is scheduled at most once: all of its prints are created in one
+ * transaction, or none are. source + external_id is unique per user.
+ */
+#ifndef ORDER_H
+#define ORDER_H
+
+#include <stdint.h>
+
+struct ctx;
+
+#define ORDER_ITEMS_MAX 100
+#define ORDER_QUANTITY_MAX 1000
+/* Prints one schedule call may create (items x quantity). */
+#define ORDER_PRINTS_MAX 1000
+
+extern const char *const order_sources[]; /* NULL-terminated */
+
+struct order_item {
+    int64_t id;
+    const char *title, *sku; /* sku: NULL when none */
+    int64_t etsy_listing_id; /* DB_NULL when none */
+    int64_t quantity;
+    int64_t product_id; /* DB_NULL: not matched */
+};
+
+struct order {
+    int64_t id;
+    const char *source, *external_id, *buyer, *status;
+    int64_t created_at, updated_at;
+    struct order_item *items;
+    int nitems;
+    int64_t *print_ids; /* the order's prints, ascending (chain order) */
+    int nprints;
+};
+
+/* Defaults for a new order: source "manual", no items. */
+void order_init(struct order *o);
+
+/* The user's orders newest first, each with its items and print ids, from
+ * the arena. 0 or -1. */
+int order_list(struct ctx *c, int64_t limit, int64_t offset, struct order **out,
+               int *n);
+
+/* Loads one of the user's orders with its items and print ids: 0, or -1
+ * with 404. */
+int order_get(struct ctx *c, int64_t id, struct order *o);
+
+/* Matches each item of o to a product (product_id, else SKU, else listing
+ * id; a product_id that is not the user's is a 422 naming
+ * "items[i].product_id"), then inserts the order and its items in one
+ * transaction. Fills in each item's product_id. The id, or -1 (422; 409
+ * when source + external_id already exists). */
+int64_t order_create(struct ctx *c, struct order *o);
+
+/* Creates one print per unit of every item of the order, chained one
+ * after another (gap_minutes apart), the first at start_at (DB_NULL:
+ * queued), all on printer_id (DB_NULL: any suitable printer), and marks
+ * the order scheduled — in one transaction. Items without a product are
+ * matched again first. Fails with 404 (unknown order), 409 (the order
+ * already has prints or is cancelled), 422 (printer_id not the user's;
+ * items without a product, each named "items[i].product_id") and creates
+ * nothing. On success *ids (arena) holds the new print ids in chain order.
+ * 0 or -1. */
+int order_schedule(struct ctx *c, int64_t order_id, int64_t printer_id,
+                   int64_t start_at, int64_t gap_minutes, int64_t **ids,
+                   int *n);
+
+#endif
