@@ -48,7 +48,8 @@ LIB_CC := $(wildcard lib/*.cc)
 SQL_SQLITE := $(sort $(wildcard sql/sqlite/*.sql))
 GEN := $(BUILD)/gen/migrations_sqlite.c
 PROGRAMS := farm.fcgi farmctl $(if $(wildcard dispatcher/dispatch.c),farm-dispatch) \
-	$(if $(wildcard tools/bambu-sim.c),bambu-sim)
+	$(if $(wildcard tools/bambu-sim.c),bambu-sim) \
+	$(if $(wildcard tools/net-probe.c),net-probe)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 objs = $(patsubst lib/%.c,$(1)/obj/%.o,$(LIB_C)) \
@@ -58,7 +59,8 @@ objs = $(patsubst lib/%.c,$(1)/obj/%.o,$(LIB_C)) \
 # are reached only through a table).
 core = $(1)/obj/gen_migrations_sqlite.o
 
-.PHONY: all asan deps deps-test run test unit e2e bench fmt clean
+.PHONY: all asan deps deps-test run test unit e2e fuzz-replay fuzz bench fmt \
+	clean
 
 all: $(addprefix $(REL)/,$(PROGRAMS)) $(REL)/trivial-fcgi
 
@@ -98,6 +100,8 @@ $(1)/farmctl: $(1)/obj/tool_farmctl.o $(1)/libfarm.a
 $(1)/farm-dispatch: $(1)/obj/dispatch_dispatch.o $(1)/libfarm.a
 	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
 $(1)/bambu-sim: $(1)/obj/tool_bambu-sim.o $(1)/libfarm.a
+	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
+$(1)/net-probe: $(1)/obj/tool_net-probe.o $(1)/libfarm.a
 	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
 $(1)/unit/%: tests/unit/%.c $(1)/libfarm.a $(wildcard lib/*.h)
 	@mkdir -p $$(@D)
@@ -141,6 +145,7 @@ run: deps
 test: deps-test
 	$(MAKE) asan $(REL)/trivial-fcgi
 	$(MAKE) unit
+	$(MAKE) fuzz-replay
 	$(MAKE) e2e
 
 unit: asan
@@ -149,6 +154,32 @@ unit: asan
 
 e2e: asan
 	cd tests/e2e && FARM_BIN_DIR=$(CURDIR)/$(ASAN) $(PYTHON) -m pytest -q -p no:cacheprovider .
+
+# Fuzz targets: `make test` replays the saved corpus under the sanitizers;
+# `make fuzz` runs libFuzzer (clang) on each target for FUZZ_SECONDS.
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+FUZZ_LIB := lib/bambu.c lib/bambu_cmd.c lib/bambu_report.c lib/arena.c \
+	lib/buf.c lib/err.c lib/log.c
+
+$(ASAN)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(ASAN)/libfarm.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS_COMMON) $(ASAN_FLAGS) $< tests/fuzz/replay.c \
+		$(ASAN)/libfarm.a $(LIBS) -o $@
+
+fuzz-replay: $(patsubst %,$(ASAN)/fuzz/%,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "== replay fuzz_$$t"; $(ASAN)/fuzz/$$t tests/fuzz/corpus/$$t; done
+
+fuzz: deps-test
+	@mkdir -p $(BUILD)/libfuzzer
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -D_POSIX_C_SOURCE=200809L -Ilib \
+	    tests/fuzz/fuzz_$$t.c $(FUZZ_LIB) -ljson-c -o $(BUILD)/libfuzzer/$$t; \
+	  mkdir -p $(BUILD)/fuzz-corpus/$$t; \
+	  $(BUILD)/libfuzzer/$$t -max_total_time=$(FUZZ_SECONDS) \
+	    $(BUILD)/fuzz-corpus/$$t tests/fuzz/corpus/$$t; done
 
 bench: deps-test all
 	tools/bench.sh
