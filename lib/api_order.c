@@ -12,6 +12,8 @@
 #include "http.h"
 #include "job.h"
 #include "jsonio.h"
+#include "jsonw.h"
+#include "api_render.h"
 #include "order.h"
 
 #include "banned.h"
@@ -81,42 +83,6 @@ order_json(const struct order *o)
         json_object_array_add(ids, json_object_new_int64(o->print_ids[i]));
     json_object_object_add(obj, "print_ids", ids);
     return obj;
-}
-
-/* The contract's print object. Kept here rather than borrowed from the
- * prints handlers so the two resources do not depend on each other. */
-static struct json_object *
-print_json(const struct job *j, const char *currency)
-{
-    struct json_object *o = json_object_new_object();
-
-    jsonio_add_int(o, "id", j->id);
-    jsonio_add_int(o, "printer_id", j->printer_id);
-    jsonio_add_str(o, "name", j->name);
-    jsonio_add_str(o, "file", j->file);
-    jsonio_add_int(o, "plate", j->plate);
-    jsonio_add_str(o, "status", j->status);
-    jsonio_add_int(o, "priority", j->priority);
-    jsonio_add_time(o, "scheduled_at", j->scheduled_at);
-    jsonio_add_int(o, "estimated_minutes", j->estimated_minutes);
-    jsonio_add_int(o, "chain_after_id", j->chain_after_id);
-    jsonio_add_int(o, "chain_offset_minutes", j->chain_offset_minutes);
-    jsonio_add_int(o, "order_id", j->order_id);
-    jsonio_add_int(o, "order_item_id", j->order_item_id);
-    jsonio_add_int(o, "nozzle_temp", j->nozzle_temp);
-    jsonio_add_int(o, "bed_temp", j->bed_temp);
-    jsonio_add_int(o, "speed_level", j->speed_level);
-    jsonio_add_int(o, "material_slot", j->material_slot);
-    jsonio_add_int(o, "grams", j->grams);
-    jsonio_add_money(o, "material_cost", j->material_cost);
-    jsonio_add_str(o, "currency", currency);
-    jsonio_add_time(o, "started_at", j->started_at);
-    jsonio_add_time(o, "completed_at", j->completed_at);
-    jsonio_add_str(o, "failure_reason", j->failure_reason);
-    jsonio_add_int(o, "progress_percent", j->progress_percent);
-    jsonio_add_time(o, "created_at", j->created_at);
-    jsonio_add_time(o, "updated_at", j->updated_at);
-    return o;
 }
 
 int
@@ -230,7 +196,8 @@ api_order_schedule(struct req *r)
 {
     struct ctx *c = r->c;
     struct schedule_in in = {DB_NULL, DB_NULL, 0};
-    struct json_object *body, *o, *arr;
+    struct json_object *body;
+    struct jsonw w;
     struct bound b;
     int64_t order_id = http_param_id(r, 0), *ids;
     int n;
@@ -240,18 +207,19 @@ api_order_schedule(struct req *r)
         order_schedule(c, order_id, in.printer_id, in.start_at, in.gap_minutes,
                        &ids, &n) < 0)
         return -1;
-    o = json_object_new_object();
-    arr = json_object_new_array();
-    json_object_object_add(o, "order_id", json_object_new_int64(order_id));
-    json_object_object_add(o, "prints", arr);
+    http_json_begin(r, &w);
+    jsonw_obj_begin(&w);
+    jsonw_kint(&w, "order_id", order_id);
+    jsonw_key(&w, "prints");
+    jsonw_arr_begin(&w);
     for (int i = 0; i < n; i++) {
         struct job j;
 
-        if (job_get(c, ids[i], &j) < 0) {
-            json_object_put(o);
+        if (job_get(c, ids[i], &j) < 0)
             return -1;
-        }
-        json_object_array_add(arr, print_json(&j, c->conf->currency));
+        render_print(&w, &j, c->conf->currency, 0);
     }
-    return http_json_put(r, 201, o);
+    jsonw_arr_end(&w);
+    jsonw_obj_end(&w);
+    return http_json_end(r, 201);
 }

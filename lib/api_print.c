@@ -2,6 +2,7 @@
  * cancel, and a printer's queue. The rules live in job.c. */
 #include "api.h"
 
+#include "api_render.h"
 #include <json-c/json.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include "http.h"
 #include "job.h"
 #include "jsonio.h"
+#include "jsonw.h"
 
 #include "banned.h"
 
@@ -49,68 +51,35 @@ static const struct field print_fields[] = {
 };
 #undef IN
 
-static struct json_object *
-print_json(struct ctx *c, const struct job *j)
-{
-    struct json_object *o = json_object_new_object();
-
-    jsonio_add_int(o, "id", j->id);
-    jsonio_add_int(o, "printer_id", j->printer_id);
-    jsonio_add_str(o, "name", j->name);
-    jsonio_add_str(o, "file", j->file);
-    jsonio_add_int(o, "plate", j->plate);
-    jsonio_add_str(o, "status", j->status);
-    jsonio_add_int(o, "priority", j->priority);
-    jsonio_add_time(o, "scheduled_at", j->scheduled_at);
-    jsonio_add_int(o, "estimated_minutes", j->estimated_minutes);
-    jsonio_add_int(o, "chain_after_id", j->chain_after_id);
-    jsonio_add_int(o, "chain_offset_minutes", j->chain_offset_minutes);
-    jsonio_add_int(o, "order_id", j->order_id);
-    jsonio_add_int(o, "order_item_id", j->order_item_id);
-    jsonio_add_int(o, "nozzle_temp", j->nozzle_temp);
-    jsonio_add_int(o, "bed_temp", j->bed_temp);
-    jsonio_add_int(o, "speed_level", j->speed_level);
-    jsonio_add_int(o, "material_slot", j->material_slot);
-    jsonio_add_str(o, "material_type", j->material_type);
-    jsonio_add_str(o, "color", j->color);
-    jsonio_add_int(o, "grams", j->grams);
-    jsonio_add_money(o, "material_cost", j->material_cost);
-    jsonio_add_str(o, "currency", c->conf->currency);
-    jsonio_add_time(o, "started_at", j->started_at);
-    jsonio_add_time(o, "completed_at", j->completed_at);
-    jsonio_add_str(o, "failure_reason", j->failure_reason);
-    jsonio_add_int(o, "progress_percent", j->progress_percent);
-    jsonio_add_time(o, "created_at", j->created_at);
-    jsonio_add_time(o, "updated_at", j->updated_at);
-    return o;
-}
-
 static int
 answer(struct req *r, int status, int64_t id)
 {
+    struct jsonw w;
     struct job j;
 
     if (job_get(r->c, id, &j) < 0)
         return -1;
-    return http_json_put(r, status, print_json(r->c, &j));
+    http_json_begin(r, &w);
+    render_print(&w, &j, r->c->conf->currency, 0);
+    return http_json_end(r, status);
 }
 
 static int
 answer_list(struct req *r, const char *key, struct job *list, int n,
             int64_t first_position)
 {
-    struct json_object *o = json_object_new_object();
-    struct json_object *arr = json_object_new_array();
+    struct jsonw w;
 
-    for (int i = 0; i < n; i++) {
-        struct json_object *p = print_json(r->c, &list[i]);
-
-        if (first_position > 0)
-            jsonio_add_int(p, "position", first_position + i);
-        json_object_array_add(arr, p);
-    }
-    json_object_object_add(o, key, arr);
-    return http_json_put(r, 200, o);
+    http_json_begin(r, &w);
+    jsonw_obj_begin(&w);
+    jsonw_key(&w, key);
+    jsonw_arr_begin(&w);
+    for (int i = 0; i < n; i++)
+        render_print(&w, &list[i], r->c->conf->currency,
+                     first_position > 0 ? first_position + i : 0);
+    jsonw_arr_end(&w);
+    jsonw_obj_end(&w);
+    return http_json_end(r, 200);
 }
 
 /* ?status=a,b into f->statuses: 0, or -1 with a 422 naming status. */

@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "ctx.h"
 #include "jsonio.h"
+#include "jsonw.h"
 #include "log.h"
 
 #include "banned.h"
@@ -317,6 +318,22 @@ http_json_put(struct req *r, int status, struct json_object *o)
 {
     http_json(r, status, o);
     json_object_put(o);
+    return 0;
+}
+
+void
+http_json_begin(struct req *r, struct jsonw *w)
+{
+    buf_clear(&r->out);
+    jsonw_init(w, &r->out);
+}
+
+int
+http_json_end(struct req *r, int status)
+{
+    r->status = status;
+    buf_putc(&r->out, '\n');
+    http_header(r, "Content-Type", "application/json; charset=utf-8");
     return 0;
 }
 

@@ -15,6 +15,7 @@
 
 struct ctx;
 struct json_object;
+struct jsonw;
 
 enum http_method {
     M_GET = 1,
@@ -89,6 +90,10 @@ int http_json(struct req *r, int status, struct json_object *o);
 /* Takes ownership of o and answers it. */
 int http_json_put(struct req *r, int status, struct json_object *o);
 int http_no_content(struct req *r);
+/* Streaming JSON: http_json_begin points w at an empty response body;
+ * http_json_end sets the status and content type. */
+void http_json_begin(struct req *r, struct jsonw *w);
+int http_json_end(struct req *r, int status);
 int http_html(struct req *r, int status, const char *body, size_t len);
 int http_redirect(struct req *r, const char *location);
 

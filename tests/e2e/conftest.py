@@ -27,6 +27,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from stack import Stack  # noqa: E402
+from printers import (printer_tmp, printer_pki, broker, ftps_server,  # noqa: E402,F401
+                      private_broker, bambu_sim, mqtt_watch)
 
 
 def pytest_configure(config):
