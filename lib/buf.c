@@ -61,8 +61,26 @@ buf_grow(struct buf *b, size_t extra)
 }
 
 void
+buf_append_slow(struct buf *b, const void *p, size_t n)
+{
+    if (buf_grow(b, n) < 0)
+        return;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void
 buf_append(struct buf *b, const void *p, size_t n)
 {
+    /* fast path: it fits and no cap can be passed */
+    if (b->len + n < b->cap && !b->failed &&
+        (b->max == 0 || b->len + n <= b->max)) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
     if (buf_grow(b, n) < 0)
         return;
     memcpy(b->data + b->len, p, n);

@@ -22,6 +22,9 @@ void buf_clear(struct buf *b);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
+
+/* The slow path of buf_putc/buf_append, for the inline fast paths below. */
+void buf_append_slow(struct buf *b, const void *p, size_t n);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -139,6 +139,19 @@ db_begin(struct db *db)
 }
 
 int
+db_begin_read(struct db *db)
+{
+    if (COMMON(db)->in_tx) {
+        log_error("db: nested transaction");
+        return -1;
+    }
+    if (db_exec(db, "BEGIN", "") != DB_DONE)
+        return -1;
+    COMMON(db)->in_tx = 1;
+    return 0;
+}
+
+int
 db_commit(struct db *db)
 {
     int rc = db_exec(db, "COMMIT", "");

@@ -56,6 +56,9 @@ int64_t db_changes(struct db *db);
 
 /* A write transaction (BEGIN IMMEDIATE on SQLite). Nesting is an error. */
 int db_begin(struct db *db);
+/* A read-only unit of work: one consistent snapshot and one lock round
+ * trip for all its queries instead of one per statement. */
+int db_begin_read(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 int db_in_transaction(const struct db *db);

@@ -438,10 +438,6 @@ job_queue(struct ctx *c, int64_t printer_id, int64_t limit, int64_t offset,
 
     *n = 0;
     *out = NULL;
-    if ((rc = printer_owned(c, printer_id)) < 0)
-        return -1;
-    if (rc == 0)
-        return err_set(&c->err, ERR_NOT_FOUND, "no such printer");
     st = db_query(c->db,
                   "SELECT " JOB_COLS JOB_FROM
                   "WHERE sp.printer_id = ? AND sp.user_id = ? AND "
@@ -456,7 +452,12 @@ job_queue(struct ctx *c, int64_t printer_id, int64_t limit, int64_t offset,
         return err_internal(&c->err, "job: queue failed");
     while ((rc = db_step(st)) == DB_ROW)
         job_row(c, st, &(*out)[(*n)++]);
-    return rc == DB_DONE ? 0 : err_internal(&c->err, "job: queue failed");
+    if (rc != DB_DONE)
+        return err_internal(&c->err, "job: queue failed");
+    /* rows prove the printer is the user's; only an empty queue asks */
+    if (*n == 0 && (rc = printer_owned(c, printer_id)) <= 0)
+        return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "no such printer");
+    return 0;
 }
 
 /* 1 when candidate is id or chained (transitively) after it. */

@@ -71,6 +71,13 @@ jsonw_arr_end(struct jsonw *w)
     close_level(w, ']');
 }
 
+/* Bytes that need escaping inside a JSON string. */
+static int
+needs_escape(unsigned char ch)
+{
+    return ch < 0x20 || ch == '"' || ch == '\\';
+}
+
 static void
 put_string(struct buf *b, const char *s)
 {
@@ -82,7 +89,7 @@ put_string(struct buf *b, const char *s)
         unsigned char ch = (unsigned char)*s;
         char esc[7];
 
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
+        if (!needs_escape(ch))
             continue;
         buf_append(b, run, (size_t)(s - run));
         run = s + 1;
@@ -106,26 +113,36 @@ put_string(struct buf *b, const char *s)
 void
 jsonw_key(struct jsonw *w, const char *key)
 {
+    size_t n = strlen(key);
+
+    /* keys are our own literals: nothing to escape */
     if (w->count[w->depth]++ > 0)
         buf_putc(w->b, ',');
-    put_string(w->b, key);
-    buf_putc(w->b, ':');
+    buf_putc(w->b, '"');
+    buf_append(w->b, key, n);
+    buf_append(w->b, "\":", 2);
     w->after_key = 1;
 }
 
 void
 jsonw_int(struct jsonw *w, int64_t v)
 {
-    char s[24];
-    int n;
+    char s[24], *p = s + sizeof(s);
+    uint64_t u;
 
     value_prefix(w);
     if (v == DB_NULL) {
         buf_append(w->b, "null", 4);
         return;
     }
-    n = snprintf(s, sizeof(s), "%lld", (long long)v);
-    buf_append(w->b, s, (size_t)n);
+    u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0)
+        *--p = '-';
+    buf_append(w->b, p, (size_t)(s + sizeof(s) - p));
 }
 
 void

@@ -30,7 +30,8 @@ void jsonw_obj_end(struct jsonw *w);
 void jsonw_arr_begin(struct jsonw *w);
 void jsonw_arr_end(struct jsonw *w);
 
-/* Writes "key": (with the comma before it when needed). */
+/* Writes "key": (with the comma before it when needed). Keys are the
+ * caller's literals and are not escaped. */
 void jsonw_key(struct jsonw *w, const char *key);
 
 void jsonw_int(struct jsonw *w, int64_t v);

@@ -115,12 +115,20 @@ router_dispatch(struct req *r)
         return;
     }
     route_match(found->pattern, r->path, r);
+    /* GET handlers only read: one snapshot for the whole request */
+    if (r->method == M_GET && db_begin_read(c->db) < 0) {
+        err_internal(&c->err, "router: cannot begin a read transaction");
+        fail(r);
+        return;
+    }
     if (auth_request(r, found->auth) < 0 || found->fn(r) < 0) {
         if (db_in_transaction(c->db))
             db_rollback(c->db);
         fail(r);
     }
-    if (db_in_transaction(c->db)) {
+    if (r->method == M_GET && db_in_transaction(c->db)) {
+        db_commit(c->db);
+    } else if (db_in_transaction(c->db)) {
         log_error("router: %s %s left a transaction open", r->method_name,
                   found->pattern);
         db_rollback(c->db);
