@@ -71,33 +71,9 @@ buf_append_slow(struct buf *b, const void *p, size_t n)
 }
 
 void
-buf_append(struct buf *b, const void *p, size_t n)
-{
-    /* fast path: it fits and no cap can be passed */
-    if (b->len + n < b->cap && !b->failed &&
-        (b->max == 0 || b->len + n <= b->max)) {
-        memcpy(b->data + b->len, p, n);
-        b->len += n;
-        b->data[b->len] = '\0';
-        return;
-    }
-    if (buf_grow(b, n) < 0)
-        return;
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void
 buf_puts(struct buf *b, const char *s)
 {
     buf_append(b, s, strlen(s));
-}
-
-void
-buf_putc(struct buf *b, char c)
-{
-    buf_append(b, &c, 1);
 }
 
 void
