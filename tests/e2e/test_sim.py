@@ -17,9 +17,6 @@ import uuid
 import pytest
 
 from printers import Watcher, bin_dir
-from printers import (  # noqa: F401  pytest fixtures; drop once conftest
-    bambu_sim, broker, ftps_server, mqtt_watch, printer_pki,  # imports them
-    printer_tmp, private_broker)
 
 CANCELLED = 0x0300400C          # 50348044
 BUSY = 0x05004004
