@@ -55,6 +55,7 @@ CREATE TABLE printers (
     last_seen_at       INTEGER,
     state_json         TEXT,                      -- last merged report
     cert_fingerprint   TEXT,                      -- pinned on first contact
+    queue_version      INTEGER NOT NULL DEFAULT 0, -- bumped by the triggers below
     created_at         INTEGER NOT NULL,
     updated_at         INTEGER NOT NULL,
     UNIQUE (user_id, serial)
@@ -187,6 +188,39 @@ CREATE INDEX sp_printer_status ON scheduled_prints(printer_id, status);
 CREATE INDEX sp_user ON scheduled_prints(user_id, id);
 CREATE INDEX sp_chain ON scheduled_prints(chain_after_id);
 CREATE INDEX sp_order ON scheduled_prints(order_id);
+-- A printer's queue in queue order, so GET .../queue reads it without a
+-- sort. The ORDER BY in lib/job.c must repeat these expressions exactly.
+CREATE INDEX sp_queue ON scheduled_prints(
+    printer_id, (CASE WHEN status = 'started' THEN 0 ELSE 1 END),
+    priority DESC, COALESCE(scheduled_at, created_at), id)
+    WHERE status IN ('started', 'queued', 'scheduled');
+
+-- Every change to a printer's prints or materials bumps its queue_version,
+-- so a worker can keep a rendered queue until the version moves on.
+CREATE TRIGGER sp_queue_insert AFTER INSERT ON scheduled_prints BEGIN
+    UPDATE printers SET queue_version = queue_version + 1
+     WHERE id = NEW.printer_id;
+END;
+CREATE TRIGGER sp_queue_update AFTER UPDATE ON scheduled_prints BEGIN
+    UPDATE printers SET queue_version = queue_version + 1
+     WHERE id = NEW.printer_id OR id = OLD.printer_id;
+END;
+CREATE TRIGGER sp_queue_delete AFTER DELETE ON scheduled_prints BEGIN
+    UPDATE printers SET queue_version = queue_version + 1
+     WHERE id = OLD.printer_id;
+END;
+CREATE TRIGGER material_queue_insert AFTER INSERT ON materials BEGIN
+    UPDATE printers SET queue_version = queue_version + 1
+     WHERE id = NEW.printer_id;
+END;
+CREATE TRIGGER material_queue_update AFTER UPDATE ON materials BEGIN
+    UPDATE printers SET queue_version = queue_version + 1
+     WHERE id = NEW.printer_id OR id = OLD.printer_id;
+END;
+CREATE TRIGGER material_queue_delete AFTER DELETE ON materials BEGIN
+    UPDATE printers SET queue_version = queue_version + 1
+     WHERE id = OLD.printer_id;
+END;
 
 CREATE TABLE events (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
