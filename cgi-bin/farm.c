@@ -11,6 +11,7 @@
 #include "app.h"
 #include "fcgi.h"
 #include "log.h"
+#include "qcache.h"
 #include "router.h"
 #include "tmpl.h"
 
@@ -63,6 +64,7 @@ main(int argc, char **argv)
     }
     rc = fcgi_is_cgi() ? fcgi_run_cgi(&a) : fcgi_run(&a, 0);
     app_close(&a);
+    qcache_release();
     tmpl_shutdown();
     return rc < 0 ? 1 : 0;
 }

@@ -2,12 +2,13 @@
  * cancel, and a printer's queue. The rules live in job.c. */
 #include "api.h"
 
-#include "api_render.h"
 #include <json-c/json.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "api_render.h"
+#include "arena.h"
 #include "bind.h"
 #include "conf.h"
 #include "ctx.h"
@@ -16,6 +17,8 @@
 #include "job.h"
 #include "jsonio.h"
 #include "jsonw.h"
+#include "printer.h"
+#include "qcache.h"
 
 #include "banned.h"
 
@@ -200,15 +203,32 @@ api_print_cancel(struct req *r)
     return answer(r, 200, id);
 }
 
+/* The queue is read far more often than it changes (dashboards poll it),
+ * so each worker keeps the rendered answer until the printer's
+ * queue_version moves; the version and the rows come from the same read
+ * transaction. */
 int
 api_print_queue(struct req *r)
 {
+    struct ctx *c = r->c;
+    int64_t limit, offset, version, printer_id = http_param_id(r, 0);
     struct job *list;
-    int64_t limit, offset;
+    const char *key;
     int n;
 
     if (http_list_params(r, &limit, &offset) < 0 ||
-        job_queue(r->c, http_param_id(r, 0), limit, offset, &list, &n) < 0)
+        (version = printer_queue_version(c, printer_id)) < 0)
         return -1;
-    return answer_list(r, "queue", list, n, offset + 1);
+    key = arena_printf(c->arena, "queue:%lld:%lld:%lld:%lld",
+                       (long long)c->user_id, (long long)printer_id,
+                       (long long)limit, (long long)offset);
+    buf_clear(&r->out);
+    if (qcache_get(key, version, &r->out))
+        return http_json_end(r, 200);
+    if (job_queue(c, printer_id, limit, offset, &list, &n) < 0)
+        return -1;
+    answer_list(r, "queue", list, n, offset + 1);
+    /* keep the body without the newline http_json_end added */
+    qcache_put(key, version, r->out.data, r->out.len - 1);
+    return 0;
 }

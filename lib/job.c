@@ -442,6 +442,7 @@ job_queue(struct ctx *c, int64_t printer_id, int64_t limit, int64_t offset,
                   "SELECT " JOB_COLS JOB_FROM
                   "WHERE sp.printer_id = ? AND sp.user_id = ? AND "
                   "sp.status IN ('started', 'queued', 'scheduled') "
+                  /* the expressions of index sp_queue (001-init.sql) */
                   "ORDER BY CASE WHEN sp.status = 'started' THEN 0 ELSE 1 "
                   "END, sp.priority DESC, "
                   "COALESCE(sp.scheduled_at, sp.created_at), sp.id "

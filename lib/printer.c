@@ -175,10 +175,14 @@ printer_update(struct ctx *c, struct printer *p)
     rc = db_exec(c->db,
                  "UPDATE printers SET name = ?, model = ?, serial = ?, "
                  "host = ?, port = ?, ftp_port = ?, "
+                 "cert_fingerprint = CASE WHEN host = ? AND port = ? AND "
+                 "ftp_port = ? AND ? IS NULL THEN cert_fingerprint "
+                 "ELSE NULL END, "
                  "access_code_sealed = COALESCE(?, access_code_sealed), "
                  "updated_at = ? WHERE id = ? AND user_id = ?",
-                 "ttttiitiii", p->name, p->model, p->serial, p->host, p->port,
-                 p->ftp_port, sealed, c->now, p->id, c->user_id);
+                 "ttttiitiittiii", p->name, p->model, p->serial, p->host,
+                 p->port, p->ftp_port, p->host, p->port, p->ftp_port, sealed,
+                 sealed, c->now, p->id, c->user_id);
     if (rc == DB_CONSTRAINT)
         return err_set(&c->err, ERR_CONFLICT,
                        "you already have a printer with serial %s",
@@ -225,4 +229,20 @@ printer_delete(struct ctx *c, int64_t id)
         return err_internal(&c->err, "printer: delete failed");
     }
     return 0;
+}
+
+int64_t
+printer_queue_version(struct ctx *c, int64_t id)
+{
+    int64_t v = 0;
+    int rc = db_get_int(c->db, &v,
+                        "SELECT queue_version FROM printers "
+                        "WHERE id = ? AND user_id = ?",
+                        "ii", id, c->user_id);
+
+    if (rc == DB_DONE)
+        return err_set(&c->err, ERR_NOT_FOUND, "no such printer");
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "printer: queue_version failed");
+    return v;
 }

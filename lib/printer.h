@@ -39,11 +39,19 @@ int printer_owned(struct ctx *c, int64_t id);
  * for a serial the user already has). */
 int64_t printer_create(struct ctx *c, struct printer *p);
 
-/* Checks and writes p's editable fields (access code only when set). */
+/* Checks and writes p's editable fields (access code only when set).
+ * A new host, port or ftp_port, or any access code given, forgets the
+ * pinned certificate (cert_fingerprint), so the dispatcher pins the key it
+ * meets next: that is how a user accepts a printer's new certificate. */
 int printer_update(struct ctx *c, struct printer *p);
 
 /* Deletes the printer; its queued/scheduled prints become cancelled. 409
  * while a print is started on it. */
 int printer_delete(struct ctx *c, int64_t id);
+
+/* The printer's queue_version (bumped by the database on every change to
+ * its prints or materials): the version, or -1 with 404 when the printer
+ * is not the user's. */
+int64_t printer_queue_version(struct ctx *c, int64_t id);
 
 #endif

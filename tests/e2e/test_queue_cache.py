@@ -1,0 +1,65 @@
+"""Workers keep rendered queues until the printer's queue_version moves:
+every kind of change behind a queue answer must show on the next read,
+whichever worker serves it."""
+
+import sqlite3
+
+from helpers import new_file, new_material, new_print, new_printer
+
+
+def queue(api, printer_id, reads=6):
+    """Reads the queue several times (every worker answers at least once
+    with two workers) and checks they all agree."""
+    answers = [api.get(f"/api/bambu/scheduled-prints/{printer_id}/queue")
+               for _ in range(reads)]
+    assert all(a.status_code == 200 for a in answers)
+    bodies = [a.json()["queue"] for a in answers]
+    assert all(b == bodies[0] for b in bodies)
+    return bodies[0]
+
+
+def test_changes_show_on_the_next_read(stack, user):
+    api = user.api
+    new_file(api)
+    p = new_printer(api)
+    new_material(api, p["id"], slot=0, cost_per_kg=20.00)
+    a = new_print(api, p["id"], material_slot=0, grams=100)
+    b = new_print(api, p["id"], name="second")
+    assert [e["id"] for e in queue(api, p["id"])] == [a["id"], b["id"]]
+    assert queue(api, p["id"])[0]["material_cost"] == 2.0
+
+    # a print's priority moves it
+    api.put(f"/api/bambu/scheduled-prints/{b['id']}", json={"priority": 5})
+    assert [e["id"] for e in queue(api, p["id"])] == [b["id"], a["id"]]
+
+    # a material's price changes the cost shown
+    mats = api.get(f"/api/bambu/materials/{p['id']}").json()["materials"]
+    api.put(f"/api/bambu/materials/{mats[0]['id']}", json={"cost_per_kg": 30})
+    assert queue(api, p["id"])[1]["material_cost"] == 3.0
+
+    # a new print and a cancel
+    c = new_print(api, p["id"], name="third", priority=9)
+    assert queue(api, p["id"])[0]["id"] == c["id"]
+    api.delete(f"/api/bambu/scheduled-prints/{c['id']}")
+    assert c["id"] not in [e["id"] for e in queue(api, p["id"])]
+
+    # a write that bypasses the API (as the dispatcher's does)
+    con = sqlite3.connect(stack.data_dir / "farm.db")
+    con.execute("UPDATE scheduled_prints SET name = 'renamed' WHERE id = ?",
+                (a["id"],))
+    con.commit()
+    con.close()
+    assert "renamed" in [e["name"] for e in queue(api, p["id"])]
+
+
+def test_paging_is_cached_apart(user):
+    api = user.api
+    new_file(api)
+    p = new_printer(api)
+    ids = [new_print(api, p["id"], name=f"p{i}")["id"] for i in range(3)]
+    first = api.get(f"/api/bambu/scheduled-prints/{p['id']}/queue?limit=1")
+    second = api.get(
+        f"/api/bambu/scheduled-prints/{p['id']}/queue?limit=1&offset=1")
+    assert [e["id"] for e in first.json()["queue"]] == ids[:1]
+    assert [e["id"] for e in second.json()["queue"]] == ids[1:2]
+    assert second.json()["queue"][0]["position"] == 2
