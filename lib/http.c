@@ -48,10 +48,8 @@ hexval(int ch)
     return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
 }
 
-/* Percent-decodes s[0..n) into the arena; '+' is a space when plus. A NUL
- * byte or a bad escape makes the whole value invalid (NULL). */
-static char *
-url_decode(struct arena *a, const char *s, size_t n, int plus)
+char *
+http_url_decode(struct arena *a, const char *s, size_t n, int plus)
 {
     char *out = arena_alloc(a, n + 1), *o = out;
 
@@ -120,7 +118,7 @@ http_req_init(struct req *r, struct ctx *c, const struct http_io *io)
         if (uri == NULL || *uri == '\0')
             uri = "/";
         q = strchr(uri, '?');
-        r->path = url_decode(c->arena, uri, q ? (size_t)(q - uri) : strlen(uri),
+        r->path = http_url_decode(c->arena, uri, q ? (size_t)(q - uri) : strlen(uri),
                              0);
         if (r->path == NULL)
             r->path = "/\x01invalid"; /* matches no route: 404 */
@@ -165,7 +163,7 @@ http_query(struct req *r, const char *key)
             memcmp(p, key, klen) == 0) {
             if (eq == NULL)
                 return "";
-            return url_decode(r->c->arena, eq + 1, (size_t)(end - eq - 1), 1);
+            return http_url_decode(r->c->arena, eq + 1, (size_t)(end - eq - 1), 1);
         }
         p = amp ? amp + 1 : end;
     }

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 
+struct arena;
 struct ctx;
 struct json_object;
 struct jsonw;
@@ -62,6 +63,10 @@ void http_req_release(struct req *r);
 
 /* A request header by its CGI name ("HTTP_AUTHORIZATION"), or NULL. */
 const char *http_param(struct req *r, const char *name);
+
+/* Percent-decodes s[0..n) into the arena; '+' is a space when plus. A NUL
+ * byte or a bad escape makes the whole value invalid (NULL). */
+char *http_url_decode(struct arena *a, const char *s, size_t n, int plus);
 
 /* A decoded query-string value (arena copy), or NULL when absent. */
 const char *http_query(struct req *r, const char *key);

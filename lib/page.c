@@ -45,42 +45,6 @@ is_form_type(const char *ct)
     return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
-static int
-hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch = tolower(ch);
-    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-/* Decodes s[0..n) into the arena ('+' is a space); NULL for a bad escape
- * or an encoded NUL byte. */
-static char *
-form_decode(struct arena *a, const char *s, size_t n)
-{
-    char *out = arena_alloc(a, n + 1), *o = out;
-
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%') {
-            int hi, lo;
-
-            if (i + 2 >= n)
-                return NULL;
-            hi = hexval((unsigned char)s[i + 1]);
-            lo = hexval((unsigned char)s[i + 2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return NULL;
-            *o++ = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            *o++ = s[i] == '+' ? ' ' : s[i];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
 /* Splits body[0..len) (no NUL bytes) into f; -1 on a bad escape. */
 static int
 form_parse(struct arena *a, const char *body, size_t len, struct page_form *f)
@@ -101,8 +65,8 @@ form_parse(struct arena *a, const char *body, size_t len, struct page_form *f)
         char *k, *v;
 
         if (stop > p) { /* "a=1&&b=2": empty pieces are skipped */
-            k = form_decode(a, p, (size_t)(kend - p));
-            v = eq ? form_decode(a, eq + 1, (size_t)(stop - eq - 1))
+            k = http_url_decode(a, p, (size_t)(kend - p), 1);
+            v = eq ? http_url_decode(a, eq + 1, (size_t)(stop - eq - 1), 1)
                    : arena_strdup(a, "");
             if (k == NULL || v == NULL)
                 return -1;

@@ -13,6 +13,7 @@
 
 #include "app.h"
 #include "ctx.h"
+#include "printer.h"
 #include "user.h"
 
 struct fixture {
@@ -60,6 +61,25 @@ fixture_next(struct fixture *f)
 
     app_begin(&f->app, &f->c);
     f->c.user_id = uid;
+}
+
+/* Creates one of the signed-in user's printers (an X1C) and starts a new
+ * unit of work; the id or -1. */
+static inline int64_t
+fixture_printer(struct fixture *f, const char *serial)
+{
+    struct printer p;
+    int64_t id;
+
+    printer_init(&p);
+    p.name = "p";
+    p.model = "X1C";
+    p.serial = serial;
+    p.host = "10.0.0.9";
+    p.access_code = "12345678";
+    id = printer_create(&f->c, &p);
+    fixture_next(f);
+    return id;
 }
 
 static inline void

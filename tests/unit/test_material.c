@@ -22,18 +22,9 @@
 static int64_t
 make_printer(struct fixture *f, const char *serial)
 {
-    struct printer p;
-    int64_t id;
+    int64_t id = fixture_printer(f, serial);
 
-    printer_init(&p);
-    p.name = "p";
-    p.model = "X1C";
-    p.serial = serial;
-    p.host = "10.0.0.9";
-    p.access_code = "12345678";
-    id = printer_create(&f->c, &p);
     assert_true(id > 0);
-    fixture_next(f);
     return id;
 }
 
