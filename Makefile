@@ -49,7 +49,8 @@ SQL_SQLITE := $(sort $(wildcard sql/sqlite/*.sql))
 GEN := $(BUILD)/gen/migrations_sqlite.c
 PROGRAMS := farm.fcgi farmctl $(if $(wildcard dispatcher/dispatch.c),farm-dispatch) \
 	$(if $(wildcard tools/bambu-sim.c),bambu-sim) \
-	$(if $(wildcard tools/net-probe.c),net-probe)
+	$(if $(wildcard tools/net-probe.c),net-probe) \
+	$(if $(wildcard tools/farm-deliver.c),farm-deliver)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 objs = $(patsubst lib/%.c,$(1)/obj/%.o,$(LIB_C)) \
@@ -59,7 +60,7 @@ objs = $(patsubst lib/%.c,$(1)/obj/%.o,$(LIB_C)) \
 # are reached only through a table).
 core = $(1)/obj/gen_migrations_sqlite.o
 
-.PHONY: all asan deps deps-test run test unit e2e fuzz-replay fuzz bench fmt \
+.PHONY: all asan deps deps-test run demo test unit e2e fuzz-replay fuzz bench fmt \
 	clean
 
 all: $(addprefix $(REL)/,$(PROGRAMS)) $(REL)/trivial-fcgi
@@ -103,6 +104,8 @@ $(1)/bambu-sim: $(1)/obj/tool_bambu-sim.o $(1)/libfarm.a
 	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
 $(1)/net-probe: $(1)/obj/tool_net-probe.o $(1)/libfarm.a
 	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
+$(1)/farm-deliver: $(1)/obj/tool_farm-deliver.o $(1)/libfarm.a
+	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
 $(1)/unit/%: tests/unit/%.c $(1)/libfarm.a $(wildcard lib/*.h)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@.o
@@ -141,6 +144,12 @@ deps-test: deps
 run: deps
 	$(MAKE) all
 	tools/run.sh $(REL)
+
+# The app with three simulated printers (broker, FTPS and bambu-sim on
+# loopback), for a first look.
+demo: deps-test
+	$(MAKE) all
+	$(PYTHON) tools/demo.py
 
 test: deps-test
 	$(MAKE) asan $(REL)/trivial-fcgi
@@ -183,6 +192,7 @@ fuzz: deps-test
 
 bench: deps-test all
 	tools/bench.sh
+	tools/bench_outbox.sh
 
 fmt:
 	clang-format -i $(wildcard lib/*.c lib/*.h lib/*.cc cgi-bin/*.c tools/*.c tests/unit/*.c)

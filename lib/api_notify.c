@@ -1,18 +1,24 @@
 /* /api/bambu/notifications: a printer's notification preferences (read,
  * partial update). The webhook secret is write-only; a generated one is
- * shown in the PUT answer that created it and never again. */
+ * shown in the PUT answer that created it and never again. webhook_format
+ * reads as the format in effect (the stored choice, else the one the URL
+ * asks for); webhook_disabled is read-only and cleared by a PUT that sends
+ * webhook_url. */
 #include "api.h"
 
 #include <json-c/json.h>
 #include <stddef.h>
 
 #include "bind.h"
+#include "db.h"
 #include "ctx.h"
 #include "http.h"
 #include "jsonio.h"
 #include "notifypref.h"
 
 #include "banned.h"
+
+static const char *const formats[] = {"standard", "discord", "slack", NULL};
 
 #define IN struct notifypref
 static const struct field notify_fields[] = {
@@ -27,6 +33,8 @@ static const struct field notify_fields[] = {
     {"webhook_url", F_URL, offsetof(IN, webhook_url), F_NULL, 0, 0, 0},
     {"webhook_secret", F_STR, offsetof(IN, webhook_secret), 0,
      NOTIFYPREF_SECRET_MIN, NOTIFYPREF_SECRET_MAX, 0},
+    {"webhook_format", F_ENUM, offsetof(IN, webhook_format), F_NULL, 0, 0,
+     formats},
     {0},
 };
 #undef IN
@@ -46,6 +54,12 @@ notify_json(const struct notifypref *n)
     jsonio_add_str(o, "email_address", n->email_address);
     jsonio_add_str(o, "webhook_url", n->webhook_url);
     jsonio_add_bool(o, "webhook_secret_set", (int)n->webhook_secret_set);
+    jsonio_add_str(o, "webhook_format", notifypref_format(n, NULL));
+    jsonio_add_bool(o, "webhook_disabled", n->webhook_disabled_at != DB_NULL);
+    jsonio_add_str(o, "webhook_disabled_reason",
+                   n->webhook_disabled_at != DB_NULL
+                       ? n->webhook_disabled_reason
+                       : NULL);
     jsonio_add_time(o, "updated_at", n->updated_at);
     return o;
 }
@@ -71,8 +85,11 @@ api_notify_update(struct req *r)
 
     if (notifypref_get(r->c, id, &n) < 0 ||
         (body = http_body_json(r)) == NULL ||
-        bind_json(r->c, body, notify_fields, &n, &b, 1) < 0 ||
-        notifypref_save(r->c, &n, &generated) < 0 ||
+        bind_json(r->c, body, notify_fields, &n, &b, 1) < 0)
+        return -1;
+    /* Saving the URL again is how a disabled webhook comes back. */
+    n.webhook_reenable = bind_has(&b, "webhook_url");
+    if (notifypref_save(r->c, &n, &generated) < 0 ||
         notifypref_get(r->c, id, &n) < 0)
         return -1;
     o = notify_json(&n);

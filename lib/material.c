@@ -307,3 +307,102 @@ material_cost_cents(struct ctx *c, int64_t printer_id, int64_t slot,
         *cents = material_cost_of(grams, cost);
     return 0;
 }
+
+static int
+str_same(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return (a == NULL || a[0] == '\0') && (b == NULL || b[0] == '\0');
+    return strcmp(a, b) == 0;
+}
+
+int
+material_sync(struct ctx *c, int64_t printer_id, int64_t slot,
+              const struct material_seen *s, int *changed)
+{
+    struct db_stmt *st;
+    int64_t id = DB_NULL, weight;
+    char *type = NULL, *color = NULL, *source = NULL;
+    int rc;
+
+    *changed = 0;
+    st = db_query(c->db,
+                  "SELECT m.id, m.material_type, m.color, "
+                  "m.source" MATERIAL_FROM
+                  "WHERE m.printer_id = ? AND m.slot = ?",
+                  "iii", c->user_id, printer_id, slot);
+    if (st == NULL)
+        return err_internal(&c->err, "material: sync select failed");
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        id = db_int(st, 0);
+        type = arena_strdup(c->arena, db_text(st, 1));
+        color = arena_strdup(c->arena, db_text(st, 2));
+        source = arena_strdup(c->arena, db_text(st, 3));
+        db_done(st);
+    } else if (rc != DB_DONE) {
+        return err_internal(&c->err, "material: sync select failed");
+    }
+    if (!s->present) {
+        if (id == DB_NULL || source == NULL || strcmp(source, "printer") != 0)
+            return 0;
+        if (db_exec(c->db, "DELETE FROM materials WHERE id = ?", "i", id) !=
+            DB_DONE)
+            return err_internal(&c->err, "material: sync delete failed");
+        *changed = 1;
+        return 0;
+    }
+    if (id == DB_NULL) {
+        weight = s->weight_grams == DB_NULL ? 1000 : s->weight_grams;
+        rc = db_exec(c->db,
+                     "INSERT INTO materials (printer_id, slot, material_type, "
+                     "color, weight_grams, remaining_percent, source, "
+                     "synced_at, tray_uuid, created_at, updated_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, 'printer', ?, ?, ?, ?)",
+                     "iittiiitii", printer_id, slot, s->material_type,
+                     s->color, weight, s->remaining_percent, c->now,
+                     s->tray_uuid && s->tray_uuid[0] ? s->tray_uuid : NULL,
+                     c->now, c->now);
+        if (rc != DB_DONE)
+            return err_internal(&c->err, "material: sync insert failed");
+        *changed = 1;
+        return 0;
+    }
+    *changed = !str_same(type, s->material_type) || !str_same(color, s->color);
+    rc = db_exec(c->db,
+                 "UPDATE materials SET material_type = ?, color = ?, "
+                 "remaining_percent = CASE WHEN ? IS NULL THEN "
+                 "remaining_percent ELSE ? END, "
+                 "weight_grams = COALESCE(?, weight_grams), "
+                 "tray_uuid = COALESCE(?, tray_uuid), source = 'printer', "
+                 "synced_at = ?, updated_at = CASE WHEN ? = 1 THEN ? ELSE "
+                 "updated_at END WHERE id = ?",
+                 "ttiiitiiii", s->material_type, s->color,
+                 s->remaining_percent, s->remaining_percent, s->weight_grams,
+                 s->tray_uuid && s->tray_uuid[0] ? s->tray_uuid : NULL,
+                 c->now, (int64_t)*changed, c->now, id);
+    if (rc != DB_DONE)
+        return err_internal(&c->err, "material: sync update failed");
+    return 0;
+}
+
+int
+material_consume(struct ctx *c, int64_t printer_id, int64_t slot,
+                 int64_t grams)
+{
+    if (grams == DB_NULL || grams <= 0 || slot == DB_NULL ||
+        printer_id == DB_NULL)
+        return 0;
+    if (db_exec(c->db,
+                "UPDATE materials SET remaining_percent = CASE WHEN "
+                "remaining_percent * weight_grams - ? * 100 <= 0 THEN 0 "
+                "ELSE (remaining_percent * weight_grams - ? * 100) / "
+                "weight_grams END, updated_at = ? "
+                "WHERE printer_id = ? AND slot = ? AND weight_grams > 0 AND "
+                "remaining_percent IS NOT NULL AND printer_id IN "
+                "(SELECT id FROM printers WHERE user_id = ?)",
+                "iiiiii", grams, grams, c->now, printer_id, slot,
+                c->user_id) != DB_DONE)
+        return err_internal(&c->err, "material: consume failed");
+    return 0;
+}

@@ -75,4 +75,29 @@ int64_t material_cost_of(int64_t grams, int64_t cost_per_kg);
 int material_cost_cents(struct ctx *c, int64_t printer_id, int64_t slot,
                         int64_t grams, int64_t *cents);
 
+/* What a printer reports in one AMS slot (dispatcher only). */
+struct material_seen {
+    int present;               /* a spool is loaded */
+    const char *material_type; /* "PLA" (present only) */
+    const char *color;         /* "#RRGGBB" or NULL */
+    int64_t remaining_percent; /* DB_NULL: the printer does not know */
+    int64_t weight_grams;      /* DB_NULL: not reported */
+    const char *tray_uuid;     /* NULL or "": none */
+};
+
+/* Brings slot of printer_id (one of the user's printers) in line with what
+ * the printer reports: a loaded spool inserts or updates the row (source
+ * "printer", synced_at now; type, colour, remaining and weight when known;
+ * vendor and cost_per_kg are never touched); an empty slot deletes a
+ * printer-sourced row and keeps a manual one. *changed is set to 1 when
+ * the type, colour or presence changed, else 0. 0, or -1 (500). */
+int material_sync(struct ctx *c, int64_t printer_id, int64_t slot,
+                  const struct material_seen *s, int *changed);
+
+/* Lowers the remaining_percent of the material in slot of printer_id by
+ * grams (as a share of its weight, never below 0); no-op when the slot is
+ * empty, the remaining share unknown or grams unknown. 0, or -1 (500). */
+int material_consume(struct ctx *c, int64_t printer_id, int64_t slot,
+                     int64_t grams);
+
 #endif

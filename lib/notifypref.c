@@ -8,6 +8,7 @@
 #include "db.h"
 #include "printer.h"
 #include "secret.h"
+#include "webhook.h"
 
 #include "banned.h"
 
@@ -19,6 +20,7 @@ notifypref_init(struct notifypref *n, int64_t printer_id)
     n->on_print_complete = 1;
     n->on_print_failed = 1;
     n->updated_at = DB_NULL;
+    n->webhook_disabled_at = DB_NULL;
 }
 
 static int
@@ -41,7 +43,9 @@ notifypref_get(struct ctx *c, int64_t printer_id, struct notifypref *n)
                   "on_maintenance, on_material_change, email_enabled, "
                   "email_address, webhook_url, "
                   "CASE WHEN webhook_secret_sealed IS NULL THEN 0 ELSE 1 END, "
-                  "updated_at FROM notification_settings WHERE printer_id = ?",
+                  "updated_at, webhook_format, webhook_disabled_at, "
+                  "webhook_disabled_reason "
+                  "FROM notification_settings WHERE printer_id = ?",
                   "i", printer_id);
     if (st == NULL)
         return err_internal(&c->err, "notifypref: select failed");
@@ -60,6 +64,9 @@ notifypref_get(struct ctx *c, int64_t printer_id, struct notifypref *n)
     n->webhook_url = arena_strdup(c->arena, db_text(st, 7));
     n->webhook_secret_set = db_int(st, 8) != 0;
     n->updated_at = db_int(st, 9);
+    n->webhook_format = arena_strdup(c->arena, db_text(st, 10));
+    n->webhook_disabled_at = db_int(st, 11);
+    n->webhook_disabled_reason = arena_strdup(c->arena, db_text(st, 12));
     db_done(st);
     return 0;
 }
@@ -86,7 +93,15 @@ notifypref_check(struct ctx *c, const struct notifypref *n)
             err_field(&c->err, "webhook_secret",
                       "must be %d to %d characters long", NOTIFYPREF_SECRET_MIN,
                       NOTIFYPREF_SECRET_MAX);
+        else if (!webhook_secret_valid(n->webhook_secret))
+            err_field(&c->err, "webhook_secret",
+                      "a secret starting with whsec_ must be base64 of 24 "
+                      "to 64 bytes");
     }
+    if (n->webhook_format != NULL &&
+        webhook_format_parse(n->webhook_format) < 0)
+        err_field(&c->err, "webhook_format",
+                  "must be standard, discord or slack");
     return err_is_set(&c->err) ? -1 : 0;
 }
 
@@ -96,7 +111,7 @@ static int
 secret_to_store(struct ctx *c, const struct notifypref *n, char **sealed,
                 const char **generated)
 {
-    char token[SECRET_TOKEN_LEN + 1];
+    char token[WEBHOOK_SECRET_LEN + 1];
     int64_t have = 0;
     int rc;
 
@@ -115,7 +130,7 @@ secret_to_store(struct ctx *c, const struct notifypref *n, char **sealed,
         return 0;
     if (rc != DB_DONE)
         return -1;
-    secret_token(token);
+    webhook_secret_new(token);
     *sealed = secret_seal(c->arena, token);
     *generated = arena_strdup(c->arena, token);
     memset(token, 0, sizeof(token));
@@ -154,7 +169,8 @@ notifypref_save(struct ctx *c, struct notifypref *n, const char **generated)
                  "on_print_start, on_print_complete, on_print_failed, "
                  "on_maintenance, on_material_change, email_enabled, "
                  "email_address, webhook_url, webhook_secret_sealed, "
-                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "webhook_format, updated_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (printer_id) DO UPDATE SET "
                  "on_print_start = excluded.on_print_start, "
                  "on_print_complete = excluded.on_print_complete, "
@@ -167,16 +183,85 @@ notifypref_save(struct ctx *c, struct notifypref *n, const char **generated)
                  "webhook_secret_sealed = COALESCE("
                  "excluded.webhook_secret_sealed, "
                  "notification_settings.webhook_secret_sealed), "
+                 "webhook_format = excluded.webhook_format, "
                  "updated_at = excluded.updated_at",
-                 "iiiiiiittti", n->printer_id, flag(n->on_print_start),
+                 "iiiiiiitttti", n->printer_id, flag(n->on_print_start),
                  flag(n->on_print_complete), flag(n->on_print_failed),
                  flag(n->on_maintenance), flag(n->on_material_change),
                  flag(n->email_enabled), n->email_address, n->webhook_url,
-                 sealed, c->now);
+                 sealed, n->webhook_format, c->now);
+    if (rc == DB_DONE && n->webhook_reenable)
+        rc = db_exec(c->db,
+                     "UPDATE notification_settings SET "
+                     "webhook_disabled_at = NULL, "
+                     "webhook_disabled_reason = NULL WHERE printer_id = ?",
+                     "i", n->printer_id);
     if (rc != DB_DONE || db_commit(c->db) < 0) {
         db_rollback(c->db);
         *generated = NULL;
         return err_internal(&c->err, "notifypref: save failed");
     }
     return 0;
+}
+
+const char *
+notifypref_format(const struct notifypref *n, const char *url)
+{
+    int f = webhook_format_parse(n->webhook_format);
+
+    if (f < 0)
+        f = (int)webhook_format_detect(url ? url : n->webhook_url);
+    return webhook_format_name((enum webhook_format)f);
+}
+
+int
+notifypref_webhook_key(struct ctx *c, int64_t printer_id, unsigned char *key,
+                       size_t *len)
+{
+    struct db_stmt *st;
+    char *plain;
+    int rc = printer_owned(c, printer_id);
+
+    *len = 0;
+    if (rc <= 0)
+        return rc < 0 ? -1 : not_found(c);
+    st = db_query(c->db,
+                  "SELECT webhook_secret_sealed FROM notification_settings "
+                  "WHERE printer_id = ? AND webhook_secret_sealed IS NOT NULL",
+                  "i", printer_id);
+    if (st == NULL)
+        return err_internal(&c->err, "notifypref: select failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return 0;
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "notifypref: select failed");
+    plain = secret_open(c->arena, db_text(st, 0));
+    db_done(st);
+    if (plain == NULL)
+        return err_internal(&c->err, "notifypref: webhook secret of "
+                                     "printer %lld cannot be opened",
+                            (long long)printer_id);
+    rc = webhook_secret_key(plain, key, len);
+    memset(plain, 0, strlen(plain));
+    if (rc < 0)
+        return err_internal(&c->err, "notifypref: webhook secret of "
+                                     "printer %lld is malformed",
+                            (long long)printer_id);
+    return 1;
+}
+
+int
+notifypref_webhook_disable(struct ctx *c, int64_t printer_id,
+                           const char *url, const char *reason)
+{
+    if (db_exec(c->db,
+                "UPDATE notification_settings SET webhook_disabled_at = ?, "
+                "webhook_disabled_reason = ? WHERE printer_id = ? AND "
+                "webhook_url = ? AND webhook_disabled_at IS NULL AND "
+                "printer_id IN (SELECT id FROM printers WHERE user_id = ?)",
+                "ititi", c->now, reason, printer_id, url,
+                c->user_id) != DB_DONE)
+        return err_internal(&c->err, "notifypref: disable failed");
+    return db_changes(c->db) > 0;
 }

@@ -8,16 +8,25 @@
  * (secret_seal) and never read back out through this module's struct;
  * once a webhook URL is saved a secret exists. Every call is scoped to the
  * printer's user_id = c->user_id, so another user's printer is "not found".
+ *
+ * Webhook secrets follow Standard Webhooks: a generated one is "whsec_" +
+ * base64 of 32 random bytes, and the HMAC key is the decoded bytes. A
+ * secret the user sets that starts with "whsec_" must be base64 of 24 to
+ * 64 bytes and is decoded the same way; any other secret is used as its
+ * raw bytes (UTF-8). A webhook that answered 410 Gone is disabled
+ * (webhook_disabled_at) until a PUT sends webhook_url again.
  */
 #ifndef NOTIFYPREF_H
 #define NOTIFYPREF_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct ctx;
 
 #define NOTIFYPREF_SECRET_MIN 8
 #define NOTIFYPREF_SECRET_MAX 256
+#define NOTIFYPREF_KEY_MAX 1024 /* = WEBHOOK_KEY_MAX */
 
 struct notifypref {
     int64_t printer_id;
@@ -28,6 +37,11 @@ struct notifypref {
     const char *webhook_url;                    /* NULL: none */
     const char *webhook_secret; /* plain, write-only: set to change it */
     int64_t webhook_secret_set; /* 0/1, read-only */
+    const char *webhook_format; /* "standard", "discord", "slack"; NULL:
+                                   chosen from the URL */
+    int64_t webhook_disabled_at;         /* DB_NULL: enabled; read-only */
+    const char *webhook_disabled_reason; /* read-only */
+    int64_t webhook_reenable; /* 0/1: save clears webhook_disabled_at */
     int64_t updated_at;         /* DB_NULL before the first save */
 };
 
@@ -46,5 +60,22 @@ int notifypref_get(struct ctx *c, int64_t printer_id, struct notifypref *n);
  * naming email_enabled when it is on without an address, 500). */
 int notifypref_save(struct ctx *c, struct notifypref *n,
                     const char **generated);
+
+/* The webhook format in effect: n->webhook_format, else the one url (or
+ * n->webhook_url when url is NULL) asks for. A static string. */
+const char *notifypref_format(const struct notifypref *n, const char *url);
+
+/* The HMAC key of the printer's webhook secret into key (at least
+ * NOTIFYPREF_KEY_MAX bytes; the caller wipes it). 1 with *len set, 0 when
+ * no secret is stored, -1 with c->err set (404, 500 also when the secret
+ * cannot be opened). */
+int notifypref_webhook_key(struct ctx *c, int64_t printer_id,
+                           unsigned char *key, size_t *len);
+
+/* Disables the printer's webhook when its URL is still url and it is not
+ * disabled already, saying why. Runs inside the caller's transaction when
+ * one is open. 1 disabled, 0 nothing to do, -1 with c->err set (500). */
+int notifypref_webhook_disable(struct ctx *c, int64_t printer_id,
+                               const char *url, const char *reason);
 
 #endif

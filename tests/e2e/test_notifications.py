@@ -1,7 +1,11 @@
 """Notification preferences through nginx and the worker pool: defaults,
 partial updates, validation (booleans, URLs, addresses, email without an
-address), the write-only webhook secret (generated once, shown once), and
-404 for unknown and other users' printers on every method."""
+address), the write-only webhook secret (generated once as a Standard
+Webhooks whsec_ secret, shown once), the webhook format (chosen or taken
+from the URL), the read-only webhook_disabled flag, and 404 for unknown and
+other users' printers on every method. Delivery itself: test_delivery.py."""
+
+import base64
 
 import pytest
 
@@ -10,13 +14,16 @@ _serial = [0]
 FIELDS = {"printer_id", "on_print_start", "on_print_complete",
           "on_print_failed", "on_maintenance", "on_material_change",
           "email_enabled", "email_address", "webhook_url",
-          "webhook_secret_set", "updated_at"}
+          "webhook_secret_set", "webhook_format", "webhook_disabled",
+          "webhook_disabled_reason", "updated_at"}
 
 DEFAULTS = {"on_print_start": False, "on_print_complete": True,
             "on_print_failed": True, "on_maintenance": False,
             "on_material_change": False, "email_enabled": False,
             "email_address": None, "webhook_url": None,
-            "webhook_secret_set": False, "updated_at": None}
+            "webhook_secret_set": False, "webhook_format": "standard",
+            "webhook_disabled": False, "webhook_disabled_reason": None,
+            "updated_at": None}
 
 
 def make_printer(api):
@@ -132,6 +139,11 @@ def test_email_enabled_without_address_is_422(user):
     ({"webhook_secret": "x" * 257}, "webhook_secret"),
     ({"webhook_secret": None}, "webhook_secret"),
     ({"webhook_secret": 12345678}, "webhook_secret"),
+    ({"webhook_secret": "whsec_AQIDBA=="}, "webhook_secret"),
+    ({"webhook_secret": "whsec_not*base64*at*all"}, "webhook_secret"),
+    ({"webhook_format": "teams"}, "webhook_format"),
+    ({"webhook_format": 1}, "webhook_format"),
+    ({"webhook_disabled": True, "webhook_format": "x"}, "webhook_format"),
 ])
 def test_validation(user, body, field):
     p = make_printer(user.api)
@@ -156,7 +168,8 @@ def test_webhook_secret_generated_once(user):
     assert got["webhook_url"] == "https://hooks.example/a"
     assert got["webhook_secret_set"] is True
     secret = got["webhook_secret"]
-    assert isinstance(secret, str) and len(secret) >= 32
+    assert isinstance(secret, str) and secret.startswith("whsec_")
+    assert len(base64.b64decode(secret[6:], validate=True)) == 32
     assert set(got) == FIELDS | {"webhook_secret"}
 
     # never again: not on GET, not on later PUTs
@@ -254,3 +267,33 @@ def test_deleted_printer_is_404(user):
     assert user.api.delete(f"/api/printers/{p}").status_code == 204
     assert_error(user.api.get(url(p)), 404, "not_found")
     assert_error(user.api.put(url(p), json={}), 404, "not_found")
+
+
+def test_webhook_format_and_disabled(user):
+    p = make_printer(user.api)
+    r = user.api.put(url(p), json={
+        "webhook_url": "https://discord.com/api/webhooks/123/abc"})
+    assert r.json()["webhook_format"] == "discord"
+    r = user.api.put(url(p), json={"webhook_format": "slack"})
+    assert r.status_code == 200, r.text
+    assert r.json()["webhook_format"] == "slack"
+    # a chosen format sticks when the URL changes
+    r = user.api.put(url(p), json={"webhook_url": "https://hooks.example/z"})
+    assert r.json()["webhook_format"] == "slack"
+    r = user.api.put(url(p), json={"webhook_format": None})
+    assert r.json()["webhook_format"] == "standard"
+    # webhook_disabled is read-only: sending it changes nothing
+    r = user.api.put(url(p), json={"webhook_disabled": True})
+    assert r.status_code == 200
+    assert r.json()["webhook_disabled"] is False
+    assert user.api.get(url(p)).json()["webhook_disabled"] is False
+
+
+def test_whsec_secret_from_the_user(user):
+    p = make_printer(user.api)
+    mine = "whsec_" + base64.b64encode(bytes(range(32))).decode()
+    r = user.api.put(url(p), json={"webhook_url": "https://hooks.example/w",
+                                   "webhook_secret": mine})
+    assert r.status_code == 200, r.text
+    assert r.json()["webhook_secret_set"] is True
+    assert "webhook_secret" not in r.json()

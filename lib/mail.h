@@ -1,0 +1,69 @@
+/*
+ * mail — email notifications: the SMTP settings, composing one RFC 5322
+ * message (plain text, UTF-8, CRLF line ends, RFC 2047 subject when it is
+ * not ASCII) and sending it with libcurl's SMTP to one recipient.
+ *
+ * Settings (read here rather than in conf, from the environment or
+ * $DATA_DIR/farm.conf, the environment winning, like every setting):
+ *   FARM_SMTP_URL       smtp://host:587 (STARTTLS) or smtps://host:465;
+ *                       unset: email is not configured
+ *   FARM_SMTP_USER      login (then STARTTLS is required on smtp://)
+ *   FARM_SMTP_PASSWORD  its password
+ *   FARM_SMTP_STARTTLS  1: require STARTTLS on smtp:// even without login
+ *   FARM_SMTP_CA        CA bundle file for a private mail server's cert
+ *   FARM_MAIL_FROM      the From address (default farm@localhost)
+ *
+ * Invariants: header values never carry CR or LF (header injection);
+ * credentials are never sent in clear text (smtp:// with a login always
+ * uses CURLUSESSL_ALL); peer and host verification stay on.
+ */
+#ifndef MAIL_H
+#define MAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+
+#define MAIL_TIMEOUT_S 30
+
+struct mail_conf {
+    int configured; /* FARM_SMTP_URL was set */
+    int starttls;   /* require STARTTLS on smtp:// */
+    char url[512];
+    char user[256];
+    char password[256];
+    char ca[512];
+    char from[320];
+};
+
+/* Reads the settings above for data_dir. 0, or -1 with a message in err
+ * when a value is too long or farm.conf cannot be read. */
+int mail_conf_load(struct mail_conf *m, const char *data_dir, char *err,
+                   size_t errlen);
+
+/* s with every CR, LF and other control character replaced by a space.
+ * Arena. */
+char *mail_header_clean(struct arena *a, const char *s);
+
+/* A Subject value: s cleaned, as is when it is printable ASCII, else as
+ * RFC 2047 "=?UTF-8?B?...?=" words of at most 75 characters (never
+ * splitting a UTF-8 character), folded with CRLF SP. Arena. */
+char *mail_encode_subject(struct arena *a, const char *s);
+
+/* "Sun, 23 Nov 2025 21:20:00 +0000" for t (UTC seconds). */
+void mail_date(int64_t t, char out[40]);
+
+/* The whole message: Date, From, To, Subject, Message-ID (<msgid@host of
+ * from>), MIME-Version, Content-Type text/plain UTF-8, 8bit, a blank line
+ * and body with every line end as CRLF. Arena. */
+char *mail_compose(struct arena *a, const char *from, const char *to,
+                   const char *subject, const char *body, int64_t date,
+                   const char *msgid);
+
+/* Sends msg to one recipient. 0 when the server accepted it (*code 250),
+ * else -1 with *code the last SMTP reply (0 when none) and why in err. */
+int mail_send(const struct mail_conf *m, const char *to, const char *msg,
+              long timeout_s, long *code, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,441 @@
+/*
+ * test_deliver — the outbox step on a fresh migrated database, with
+ * receivers that cannot be reached (the end-to-end tests bring real ones):
+ * the retry schedule with jitter and Retry-After, a failed attempt
+ * recorded with a stable delivery id and the next time, leases that keep a
+ * row from being claimed twice, expiry by time and by attempts, rows of a
+ * deleted printer or a disabled webhook failed unsent; and the webhook
+ * side of notifypref (whsec_ secrets, keys, disable / re-enable, format).
+ */
+#include "deliver.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "arena.h"
+#include "clock.h"
+#include "db.h"
+#include "event.h"
+#include "fixture.h"
+#include "notifypref.h"
+#include "printer.h"
+#include "webhook.h"
+
+#include "banned.h"
+
+#define T0 1763932800
+#define DEAD_URL "http://127.0.0.1:1/hook"
+
+static void
+set_now(int64_t t)
+{
+    char s[32];
+
+    snprintf(s, sizeof(s), "%lld", (long long)t);
+    setenv("FARM_NOW", s, 1);
+}
+
+static int64_t
+make_printer(struct fixture *f, const char *serial)
+{
+    struct printer p;
+    int64_t id;
+
+    printer_init(&p);
+    p.name = "P1S-02";
+    p.model = "P1S";
+    p.serial = serial;
+    p.host = "127.0.0.1";
+    p.access_code = "12345678";
+    id = printer_create(&f->c, &p);
+    assert_true(id > 0);
+    fixture_next(f);
+    return id;
+}
+
+static void
+set_webhook(struct fixture *f, int64_t printer, const char *url,
+            const char *secret)
+{
+    struct notifypref n;
+    const char *gen;
+
+    assert_int_equal(notifypref_get(&f->c, printer, &n), 0);
+    n.webhook_url = url;
+    n.webhook_secret = secret;
+    n.webhook_reenable = 1;
+    assert_int_equal(notifypref_save(&f->c, &n, &gen), 0);
+    fixture_next(f);
+}
+
+static int64_t
+emit(struct fixture *f, int64_t printer, const char *kind)
+{
+    struct event_printer p = {printer, "P1S-02", "SER", "P1S"};
+    int64_t id;
+
+    f->c.now = clock_now();
+    id = event_emit(&f->c, kind, &p, NULL, "AMS can't feed filament");
+    assert_true(id > 0);
+    fixture_next(f);
+    return id;
+}
+
+static int64_t
+row_int(struct fixture *f, const char *col, int64_t event_id)
+{
+    int64_t v = DB_NULL;
+    char *sql = arena_printf(f->c.arena,
+                             "SELECT %s FROM outbox WHERE event_id = ?", col);
+    int rc = db_get_int(f->c.db, &v, sql, "i", event_id);
+
+    assert_int_equal(rc, DB_ROW);
+    return v;
+}
+
+static char *
+row_text(struct fixture *f, const char *col, int64_t event_id)
+{
+    struct db_stmt *st;
+    char *sql = arena_printf(f->c.arena,
+                             "SELECT %s FROM outbox WHERE event_id = ?", col);
+    char *out;
+
+    st = db_query(f->c.db, sql, "i", event_id);
+    assert_non_null(st);
+    assert_int_equal(db_step(st), DB_ROW);
+    out = arena_strdup(f->c.arena, db_text(st, 0));
+    db_done(st);
+    return out;
+}
+
+static struct deliver_stats
+run(struct fixture *f)
+{
+    struct deliver_stats st = {0};
+
+    fixture_next(f);
+    assert_true(deliver_run(&f->c, 5, &st) >= 0);
+    fixture_next(f);
+    return st;
+}
+
+static int
+setup(void **state)
+{
+    struct fixture *f = fixture_open();
+
+    if (f == NULL)
+        return -1;
+    unsetenv("FARM_SMTP_URL");
+    set_now(T0);
+    if (fixture_user(f, "deliver@example.com") <= 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    unsetenv("FARM_NOW");
+    fixture_close(*state);
+    return 0;
+}
+
+static void
+test_schedule(void **state)
+{
+    static const int64_t want[] = {5,     300,   1800,  7200, 18000,
+                                   36000, 50400, 72000, 86400};
+
+    (void)state;
+    for (int k = 1; k < DELIVER_MAX_ATTEMPTS; k++) {
+        int64_t d = want[k - 1];
+        int64_t lo = deliver_next_attempt(1000, k, -1, 0.0) - 1000;
+        int64_t mid = deliver_next_attempt(1000, k, -1, 0.5) - 1000;
+        int64_t hi = deliver_next_attempt(1000, k, -1, 0.999999) - 1000;
+
+        assert_true(lo >= d * 9 / 10 - 1 && lo <= d);
+        assert_int_equal(mid, d);
+        assert_true(hi >= d && hi <= d * 11 / 10);
+    }
+    assert_int_equal(deliver_next_attempt(1000, DELIVER_MAX_ATTEMPTS, -1, 0.5),
+                     -1);
+    /* Retry-After is a floor, never a way to retry sooner */
+    assert_int_equal(deliver_next_attempt(1000, 1, 600, 0.5), 1600);
+    assert_int_equal(deliver_next_attempt(1000, 3, 10, 0.5), 2800);
+    assert_int_equal(deliver_next_attempt(1000, 1, (int64_t)1 << 40, 0.5),
+                     1000 + DELIVER_TTL_S);
+}
+
+static void
+test_failed_attempt_is_rescheduled(void **state)
+{
+    struct fixture *f = *state;
+    int64_t p = make_printer(f, "SERDLV00001");
+    struct deliver_stats st;
+    int64_t ev, next;
+    char *id;
+
+    set_webhook(f, p, DEAD_URL, NULL);
+    ev = emit(f, p, "print_failed");
+    assert_int_equal(row_int(f, "attempts", ev), 0);
+    assert_true(row_int(f, "delivery_id IS NULL", ev));
+
+    st = run(f);
+    assert_int_equal(st.claimed, 1);
+    assert_int_equal(st.delivered, 0);
+    assert_int_equal(st.retried, 1);
+    assert_int_equal(row_int(f, "attempts", ev), 1);
+    assert_string_equal(row_text(f, "status", ev), "pending");
+    assert_true(row_int(f, "claimed_until IS NULL", ev));
+    assert_true(row_int(f, "delivered_at IS NULL", ev));
+    assert_true(row_int(f, "last_code IS NULL", ev));
+    assert_non_null(row_text(f, "last_error", ev));
+    assert_int_equal(row_int(f, "expires_at", ev), T0 + DELIVER_TTL_S);
+    next = row_int(f, "next_attempt_at", ev);
+    assert_true(next >= T0 + 4 && next <= T0 + 6);
+    id = row_text(f, "delivery_id", ev);
+    assert_int_equal(strlen(id), 36);
+    assert_memory_equal(id, "msg_", 4);
+    assert_int_equal(strspn(id + 4, "0123456789abcdef"), 32);
+
+    /* not due yet: nothing happens */
+    st = run(f);
+    assert_int_equal(st.claimed, 0);
+    assert_int_equal(row_int(f, "attempts", ev), 1);
+
+    /* due: tried again under the same id */
+    set_now(T0 + 10);
+    st = run(f);
+    assert_int_equal(st.claimed, 1);
+    assert_int_equal(row_int(f, "attempts", ev), 2);
+    assert_string_equal(row_text(f, "delivery_id", ev), id);
+    next = row_int(f, "next_attempt_at", ev);
+    assert_true(next >= T0 + 10 + 270 && next <= T0 + 10 + 330);
+}
+
+static void
+test_lease_blocks_a_second_claim(void **state)
+{
+    struct fixture *f = *state;
+    int64_t p = make_printer(f, "SERDLV00002");
+    struct deliver_stats st;
+    int64_t ev;
+
+    set_webhook(f, p, DEAD_URL, NULL);
+    ev = emit(f, p, "print_failed");
+    /* another deliverer holds it */
+    assert_int_equal(db_exec(f->c.db,
+                             "UPDATE outbox SET claimed_until = ? "
+                             "WHERE event_id = ?",
+                             "ii", (int64_t)T0 + 60, ev),
+                     DB_DONE);
+    st = run(f);
+    assert_int_equal(st.claimed, 0);
+    assert_int_equal(row_int(f, "attempts", ev), 0);
+    /* its lease runs out (it crashed): the row is ours */
+    set_now(T0 + 60);
+    st = run(f);
+    assert_int_equal(st.claimed, 1);
+    assert_int_equal(row_int(f, "attempts", ev), 1);
+}
+
+static void
+test_expiry(void **state)
+{
+    struct fixture *f = *state;
+    int64_t p = make_printer(f, "SERDLV00003");
+    struct deliver_stats st;
+    int64_t old, tired, late;
+
+    set_webhook(f, p, DEAD_URL, NULL);
+    old = emit(f, p, "print_failed");
+    tired = emit(f, p, "print_completed");
+    late = emit(f, p, "print_cancelled");
+    /* old: created more than three days ago; tired: out of attempts;
+     * late: its next attempt would fall after expires_at */
+    assert_int_equal(db_exec(f->c.db,
+                             "UPDATE outbox SET created_at = ? "
+                             "WHERE event_id = ?",
+                             "ii", (int64_t)T0 - DELIVER_TTL_S, old),
+                     DB_DONE);
+    assert_int_equal(db_exec(f->c.db,
+                             "UPDATE outbox SET attempts = ? "
+                             "WHERE event_id = ?",
+                             "ii", (int64_t)DELIVER_MAX_ATTEMPTS, tired),
+                     DB_DONE);
+    assert_int_equal(db_exec(f->c.db,
+                             "UPDATE outbox SET expires_at = ? "
+                             "WHERE event_id = ?",
+                             "ii", (int64_t)T0 + 2, late),
+                     DB_DONE);
+    st = run(f);
+    assert_int_equal(st.expired, 3);
+    assert_int_equal(st.claimed, 1); /* only late was sent */
+    assert_string_equal(row_text(f, "status", old), "expired");
+    assert_string_equal(row_text(f, "status", tired), "expired");
+    assert_string_equal(row_text(f, "status", late), "expired");
+    assert_int_equal(row_int(f, "attempts", old), 0);
+    assert_int_equal(row_int(f, "attempts", late), 1);
+    /* expired rows are never claimed again */
+    set_now(T0 + 10 * 86400);
+    st = run(f);
+    assert_int_equal(st.claimed + st.expired, 0);
+}
+
+static void
+test_deleted_printer_and_disabled_webhook(void **state)
+{
+    struct fixture *f = *state;
+    int64_t p = make_printer(f, "SERDLV00004");
+    int64_t q = make_printer(f, "SERDLV00005");
+    struct deliver_stats st;
+    struct notifypref n;
+    int64_t ev_p, ev_q;
+
+    set_webhook(f, p, DEAD_URL, NULL);
+    set_webhook(f, q, DEAD_URL, NULL);
+    ev_p = emit(f, p, "print_failed");
+    ev_q = emit(f, q, "print_failed");
+    assert_int_equal(printer_delete(&f->c, p), 0);
+    fixture_next(f);
+    assert_int_equal(
+        notifypref_webhook_disable(&f->c, q, DEAD_URL, "test said so"), 1);
+    fixture_next(f);
+    st = run(f);
+    assert_int_equal(st.failed, 2);
+    assert_int_equal(st.retried, 0);
+    assert_string_equal(row_text(f, "status", ev_p), "failed");
+    assert_non_null(strstr(row_text(f, "last_error", ev_p), "printer"));
+    assert_string_equal(row_text(f, "status", ev_q), "failed");
+    assert_non_null(strstr(row_text(f, "last_error", ev_q), "test said so"));
+    /* saving the URL again re-enables it */
+    assert_int_equal(notifypref_get(&f->c, q, &n), 0);
+    assert_true(n.webhook_disabled_at != DB_NULL);
+    fixture_next(f);
+    set_webhook(f, q, DEAD_URL, NULL);
+    assert_int_equal(notifypref_get(&f->c, q, &n), 0);
+    assert_true(n.webhook_disabled_at == DB_NULL);
+    assert_null(n.webhook_disabled_reason);
+}
+
+static void
+test_email_without_smtp_is_retried(void **state)
+{
+    struct fixture *f = *state;
+    int64_t p = make_printer(f, "SERDLV00006");
+    struct deliver_stats st;
+    struct notifypref n;
+    const char *gen;
+    int64_t ev;
+
+    assert_int_equal(notifypref_get(&f->c, p, &n), 0);
+    n.email_enabled = 1;
+    n.email_address = "owner@example.com";
+    assert_int_equal(notifypref_save(&f->c, &n, &gen), 0);
+    fixture_next(f);
+    ev = emit(f, p, "print_failed");
+    assert_string_equal(row_text(f, "channel", ev), "email");
+    st = run(f);
+    assert_int_equal(st.retried, 1);
+    assert_non_null(strstr(row_text(f, "last_error", ev), "not configured"));
+}
+
+static void
+test_webhook_secrets(void **state)
+{
+    struct fixture *f = *state;
+    int64_t p = make_printer(f, "SERDLV00007");
+    unsigned char key[NOTIFYPREF_KEY_MAX];
+    struct notifypref n;
+    const char *gen = NULL;
+    unsigned char want[WEBHOOK_KEY_MAX];
+    size_t len = 0, wlen = 0;
+
+    /* none yet */
+    assert_int_equal(notifypref_webhook_key(&f->c, p, key, &len), 0);
+    /* generated: whsec_ + base64 of 32 bytes; the key is the bytes */
+    assert_int_equal(notifypref_get(&f->c, p, &n), 0);
+    n.webhook_url = "https://hooks.slack.com/services/T/B/X";
+    assert_int_equal(notifypref_save(&f->c, &n, &gen), 0);
+    assert_non_null(gen);
+    assert_int_equal(strlen(gen), WEBHOOK_SECRET_LEN);
+    assert_memory_equal(gen, "whsec_", 6);
+    assert_int_equal(webhook_secret_key(gen, want, &wlen), 0);
+    fixture_next(f);
+    assert_int_equal(notifypref_webhook_key(&f->c, p, key, &len), 1);
+    assert_int_equal(len, 32);
+    assert_memory_equal(key, want, 32);
+    /* the format follows the URL until one is chosen */
+    assert_int_equal(notifypref_get(&f->c, p, &n), 0);
+    assert_null(n.webhook_format);
+    assert_string_equal(notifypref_format(&n, NULL), "slack");
+    n.webhook_format = "standard";
+    assert_int_equal(notifypref_save(&f->c, &n, &gen), 0);
+    fixture_next(f);
+    assert_int_equal(notifypref_get(&f->c, p, &n), 0);
+    assert_string_equal(notifypref_format(&n, NULL), "standard");
+    /* a bad format or whsec_ secret is a 422 */
+    n.webhook_format = "teams";
+    assert_int_equal(notifypref_save(&f->c, &n, &gen), -1);
+    assert_int_equal(f->c.err.kind, ERR_VALIDATION);
+    fixture_next(f);
+    assert_int_equal(notifypref_get(&f->c, p, &n), 0);
+    n.webhook_secret = "whsec_AQID";
+    assert_int_equal(notifypref_save(&f->c, &n, &gen), -1);
+    assert_string_equal(f->c.err.fields[0].name, "webhook_secret");
+    fixture_next(f);
+    /* a user's raw secret is its bytes */
+    assert_int_equal(notifypref_get(&f->c, p, &n), 0);
+    n.webhook_secret = "my-own-signing-secret";
+    assert_int_equal(notifypref_save(&f->c, &n, &gen), 0);
+    fixture_next(f);
+    assert_int_equal(notifypref_webhook_key(&f->c, p, key, &len), 1);
+    assert_int_equal(len, strlen("my-own-signing-secret"));
+    assert_memory_equal(key, "my-own-signing-secret", len);
+    /* disabling needs the URL still to be the one that answered 410 */
+    assert_int_equal(notifypref_webhook_disable(&f->c, p, "https://old/x",
+                                                "gone"),
+                     0);
+    assert_int_equal(
+        notifypref_webhook_disable(
+            &f->c, p, "https://hooks.slack.com/services/T/B/X", "gone"),
+        1);
+    assert_int_equal(
+        notifypref_webhook_disable(
+            &f->c, p, "https://hooks.slack.com/services/T/B/X", "again"),
+        0);
+    /* another user's printer is not found */
+    fixture_user(f, "other-deliver@example.com");
+    assert_int_equal(notifypref_webhook_key(&f->c, p, key, &len), -1);
+    assert_int_equal(f->c.err.kind, ERR_NOT_FOUND);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_schedule),
+        cmocka_unit_test_setup_teardown(test_failed_attempt_is_rescheduled,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_blocks_a_second_claim,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_deleted_printer_and_disabled_webhook, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_email_without_smtp_is_retried,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_secrets, setup,
+                                        teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

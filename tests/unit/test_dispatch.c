@@ -1,0 +1,300 @@
+/*
+ * test_dispatch — the dispatcher's pure decisions, without printers: the
+ * pushall intervals, when a printer may start, strict head-of-queue, the
+ * material check (slot, type/colour, grams), which printer gets an
+ * unassigned print, and what a report means for our started print.
+ */
+#include "dispatch.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "db.h"
+
+#include "banned.h"
+
+#define NOW 1700000000
+
+static struct dispatch_printer
+idle_printer(int64_t id)
+{
+    struct dispatch_printer p;
+
+    memset(&p, 0, sizeof p);
+    p.id = id;
+    p.user_id = 1;
+    p.online = 1;
+    p.gcode_state = BAMBU_GS_IDLE;
+    for (int i = 0; i < BAMBU_SLOTS; i++)
+        p.slots[i].remaining_grams = DB_NULL;
+    return p;
+}
+
+static void
+load(struct dispatch_printer *p, int slot, const char *type, const char *color,
+     int64_t grams)
+{
+    p->slots[slot].present = 1;
+    snprintf(p->slots[slot].type, sizeof p->slots[slot].type, "%s", type);
+    snprintf(p->slots[slot].color, sizeof p->slots[slot].color, "%s", color);
+    p->slots[slot].remaining_grams = grams;
+}
+
+static struct dispatch_job
+job(int64_t id)
+{
+    struct dispatch_job j;
+
+    memset(&j, 0, sizeof j);
+    j.id = id;
+    j.user_id = 1;
+    j.printer_id = DB_NULL;
+    j.scheduled_at = DB_NULL;
+    j.material_slot = DB_NULL;
+    j.grams = DB_NULL;
+    return j;
+}
+
+static void
+test_pushall_intervals(void **state)
+{
+    (void)state;
+    assert_int_equal(dispatch_pushall_interval("P1P"), 300);
+    assert_int_equal(dispatch_pushall_interval("P1S"), 60);
+    assert_int_equal(dispatch_pushall_interval("A1"), 60);
+    assert_int_equal(dispatch_pushall_interval("A1M"), 60);
+    assert_int_equal(dispatch_pushall_interval("X1C"), 10);
+    assert_int_equal(dispatch_pushall_interval("other"), 10);
+    assert_int_equal(dispatch_pushall_interval(NULL), 10);
+}
+
+static void
+test_can_start(void **state)
+{
+    struct dispatch_printer p = idle_printer(1);
+    enum bambu_gcode_state ok[] = {BAMBU_GS_IDLE, BAMBU_GS_FINISH,
+                                   BAMBU_GS_FAILED};
+    enum bambu_gcode_state busy[] = {BAMBU_GS_PREPARE, BAMBU_GS_RUNNING,
+                                     BAMBU_GS_PAUSE,   BAMBU_GS_SLICING,
+                                     BAMBU_GS_INIT,    BAMBU_GS_UNKNOWN};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        p.gcode_state = ok[i];
+        assert_true(dispatch_can_start(&p));
+    }
+    for (size_t i = 0; i < sizeof busy / sizeof busy[0]; i++) {
+        p.gcode_state = busy[i];
+        assert_false(dispatch_can_start(&p));
+    }
+    p = idle_printer(1);
+    p.online = 0;
+    assert_false(dispatch_can_start(&p));
+    p = idle_printer(1);
+    p.blocked = 1;
+    assert_false(dispatch_can_start(&p));
+    p = idle_printer(1);
+    p.has_started = 1;
+    assert_false(dispatch_can_start(&p));
+}
+
+static void
+test_head_of_queue_is_strict(void **state)
+{
+    struct dispatch_job q[2] = {job(1), job(2)};
+
+    (void)state;
+    assert_int_equal(dispatch_pick_head(q, 0, NOW), -1);
+    assert_int_equal(dispatch_pick_head(q, 2, NOW), 0);
+    q[0].scheduled_at = NOW; /* due exactly now */
+    assert_int_equal(dispatch_pick_head(q, 2, NOW), 0);
+    q[0].scheduled_at = NOW + 60; /* head not due: nothing, not q[1] */
+    assert_int_equal(dispatch_pick_head(q, 2, NOW), -1);
+}
+
+static void
+test_material_slot_needs_enough_grams(void **state)
+{
+    struct dispatch_printer p = idle_printer(1);
+    struct dispatch_job j = job(1);
+
+    (void)state;
+    assert_int_equal(dispatch_pick_slot(&p, &j), DISPATCH_SLOT_NONE);
+    j.material_slot = 2;
+    assert_int_equal(dispatch_pick_slot(&p, &j), DISPATCH_SLOT_LACKING);
+    load(&p, 2, "PLA", "#FF0000", 100);
+    assert_int_equal(dispatch_pick_slot(&p, &j), 2); /* grams unknown */
+    j.grams = 100;
+    assert_int_equal(dispatch_pick_slot(&p, &j), 2);
+    j.grams = 101;
+    assert_int_equal(dispatch_pick_slot(&p, &j), DISPATCH_SLOT_LACKING);
+    p.slots[2].remaining_grams = DB_NULL; /* remaining unknown: accepted */
+    assert_int_equal(dispatch_pick_slot(&p, &j), 2);
+    j.material_slot = 9;
+    assert_int_equal(dispatch_pick_slot(&p, &j), DISPATCH_SLOT_LACKING);
+}
+
+static void
+test_material_type_and_color(void **state)
+{
+    struct dispatch_printer p = idle_printer(1);
+    struct dispatch_job j = job(1);
+
+    (void)state;
+    load(&p, 0, "PETG", "#00FF00", 500);
+    load(&p, 1, "PLA", "#000000", 10);
+    load(&p, 3, "PLA", "#FFFFFF", 500);
+    j.material_type = "pla";
+    j.grams = 50;
+    assert_int_equal(dispatch_pick_slot(&p, &j), 3); /* slot 1 too light */
+    j.color = "#000000";
+    assert_int_equal(dispatch_pick_slot(&p, &j), DISPATCH_SLOT_LACKING);
+    j.grams = 5;
+    assert_int_equal(dispatch_pick_slot(&p, &j), 1);
+    j.material_type = "ABS";
+    j.color = NULL;
+    assert_int_equal(dispatch_pick_slot(&p, &j), DISPATCH_SLOT_LACKING);
+}
+
+static void
+test_assignment_prefers_idle_then_fewest_queued(void **state)
+{
+    struct dispatch_printer ps[4];
+    struct dispatch_job j = job(1);
+
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        ps[i] = idle_printer(10 + i);
+        load(&ps[i], 0, "PLA", "#FF0000", 1000);
+    }
+    ps[0].gcode_state = BAMBU_GS_RUNNING; /* busy */
+    ps[1].queued = 2;
+    ps[2].queued = 1;
+    ps[3].queued = 1;
+    j.material_type = "PLA";
+    j.grams = 10;
+    /* idle beats busy; fewest queued; then the lowest id (12 < 13) */
+    assert_int_equal(dispatch_pick_printer(&j, ps, 4), 2);
+    ps[2].slots[0].present = 0; /* material gone: next best */
+    assert_int_equal(dispatch_pick_printer(&j, ps, 4), 3);
+    ps[3].user_id = 2; /* another user's printer never gets it */
+    assert_int_equal(dispatch_pick_printer(&j, ps, 4), 1);
+    ps[1].online = 0;
+    ps[1].queued = 0;
+    assert_int_equal(dispatch_pick_printer(&j, ps, 4), 0); /* busy one */
+    ps[0].blocked = 1;
+    assert_int_equal(dispatch_pick_printer(&j, ps, 4), -1);
+}
+
+static void
+test_assignment_color(void **state)
+{
+    struct dispatch_printer ps[2] = {idle_printer(1), idle_printer(2)};
+    struct dispatch_job j = job(1);
+
+    (void)state;
+    load(&ps[0], 0, "PLA", "#FF0000", 1000);
+    load(&ps[1], 5, "PLA", "#0000FF", 1000);
+    j.material_type = "PLA";
+    j.color = "#0000ff";
+    assert_int_equal(dispatch_pick_printer(&j, ps, 2), 1);
+    j.color = NULL;
+    assert_int_equal(dispatch_pick_printer(&j, ps, 2), 0);
+}
+
+static struct dispatch_seen
+seen(enum bambu_gcode_state gs, const char *task)
+{
+    struct dispatch_seen s = {1, gs, task, "", 0};
+
+    return s;
+}
+
+static void
+test_reconcile_ours(void **state)
+{
+    struct dispatch_started p = {42, "bracket", NOW - 10, 0};
+    struct dispatch_seen s = seen(BAMBU_GS_RUNNING, "42");
+
+    (void)state;
+    assert_true(dispatch_is_ours(&p, &s));
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW), DISPATCH_CONFIRMED);
+    p.confirmed = 1;
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW), DISPATCH_RUNNING);
+    s.gcode_state = BAMBU_GS_FINISH;
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW), DISPATCH_COMPLETED);
+    s.gcode_state = BAMBU_GS_FAILED;
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW), DISPATCH_FAILED);
+    s.cancelled = 1;
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW), DISPATCH_CANCELLED);
+    s.online = 0; /* no fresh report: nothing is decided */
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW), DISPATCH_KEEP);
+}
+
+static void
+test_reconcile_by_subtask_name_without_task_id(void **state)
+{
+    struct dispatch_started p = {42, "bracket", NOW - 10, 0};
+    struct dispatch_seen s = seen(BAMBU_GS_FINISH, "0");
+
+    (void)state;
+    s.subtask_name = "bracket";
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW), DISPATCH_COMPLETED);
+    s.task_id = "41"; /* a task id that is not ours wins over the name */
+    assert_false(dispatch_is_ours(&p, &s));
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW), DISPATCH_KEEP);
+}
+
+static void
+test_reconcile_unconfirmed_start(void **state)
+{
+    struct dispatch_started p = {42, "bracket", NOW - 30, 0};
+    struct dispatch_seen s = seen(BAMBU_GS_FINISH, "41"); /* last job */
+
+    (void)state;
+    /* the previous job's FINISH is not ours: wait, then give it back */
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW), DISPATCH_KEEP);
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW + 89), DISPATCH_KEEP);
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW + 90), DISPATCH_REQUEUE);
+    s.gcode_state = BAMBU_GS_RUNNING; /* busy with something else: wait */
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW + 500), DISPATCH_KEEP);
+    s.gcode_state = BAMBU_GS_IDLE;
+    s.task_id = "";
+    p.confirmed = 1; /* it ran, and now the printer knows nothing of it */
+    assert_int_equal(dispatch_reconcile(&p, &s, NOW + 500), DISPATCH_LOST);
+}
+
+static void
+test_outcome_names(void **state)
+{
+    (void)state;
+    assert_string_equal(dispatch_outcome_name(DISPATCH_REQUEUE), "requeue");
+    assert_string_equal(dispatch_outcome_name(DISPATCH_OUTCOME__MAX),
+                        "unknown");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pushall_intervals),
+        cmocka_unit_test(test_can_start),
+        cmocka_unit_test(test_head_of_queue_is_strict),
+        cmocka_unit_test(test_material_slot_needs_enough_grams),
+        cmocka_unit_test(test_material_type_and_color),
+        cmocka_unit_test(test_assignment_prefers_idle_then_fewest_queued),
+        cmocka_unit_test(test_assignment_color),
+        cmocka_unit_test(test_reconcile_ours),
+        cmocka_unit_test(test_reconcile_by_subtask_name_without_task_id),
+        cmocka_unit_test(test_reconcile_unconfirmed_start),
+        cmocka_unit_test(test_outcome_names),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,168 @@
+/*
+ * test_event — events and their outbox rows on a fresh migrated database:
+ * which preference governs each kind, defaults (complete/failed on, no
+ * channel: no outbox row), one outbox row per enabled channel with the
+ * payload, kinds the preferences turn off, and another user's printer.
+ */
+#include "event.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "db.h"
+#include "fixture.h"
+#include "notifypref.h"
+#include "printer.h"
+
+#include "banned.h"
+
+static int64_t
+make_printer(struct fixture *f, const char *serial)
+{
+    struct printer p;
+    int64_t id;
+
+    printer_init(&p);
+    p.name = "farm-1";
+    p.model = "P1S";
+    p.serial = serial;
+    p.host = "127.0.0.1";
+    p.access_code = "12345678";
+    id = printer_create(&f->c, &p);
+    assert_true(id > 0);
+    fixture_next(f);
+    return id;
+}
+
+static int64_t
+count(struct fixture *f, const char *sql, int64_t arg)
+{
+    int64_t n = -1;
+
+    assert_int_equal(db_get_int(f->c.db, &n, sql, "i", arg), DB_ROW);
+    return n;
+}
+
+static void
+test_pref_of_kinds(void **state)
+{
+    (void)state;
+    assert_int_equal(event_pref_of("print_started"), EVENT_PREF_START);
+    assert_int_equal(event_pref_of("print_completed"), EVENT_PREF_COMPLETE);
+    assert_int_equal(event_pref_of("print_failed"), EVENT_PREF_FAILED);
+    assert_int_equal(event_pref_of("print_cancelled"), EVENT_PREF_FAILED);
+    assert_int_equal(event_pref_of("print_start_refused"), EVENT_PREF_FAILED);
+    assert_int_equal(event_pref_of("material_changed"), EVENT_PREF_MATERIAL);
+    assert_int_equal(event_pref_of("printer_offline"), EVENT_PREF_MAINTENANCE);
+    assert_int_equal(event_pref_of("printer_untrusted"),
+                     EVENT_PREF_MAINTENANCE);
+    assert_int_equal(event_pref_of("printer_"), EVENT_PREF_NONE);
+    assert_int_equal(event_pref_of("nonsense"), EVENT_PREF_NONE);
+    assert_int_equal(event_pref_of(NULL), EVENT_PREF_NONE);
+}
+
+static void
+test_defaults_write_the_event_only(void **state)
+{
+    struct fixture *f = fixture_open();
+    struct event_printer p = {0, "farm-1", "SER1", "P1S"};
+    int64_t id;
+
+    (void)state;
+    assert_non_null(f);
+    fixture_user(f, "a@example.test");
+    p.id = make_printer(f, "SER1");
+    id = event_emit(&f->c, "print_completed", &p, NULL, "done");
+    assert_true(id > 0);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM events WHERE id = ?", id),
+                     1);
+    assert_int_equal(
+        count(f, "SELECT COUNT(*) FROM outbox WHERE event_id = ?", id), 0);
+    fixture_close(f);
+}
+
+static void
+test_one_outbox_row_per_channel(void **state)
+{
+    struct fixture *f = fixture_open();
+    struct event_printer p = {0, "farm-1", "SER2", "P1S"};
+    struct event_print j = {0, "bracket", "completed", "part.3mf", DB_NULL};
+    struct notifypref n;
+    const char *generated = NULL;
+    struct db_stmt *st;
+    int64_t id;
+
+    (void)state;
+    assert_non_null(f);
+    fixture_user(f, "b@example.test");
+    p.id = make_printer(f, "SER2");
+    assert_int_equal(notifypref_get(&f->c, p.id, &n), 0);
+    n.email_enabled = 1;
+    n.email_address = "ops@example.test";
+    n.webhook_url = "https://hooks.example.test/farm";
+    assert_int_equal(notifypref_save(&f->c, &n, &generated), 0);
+    fixture_next(f);
+
+    id = event_emit(&f->c, "print_completed", &p, &j, "finished");
+    assert_true(id > 0);
+    assert_int_equal(
+        count(f, "SELECT COUNT(*) FROM outbox WHERE event_id = ?", id), 2);
+    st = db_query(f->c.db,
+                  "SELECT channel, target, payload, event FROM outbox "
+                  "WHERE event_id = ? ORDER BY channel",
+                  "i", id);
+    assert_int_equal(db_step(st), DB_ROW);
+    assert_string_equal(db_text(st, 0), "email");
+    assert_string_equal(db_text(st, 1), "ops@example.test");
+    assert_non_null(strstr(db_text(st, 2), "\"event\":\"print_completed\""));
+    assert_non_null(strstr(db_text(st, 2), "\"serial\":\"SER2\""));
+    assert_non_null(strstr(db_text(st, 2), "\"name\":\"bracket\""));
+    assert_string_equal(db_text(st, 3), "print_completed");
+    assert_int_equal(db_step(st), DB_ROW);
+    assert_string_equal(db_text(st, 0), "webhook");
+    assert_string_equal(db_text(st, 1), "https://hooks.example.test/farm");
+    db_done(st);
+
+    /* on_print_start is off by default: event, no outbox */
+    id = event_emit(&f->c, "print_started", &p, &j, NULL);
+    assert_true(id > 0);
+    assert_int_equal(
+        count(f, "SELECT COUNT(*) FROM outbox WHERE event_id = ?", id), 0);
+    fixture_close(f);
+}
+
+static void
+test_another_users_printer_is_not_found(void **state)
+{
+    struct fixture *f = fixture_open();
+    struct event_printer p = {0, "farm-1", "SER3", "P1S"};
+
+    (void)state;
+    assert_non_null(f);
+    fixture_user(f, "c@example.test");
+    p.id = make_printer(f, "SER3");
+    fixture_user(f, "d@example.test");
+    assert_int_equal(event_emit(&f->c, "printer_offline", &p, NULL, NULL), -1);
+    assert_int_equal(f->c.err.kind, ERR_NOT_FOUND);
+    assert_int_equal(
+        count(f, "SELECT COUNT(*) FROM events WHERE printer_id = ?", p.id), 0);
+    fixture_close(f);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pref_of_kinds),
+        cmocka_unit_test(test_defaults_write_the_event_only),
+        cmocka_unit_test(test_one_outbox_row_per_channel),
+        cmocka_unit_test(test_another_users_printer_is_not_found),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
