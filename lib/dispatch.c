@@ -16,6 +16,7 @@
 #include "arena.h"
 #include "ctx.h"
 #include "db.h"
+#include "deliver.h"
 #include "dispatch_int.h"
 #include "log.h"
 #include "secret.h"
@@ -198,6 +199,11 @@ dispatch_load(struct dispatcher *d, struct ctx *c)
 }
 
 /* Steps 5-7 for every printer in one transaction, then step 8. */
+/* How long the outbox step may take: a cron run stays short, a --watch
+ * loop comes back often. */
+#define DISPATCH_DELIVER_ONCE_S 20
+#define DISPATCH_DELIVER_WATCH_S 2
+
 static int
 dispatch_step(struct dispatcher *d)
 {
@@ -263,6 +269,23 @@ collect(struct dispatcher *d, volatile int *stop)
     return 0;
 }
 
+/* Delivers what the outbox holds (webhooks, email) for at most budget_s:
+ * a step of every run, after the printers' own work. */
+static int
+deliver(struct dispatcher *d, int budget_s)
+{
+    struct deliver_stats st;
+    struct ctx c;
+
+    memset(&st, 0, sizeof(st));
+    app_begin(d->app, &c);
+    if (deliver_run(&c, budget_s, &st) < 0) {
+        log_error("dispatch: delivery failed: %s", c.err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 int
 dispatch_once(struct dispatcher *d)
 {
@@ -272,6 +295,8 @@ dispatch_once(struct dispatcher *d)
         return -1;
     rc = dispatch_step(d);
     dispatch_disconnect_all(d);
+    if (deliver(d, DISPATCH_DELIVER_ONCE_S) < 0)
+        rc = -1;
     return rc;
 }
 
@@ -301,7 +326,7 @@ dispatch_watch(struct dispatcher *d, volatile int *stop)
         if (mqtt_now_ms() < next && !changed)
             continue;
         next = mqtt_now_ms() + (int64_t)d->o.interval_s * 1000;
-        if (dispatch_step(d) < 0) {
+        if (dispatch_step(d) < 0 || deliver(d, DISPATCH_DELIVER_WATCH_S) < 0) {
             if (++failures >= 10)
                 return -1;
         } else {

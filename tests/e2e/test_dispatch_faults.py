@@ -15,6 +15,7 @@ import pytest
 from dispatch_helpers import (farm, iso_to_epoch, new_serial,  # noqa: F401
                               project_files)
 from printers import FtpsServer, Watcher, free_port
+from receivers import webhook_receiver  # noqa: F401
 
 LONG_JOB = 36000
 AMS_CANT_FEED = 117473286             # 0x07008006
@@ -43,9 +44,9 @@ def start_long_job(farm, serial, sim, printer, **fields):
     return job
 
 
-def test_failed_print_records_the_decoded_reason(farm):
+def test_failed_print_records_the_decoded_reason(farm, webhook_receiver):
     serial, sim, p = one_printer(farm)
-    hook = "https://hooks.example.test/farm"
+    hook = webhook_receiver.url("/farm")
     r = farm.api.put(f"/api/bambu/notifications/{p['id']}",
                      json={"webhook_url": hook})
     assert r.status_code == 200, r.text
@@ -69,10 +70,15 @@ def test_failed_print_records_the_decoded_reason(farm):
              and "fail" in o["event"]]
     assert len(hooks) == 1, farm.outbox(p["id"])
     assert hooks[0]["target"] == hook
-    assert hooks[0]["delivered_at"] is None
     payload = json.loads(hooks[0]["payload"])
     assert payload["print"]["id"] == job["id"], payload
     assert payload["printer"]["serial"] == serial, payload
+    # the same dispatcher run delivered it, signed
+    got = [q for q in webhook_receiver.wait_for(1) if q.path == "/farm"]
+    assert len(got) == 1, got
+    assert got[0].headers["webhook-id"].startswith("msg_")
+    assert json.loads(got[0].body)["data"]["print"]["id"] == job["id"]
+    assert farm.outbox(p["id"])[0]["delivered_at"] is not None
 
     # a failed printer is free again: the next run does not resend
     farm.dispatch()
