@@ -311,13 +311,6 @@ dispatch_watch(struct dispatcher *d, volatile int *stop)
     while (!*stop) {
         int changed = 0;
 
-        if (mqtt_now_ms() >= next) {
-            struct ctx c;
-
-            app_begin(d->app, &c);
-            if (dispatch_load(d, &c) == 0)
-                dispatch_connect_all(d);
-        }
         if (mqtt_poll(d->conns, d->n, 200) < 0)
             break;
         dispatch_settled(d); /* pushall on every (re)connect */
@@ -325,6 +318,15 @@ dispatch_watch(struct dispatcher *d, volatile int *stop)
             changed |= d->p[i]->gs_changed;
         if (mqtt_now_ms() < next && !changed)
             continue;
+        if (mqtt_now_ms() >= next) {
+            struct ctx c;
+
+            /* printers added or changed since the last step: connect them
+             * now, so the steps after this one see them */
+            app_begin(d->app, &c);
+            if (dispatch_load(d, &c) == 0)
+                dispatch_connect_all(d);
+        }
         next = mqtt_now_ms() + (int64_t)d->o.interval_s * 1000;
         if (dispatch_step(d) < 0 || deliver(d, DISPATCH_DELIVER_WATCH_S) < 0) {
             if (++failures >= 10)

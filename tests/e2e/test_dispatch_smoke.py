@@ -159,3 +159,34 @@ def test_watch_starts_and_completes_then_stops_on_sigterm(
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "merged" in err and "AddressSanitizer" not in err, err
+
+
+def test_watch_picks_up_a_printer_added_while_it_runs(
+        stack, user, broker, ftps_server, bambu_sim):
+    import signal
+    import time
+    serial = "SMK" + uuid.uuid4().hex[:8].upper()
+    sim = bambu_sim(printers=[(serial, "X1C")], time_scale=60)
+    e = stack.env()
+    e.pop("FARM_PRINTER_CA", None)
+    proc = subprocess.Popen(
+        [str(bin_dir() / "farm-dispatch"), "--watch", "--interval-s", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=e)
+    try:
+        time.sleep(1.5)  # let it run a step or two with no such printer
+        printer = sim_printer(user, broker, ftps_server, serial)
+        name = upload(user, seconds=60)
+        job = new_print(user.api, printer["id"], file=name, name="late")
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline:
+            status = get_print(user, printer["id"], job["id"])["status"]
+            if status == "completed":
+                break
+            time.sleep(0.5)
+        assert status == "completed"
+        assert sim.state(serial)["task_id"] == str(job["id"])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
