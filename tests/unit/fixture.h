@@ -63,23 +63,31 @@ fixture_next(struct fixture *f)
     f->c.user_id = uid;
 }
 
-/* Creates one of the signed-in user's printers (an X1C) and starts a new
- * unit of work; the id or -1. */
+/* Creates one of the signed-in user's printers named name, of model, and
+ * starts a new unit of work; the id or -1. */
 static inline int64_t
-fixture_printer(struct fixture *f, const char *serial)
+fixture_printer_as(struct fixture *f, const char *serial, const char *name,
+                   const char *model)
 {
     struct printer p;
     int64_t id;
 
     printer_init(&p);
-    p.name = "p";
-    p.model = "X1C";
+    p.name = name;
+    p.model = model;
     p.serial = serial;
-    p.host = "10.0.0.9";
+    p.host = "127.0.0.1";
     p.access_code = "12345678";
     id = printer_create(&f->c, &p);
     fixture_next(f);
     return id;
+}
+
+/* fixture_printer_as with a name of "p" and an X1C. */
+static inline int64_t
+fixture_printer(struct fixture *f, const char *serial)
+{
+    return fixture_printer_as(f, serial, "p", "X1C");
 }
 
 static inline void

@@ -44,18 +44,9 @@ set_now(int64_t t)
 static int64_t
 make_printer(struct fixture *f, const char *serial)
 {
-    struct printer p;
-    int64_t id;
+    int64_t id = fixture_printer_as(f, serial, "P1S-02", "P1S");
 
-    printer_init(&p);
-    p.name = "P1S-02";
-    p.model = "P1S";
-    p.serial = serial;
-    p.host = "127.0.0.1";
-    p.access_code = "12345678";
-    id = printer_create(&f->c, &p);
     assert_true(id > 0);
-    fixture_next(f);
     return id;
 }
 

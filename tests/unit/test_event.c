@@ -24,18 +24,9 @@
 static int64_t
 make_printer(struct fixture *f, const char *serial)
 {
-    struct printer p;
-    int64_t id;
+    int64_t id = fixture_printer_as(f, serial, "farm-1", "P1S");
 
-    printer_init(&p);
-    p.name = "farm-1";
-    p.model = "P1S";
-    p.serial = serial;
-    p.host = "127.0.0.1";
-    p.access_code = "12345678";
-    id = printer_create(&f->c, &p);
     assert_true(id > 0);
-    fixture_next(f);
     return id;
 }
 
