@@ -4,7 +4,7 @@
  * the frames it reads on device/<SERIAL>/report into a cached full state,
  * turns that state into plain C values, and decodes print_error / HMS
  * codes. No sockets, no database, no HTTP. Reference:
- * /work/shared/BAMBU-PROTOCOL.md (section numbers below point there).
+ * the printers' LAN protocol notes (section numbers below point there).
  *
  * Invariants:
  * - A bambu_state always holds one JSON object (the printer's "print"

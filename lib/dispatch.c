@@ -2,7 +2,7 @@
  * dispatch — the engine's life cycle: the printers list (reloaded from the
  * database every step, connections restarted when what they connect to
  * changed), one --once run, the --watch loop, and the step that turns the
- * merged reports into rows (steps 5-10 of /work/brief/DISPATCH.md).
+ * merged reports into rows (steps 5-10 of the dispatcher, docs/OPERATIONS.md).
  */
 #include "dispatch.h"
 

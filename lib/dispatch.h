@@ -2,7 +2,7 @@
  * dispatch — farm-dispatch's engine: connects to every printer of every
  * user, merges their reports, writes what they say into printers,
  * materials and scheduled_prints, and starts the prints that are due
- * (/work/brief/DISPATCH.md, docs/OPERATIONS.md "Dispatcher").
+ * (docs/OPERATIONS.md "Dispatcher").
  *
  * The decisions are pure functions over the plain structs below (no
  * sockets, no database), so the start rules, the assignment of unassigned
