@@ -17,7 +17,7 @@ DEBS_RUN := gcc g++ make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	libssl-dev curl ca-certificates
 DEBS_TEST := libcmocka-dev python3 python3-pytest python3-requests wrk \
 	sqlite3 procps mosquitto openssl python3-paho-mqtt python3-pyftpdlib \
-	python3-openssl clang
+	python3-openssl python3-aiosmtpd clang
 
 CC := gcc
 CXX := g++

@@ -225,7 +225,8 @@ dispatch_step(struct dispatcher *d)
         bambu_state_report(p->state, &r);
         if (dispatch_save_printer(d, &c, p) < 0 ||
             (dispatch_fresh(d, p) && dispatch_sync_trays(&c, p, &r) < 0) ||
-            dispatch_reconcile_printer(d, &c, p, &r) < 0)
+            dispatch_reconcile_printer(d, &c, p, &r) < 0 ||
+            dispatch_notify_printer(d, &c, p) < 0)
             rc = -1;
         p->gs_changed = 0;
     }

@@ -91,6 +91,11 @@ int dispatch_save_printer(struct dispatcher *d, struct ctx *c,
 int dispatch_sync_trays(struct ctx *c, struct dprinter *p,
                         const struct bambu_report *r);
 
+/* dispatch_notify.c: material low, maintenance due, offline after the
+ * grace period and online again, for one printer. 0 or -1. */
+int dispatch_notify_printer(struct dispatcher *d, struct ctx *c,
+                            struct dprinter *p);
+
 /* dispatch_jobs.c */
 int dispatch_reconcile_printer(struct dispatcher *d, struct ctx *c,
                                struct dprinter *p,
