@@ -25,6 +25,9 @@ event_pref_of(const char *kind)
         {"print_cancelled", EVENT_PREF_FAILED},
         {"print_start_refused", EVENT_PREF_FAILED},
         {"material_changed", EVENT_PREF_MATERIAL},
+        {"material_low", EVENT_PREF_MATERIAL},
+        {"maintenance_due", EVENT_PREF_MAINTENANCE},
+        {"test", EVENT_PREF_ALWAYS},
     };
 
     if (kind == NULL)
@@ -51,6 +54,8 @@ event_wanted(const struct notifypref *n, const char *kind)
         return n->on_maintenance != 0;
     case EVENT_PREF_MATERIAL:
         return n->on_material_change != 0;
+    case EVENT_PREF_ALWAYS:
+        return 1;
     default:
         return 0;
     }
@@ -128,6 +133,7 @@ event_write(struct ctx *c, const char *kind, const struct event_printer *p,
         outbox_add(c, p->id, id, kind, "email", n.email_address, payload) < 0)
         return -1;
     if (n.webhook_url != NULL && n.webhook_url[0] != '\0' &&
+        n.webhook_disabled_at == DB_NULL &&
         outbox_add(c, p->id, id, kind, "webhook", n.webhook_url, payload) < 0)
         return -1;
     return id;

@@ -4,7 +4,8 @@
  * cancelled/refused, material changed, printer offline/online/untrusted/
  * auth failed/needs Developer Mode) and, per the printer's notification
  * preferences (defaults when none were saved), one outbox row per enabled
- * channel (email when email_enabled, webhook when a URL is set). Delivery
+ * channel (email when email_enabled, webhook when a URL is set and not
+ * disabled after a 410). Delivery
  * of the outbox is another module's job; this one only writes rows.
  *
  * Invariants: the events row and its outbox rows are written together
@@ -29,6 +30,7 @@ enum event_pref {
     EVENT_PREF_FAILED,
     EVENT_PREF_MAINTENANCE,
     EVENT_PREF_MATERIAL,
+    EVENT_PREF_ALWAYS, /* every enabled channel (test messages) */
     EVENT_PREF__MAX
 };
 
@@ -44,8 +46,9 @@ struct event_print {
 };
 
 /* print_started -> START; print_completed -> COMPLETE; print_failed,
- * print_cancelled, print_start_refused -> FAILED; material_changed ->
- * MATERIAL; printer_* -> MAINTENANCE; anything else NONE. */
+ * print_cancelled, print_start_refused -> FAILED; material_changed,
+ * material_low -> MATERIAL; maintenance_due, printer_* -> MAINTENANCE;
+ * test -> ALWAYS; anything else NONE. */
 enum event_pref event_pref_of(const char *kind);
 
 /* 1 when n asks to be told about kind. */

@@ -52,6 +52,9 @@ test_pref_of_kinds(void **state)
     assert_int_equal(event_pref_of("printer_offline"), EVENT_PREF_MAINTENANCE);
     assert_int_equal(event_pref_of("printer_untrusted"),
                      EVENT_PREF_MAINTENANCE);
+    assert_int_equal(event_pref_of("material_low"), EVENT_PREF_MATERIAL);
+    assert_int_equal(event_pref_of("maintenance_due"), EVENT_PREF_MAINTENANCE);
+    assert_int_equal(event_pref_of("test"), EVENT_PREF_ALWAYS);
     assert_int_equal(event_pref_of("printer_"), EVENT_PREF_NONE);
     assert_int_equal(event_pref_of("nonsense"), EVENT_PREF_NONE);
     assert_int_equal(event_pref_of(NULL), EVENT_PREF_NONE);
@@ -127,6 +130,53 @@ test_one_outbox_row_per_channel(void **state)
     fixture_close(f);
 }
 
+/* A test message goes to every enabled channel whatever the flags say; a
+ * webhook disabled after a 410 gets no rows until its URL is saved again. */
+static void
+test_test_kind_and_disabled_webhook(void **state)
+{
+    struct fixture *f = fixture_open();
+    struct event_printer p = {0, "farm-1", "SER4", "P1S"};
+    struct notifypref n;
+    const char *generated = NULL;
+    const char *url = "https://hooks.example.test/t";
+    int64_t id;
+
+    (void)state;
+    assert_non_null(f);
+    fixture_user(f, "e@example.test");
+    p.id = make_printer(f, "SER4");
+    assert_int_equal(notifypref_get(&f->c, p.id, &n), 0);
+    n.on_print_complete = n.on_print_failed = 0;
+    n.email_enabled = 1;
+    n.email_address = "ops@example.test";
+    n.webhook_url = url;
+    assert_int_equal(notifypref_save(&f->c, &n, &generated), 0);
+    fixture_next(f);
+
+    id = event_emit(&f->c, "test", &p, NULL, "hello");
+    assert_true(id > 0);
+    assert_int_equal(
+        count(f, "SELECT COUNT(*) FROM outbox WHERE event_id = ?", id), 2);
+    id = event_emit(&f->c, "print_completed", &p, NULL, NULL);
+    assert_int_equal(
+        count(f, "SELECT COUNT(*) FROM outbox WHERE event_id = ?", id), 0);
+
+    assert_int_equal(notifypref_webhook_disable(&f->c, p.id, url, "410 Gone"),
+                     1);
+    id = event_emit(&f->c, "test", &p, NULL, "hello");
+    assert_true(id > 0);
+    assert_int_equal(
+        count(f,
+              "SELECT COUNT(*) FROM outbox WHERE event_id = ? AND "
+              "channel = 'email'",
+              id),
+        1);
+    assert_int_equal(
+        count(f, "SELECT COUNT(*) FROM outbox WHERE event_id = ?", id), 1);
+    fixture_close(f);
+}
+
 static void
 test_another_users_printer_is_not_found(void **state)
 {
@@ -152,6 +202,7 @@ main(void)
         cmocka_unit_test(test_pref_of_kinds),
         cmocka_unit_test(test_defaults_write_the_event_only),
         cmocka_unit_test(test_one_outbox_row_per_channel),
+        cmocka_unit_test(test_test_kind_and_disabled_webhook),
         cmocka_unit_test(test_another_users_printer_is_not_found),
     };
 
