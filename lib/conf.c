@@ -71,6 +71,8 @@ conf_set(struct conf *c, const char *key, const char *val, struct err *e)
         return set_int(&c->login_max_per_addr, key, val, 1, e);
     if (strcmp(key, "FARM_LOGIN_WINDOW") == 0)
         return set_int(&c->login_window, key, val, 1, e);
+    if (strcmp(key, "FARM_OFFLINE_GRACE") == 0)
+        return set_int(&c->offline_grace, key, val, 0, e);
     return 1; /* not ours: other programs share the file */
 }
 
@@ -80,6 +82,7 @@ static const char *const conf_keys[] = {
     "FARM_BODY_LIMIT",   "FARM_FILE_LIMIT",
     "FARM_SESSION_SECONDS", "FARM_LOGIN_MAX_PER_EMAIL",
     "FARM_LOGIN_MAX_PER_ADDR", "FARM_LOGIN_WINDOW",
+    "FARM_OFFLINE_GRACE",
     NULL,
 };
 
@@ -138,6 +141,7 @@ conf_load(struct conf *c, struct err *e)
     c->login_max_per_email = 5;
     c->login_max_per_addr = 20;
     c->login_window = 15 * 60;
+    c->offline_grace = 5 * 60;
 
     v = getenv("DATA_DIR");
     if (v != NULL && *v != '\0' &&

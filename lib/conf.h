@@ -25,6 +25,7 @@ struct conf {
     int64_t login_max_per_email;
     int64_t login_max_per_addr;
     int64_t login_window;    /* seconds */
+    int64_t offline_grace;   /* seconds offline before printer_offline */
 };
 
 /* Fills c from defaults, farm.conf and the environment. -1 with e set on a

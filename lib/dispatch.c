@@ -148,6 +148,8 @@ dprinter_fill(struct ctx *c, struct dprinter *p, struct db_stmt *st, int fresh)
         p->devmode_at = db_int(st, 14);
         p->silent_runs = db_int(st, 15);
     }
+    p->offline_since = db_int(st, 18);
+    p->offline_notified = db_int(st, 19);
     copy(p->pin, sizeof p->pin, pin);
     if (fresh && db_text(st, 16) != NULL) {
         const char *js = db_text(st, 16);
@@ -172,7 +174,8 @@ dispatch_load(struct dispatcher *d, struct ctx *c)
                   "ftp_port, access_code_sealed, status, online, "
                   "current_print_id, last_seen_at, last_pushall_at, "
                   "devmode_refused_at, silent_runs, state_json, "
-                  "cert_fingerprint FROM printers ORDER BY id",
+                  "cert_fingerprint, offline_since, offline_notified "
+                  "FROM printers ORDER BY id",
                   "");
     if (st == NULL)
         return -1;

@@ -37,6 +37,9 @@ struct dprinter {
     int64_t online, current_print_id, last_seen_at, last_pushall_at;
     int64_t devmode_at; /* devmode_refused_at; DB_NULL none */
     int64_t silent_runs;
+    int64_t offline_since;    /* first offline run of this outage; DB_NULL */
+    int64_t offline_notified; /* 0/1: printer_offline went out */
+    char detail[256];         /* status_detail as last saved */
     int had_cache;      /* state_json was restored or a frame merged */
     int listed;         /* still a row (reload bookkeeping) */
     long *frames_total; /* the dispatcher's frame counter */

@@ -3,7 +3,8 @@
  * (pinned or CA-verified), pushall when due, frames merged into each
  * printer's cached state, and step 5: the state written into the printers
  * row with the status the user sees (and an event when that status moves
- * to offline, back online, untrusted, auth_failed or needs_developer_mode).
+ * to untrusted, auth_failed or needs_developer_mode; offline and back
+ * online are reported by dispatch_notify, after a grace period).
  */
 #include "dispatch_int.h"
 
@@ -305,7 +306,7 @@ decide(const struct dispatcher *d, struct ctx *c, struct dprinter *p,
 
 /* The transition event for old -> new status, or NULL. */
 static const char *
-transition(const char *old, int was_online, const struct pstatus *s)
+transition(const char *old, const struct pstatus *s)
 {
     if (strcmp(old, s->status) == 0)
         return NULL;
@@ -315,11 +316,7 @@ transition(const char *old, int was_online, const struct pstatus *s)
         return "printer_auth_failed";
     if (strcmp(s->status, "needs_developer_mode") == 0)
         return "printer_needs_developer_mode";
-    if (strcmp(s->status, "offline") == 0 && was_online)
-        return "printer_offline";
-    if (s->online && strcmp(old, "offline") == 0)
-        return "printer_online";
-    return NULL;
+    return NULL; /* offline and back: dispatch_notify, after a grace */
 }
 
 int
@@ -371,10 +368,11 @@ dispatch_save_printer(struct dispatcher *d, struct ctx *c, struct dprinter *p)
     if (rc != DB_DONE)
         return err_internal(
             &c->err, "dispatch: printer %" PRId64 " update failed", p->id);
-    ev = transition(p->status, (int)p->online, &s);
+    ev = transition(p->status, &s);
     if (ev != NULL)
         dispatch_event(c, p, DB_NULL, ev, s.detail);
     snprintf(p->status, sizeof p->status, "%s", s.status);
+    snprintf(p->detail, sizeof p->detail, "%s", s.detail ? s.detail : "");
     p->online = s.online;
     p->verify_failed = 0;
     return err_is_set(&c->err) ? -1 : 0;

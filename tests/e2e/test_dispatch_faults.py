@@ -140,7 +140,9 @@ def test_printer_that_drops_off_keeps_prints_queued_and_comes_back(farm):
         pr = farm.get_printer(p["id"])
         return pr if pr["status"] == "offline" else None
 
-    pr = farm.dispatch_until(offline, runs=3, what="printer offline")
+    no_grace = {"FARM_OFFLINE_GRACE": 0}  # test_dispatch_notify: the grace
+    pr = farm.dispatch_until(offline, runs=3, what="printer offline",
+                             env=no_grace)
     assert pr["online"] is False, pr
     assert project_files(w) == [], "a start was sent to an offline printer"
     assert sim.state(serial)["jobs_started"] == 0
@@ -149,7 +151,8 @@ def test_printer_that_drops_off_keeps_prints_queued_and_comes_back(farm):
     sim.control(serial, {"offline": False})
     sim.wait_state(serial, lambda s: s["online"] is True)
     farm.dispatch_until(lambda: status_is(farm, job["id"], "started"),
-                        runs=3, what="print started after reconnect")
+                        runs=3, what="print started after reconnect",
+                        env=no_grace)
     pr = farm.get_printer(p["id"])
     assert pr["online"] is True, pr
     assert farm.events(printer_id=p["id"], kind="printer_online")
