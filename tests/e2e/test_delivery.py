@@ -48,8 +48,24 @@ KINDS = {
                         "Print cancelled on "),
     "material_changed": ("on_material_change", "material.changed",
                          "Material changed on "),
+    "material_low": ("on_material_change", "material.low",
+                     "Material low on "),
+    "maintenance_due": ("on_maintenance", "maintenance.due",
+                        "Maintenance due on "),
     "printer_offline": ("on_maintenance", "printer.offline", None),
     "printer_online": ("on_maintenance", "printer.online", None),
+    "printer_untrusted": ("on_maintenance", "printer.untrusted", None),
+    "printer_auth_failed": ("on_maintenance", "printer.auth_failed", None),
+    "printer_needs_developer_mode": ("on_maintenance",
+                                     "printer.needs_developer_mode", None),
+}
+# Titles of the printer_* kinds (the printer's name comes first).
+PRINTER_TITLES = {
+    "printer_offline": "P1S-02 is offline",
+    "printer_online": "P1S-02 is back online",
+    "printer_untrusted": "P1S-02 presented an untrusted certificate",
+    "printer_auth_failed": "P1S-02 refused our access code",
+    "printer_needs_developer_mode": "P1S-02 needs Developer Mode",
 }
 ALL_OFF = {"on_print_start": False, "on_print_complete": False,
            "on_print_failed": False, "on_maintenance": False,
@@ -223,8 +239,7 @@ def test_every_kind_reaches_every_enabled_channel(farm):
     subjects = {str(m["Subject"]) for m in mails}
     for kind, (_, _, start) in KINDS.items():
         want = (start + "P1S-02" if start else
-                "P1S-02 is offline" if kind == "printer_offline" else
-                "P1S-02 is back online") + f": detail of {kind}"
+                PRINTER_TITLES[kind]) + f": detail of {kind}"
         assert want in subjects, (want, subjects)
     for m in mails:
         assert m["From"] == FROM
@@ -258,11 +273,18 @@ def test_disabled_kinds_and_channels_send_nothing(farm):
                    for r in farm.hook_requests())
     assert kinds == ["print_cancelled", "print_failed"]
     assert mails_to(farm, addr) == []
+    # a test message ignores the event flags: every enabled channel
+    farm.emit(pid, "test", detail="hello")
+    farm.deliver()
+    tests = [json.loads(r.body) for r in farm.hook_requests()
+             if json.loads(r.body)["type"] == "test"]
+    assert len(tests) == 1 and tests[0]["data"]["detail"] == "hello", tests
+    assert mails_to(farm, addr) == []
     # webhook removed, email on: only email
     farm.prefs(pid, webhook_url=None, email_enabled=True)
     farm.emit(pid, "print_failed")
     farm.deliver()
-    assert len(farm.hook_requests()) == 2
+    assert len(farm.hook_requests()) == 3
     assert len(mails_to(farm, addr)) == 1
 
 
@@ -388,12 +410,13 @@ def test_410_disables_the_webhook(farm):
     assert "410" in got["webhook_disabled_reason"]
     assert got["webhook_url"] == farm.hook_url
 
-    # while disabled nothing is sent, and retries do not resurrect it
+    # while disabled no row is even written, and nothing is sent
     farm.hook.answer(200)
     farm.emit(pid, "print_failed")
+    assert len(farm.rows(pid)) == 1
     farm.now += 86400
     st = farm.deliver()
-    assert st["failed"] == 1 and st["delivered"] == 0
+    assert st["claimed"] == 0 and st["delivered"] == 0
     assert len(farm.hook_requests()) == 1
     # an unrelated PUT keeps it disabled; saving the URL re-enables it
     got = farm.prefs(pid, on_print_start=True)
