@@ -32,6 +32,13 @@ int api_material_delete(struct req *r);
 /* api_notify.c */
 int api_notify_get(struct req *r);
 int api_notify_update(struct req *r);
+int api_notify_test(struct req *r);
+int api_notify_deliveries(struct req *r);
+
+/* api_maintenance.c */
+int api_maintenance_get(struct req *r);
+int api_maintenance_update(struct req *r);
+int api_maintenance_create(struct req *r);
 
 /* api_file.c */
 int api_file_list(struct req *r);

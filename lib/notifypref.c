@@ -19,6 +19,7 @@ notifypref_init(struct notifypref *n, int64_t printer_id)
     n->printer_id = printer_id;
     n->on_print_complete = 1;
     n->on_print_failed = 1;
+    n->material_low_percent = NOTIFYPREF_MATERIAL_LOW_DEFAULT;
     n->updated_at = DB_NULL;
     n->webhook_disabled_at = DB_NULL;
 }
@@ -44,7 +45,7 @@ notifypref_get(struct ctx *c, int64_t printer_id, struct notifypref *n)
                   "email_address, webhook_url, "
                   "CASE WHEN webhook_secret_sealed IS NULL THEN 0 ELSE 1 END, "
                   "updated_at, webhook_format, webhook_disabled_at, "
-                  "webhook_disabled_reason "
+                  "webhook_disabled_reason, material_low_percent "
                   "FROM notification_settings WHERE printer_id = ?",
                   "i", printer_id);
     if (st == NULL)
@@ -67,6 +68,7 @@ notifypref_get(struct ctx *c, int64_t printer_id, struct notifypref *n)
     n->webhook_format = arena_strdup(c->arena, db_text(st, 10));
     n->webhook_disabled_at = db_int(st, 11);
     n->webhook_disabled_reason = arena_strdup(c->arena, db_text(st, 12));
+    n->material_low_percent = db_int(st, 13);
     db_done(st);
     return 0;
 }
@@ -98,6 +100,8 @@ notifypref_check(struct ctx *c, const struct notifypref *n)
                       "a secret starting with whsec_ must be base64 of 24 "
                       "to 64 bytes");
     }
+    if (n->material_low_percent < 0 || n->material_low_percent > 100)
+        err_field(&c->err, "material_low_percent", "must be between 0 and 100");
     if (n->webhook_format != NULL &&
         webhook_format_parse(n->webhook_format) < 0)
         err_field(&c->err, "webhook_format",
@@ -169,8 +173,8 @@ notifypref_save(struct ctx *c, struct notifypref *n, const char **generated)
                  "on_print_start, on_print_complete, on_print_failed, "
                  "on_maintenance, on_material_change, email_enabled, "
                  "email_address, webhook_url, webhook_secret_sealed, "
-                 "webhook_format, updated_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "webhook_format, material_low_percent, updated_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (printer_id) DO UPDATE SET "
                  "on_print_start = excluded.on_print_start, "
                  "on_print_complete = excluded.on_print_complete, "
@@ -184,12 +188,13 @@ notifypref_save(struct ctx *c, struct notifypref *n, const char **generated)
                  "excluded.webhook_secret_sealed, "
                  "notification_settings.webhook_secret_sealed), "
                  "webhook_format = excluded.webhook_format, "
+                 "material_low_percent = excluded.material_low_percent, "
                  "updated_at = excluded.updated_at",
-                 "iiiiiiitttti", n->printer_id, flag(n->on_print_start),
+                 "iiiiiiittttii", n->printer_id, flag(n->on_print_start),
                  flag(n->on_print_complete), flag(n->on_print_failed),
                  flag(n->on_maintenance), flag(n->on_material_change),
                  flag(n->email_enabled), n->email_address, n->webhook_url,
-                 sealed, n->webhook_format, c->now);
+                 sealed, n->webhook_format, n->material_low_percent, c->now);
     if (rc == DB_DONE && n->webhook_reenable)
         rc = db_exec(c->db,
                      "UPDATE notification_settings SET "
@@ -239,21 +244,23 @@ notifypref_webhook_key(struct ctx *c, int64_t printer_id, unsigned char *key,
     plain = secret_open(c->arena, db_text(st, 0));
     db_done(st);
     if (plain == NULL)
-        return err_internal(&c->err, "notifypref: webhook secret of "
-                                     "printer %lld cannot be opened",
+        return err_internal(&c->err,
+                            "notifypref: webhook secret of "
+                            "printer %lld cannot be opened",
                             (long long)printer_id);
     rc = webhook_secret_key(plain, key, len);
     memset(plain, 0, strlen(plain));
     if (rc < 0)
-        return err_internal(&c->err, "notifypref: webhook secret of "
-                                     "printer %lld is malformed",
+        return err_internal(&c->err,
+                            "notifypref: webhook secret of "
+                            "printer %lld is malformed",
                             (long long)printer_id);
     return 1;
 }
 
 int
-notifypref_webhook_disable(struct ctx *c, int64_t printer_id,
-                           const char *url, const char *reason)
+notifypref_webhook_disable(struct ctx *c, int64_t printer_id, const char *url,
+                           const char *reason)
 {
     if (db_exec(c->db,
                 "UPDATE notification_settings SET webhook_disabled_at = ?, "
@@ -264,4 +271,100 @@ notifypref_webhook_disable(struct ctx *c, int64_t printer_id,
                 c->user_id) != DB_DONE)
         return err_internal(&c->err, "notifypref: disable failed");
     return db_changes(c->db) > 0;
+}
+
+int
+notifypref_channels(const struct notifypref *n)
+{
+    int k = 0;
+
+    if (n->email_enabled && n->email_address != NULL)
+        k++;
+    if (n->webhook_url != NULL && n->webhook_url[0] != '\0' &&
+        n->webhook_disabled_at == DB_NULL)
+        k++;
+    return k;
+}
+
+/* Indexed by bit position; the outbox's status column (sql/sqlite/003). */
+static const char *const delivery_states[] = {"pending", "delivered", "failed",
+                                              "expired", NULL};
+
+int
+notifypref_delivery_mask(const char *list, unsigned *mask)
+{
+    const char *p = list;
+
+    *mask = 0;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        int found = -1;
+
+        for (int i = 0; delivery_states[i] != NULL; i++)
+            if (strlen(delivery_states[i]) == len &&
+                memcmp(delivery_states[i], p, len) == 0)
+                found = i;
+        if (found < 0)
+            return -1;
+        *mask |= 1u << found;
+        if (comma == NULL)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+int
+notifypref_deliveries(struct ctx *c, int64_t printer_id, int64_t event_id,
+                      unsigned mask, int64_t limit, int64_t offset,
+                      struct notifypref_delivery **out, int *n)
+{
+    struct db_stmt *st;
+    int rc = printer_owned(c, printer_id);
+
+    *n = 0;
+    *out = NULL;
+    if (rc <= 0)
+        return rc < 0 ? -1 : not_found(c);
+    *out = arena_alloc(c->arena, sizeof(**out) * (size_t)limit);
+    /* outbox_printer (printer_id, id) serves the order; the status test
+     * maps each state to its bit of mask */
+    st = db_query(c->db,
+                  "SELECT id, delivery_id, event, channel, target, status, "
+                  "attempts, last_code, last_error, next_attempt_at, "
+                  "delivered_at, created_at FROM outbox "
+                  "WHERE printer_id = ? AND user_id = ? "
+                  "AND (? = 0 OR event_id = ?) "
+                  "AND (? & CASE status WHEN 'pending' THEN 1 "
+                  "WHEN 'delivered' THEN 2 WHEN 'failed' THEN 4 "
+                  "WHEN 'expired' THEN 8 ELSE 0 END) <> 0 "
+                  "ORDER BY id DESC LIMIT ? OFFSET ?",
+                  "iiiiiii", printer_id, c->user_id, event_id, event_id,
+                  (int64_t)mask, limit, offset);
+    if (st == NULL)
+        return err_internal(&c->err, "notifypref: deliveries failed");
+    while ((rc = db_step(st)) == DB_ROW && *n < limit) {
+        struct notifypref_delivery *d = &(*out)[(*n)++];
+
+        d->id = db_int(st, 0);
+        d->delivery_id = arena_strdup(c->arena, db_text(st, 1));
+        d->event = arena_strdup(c->arena, db_text(st, 2));
+        d->channel = arena_strdup(c->arena, db_text(st, 3));
+        d->target = arena_strdup(c->arena, db_text(st, 4));
+        d->status = arena_strdup(c->arena, db_text(st, 5));
+        d->attempts = db_int(st, 6);
+        d->last_code = db_int(st, 7);
+        d->last_error = arena_strdup(c->arena, db_text(st, 8));
+        d->next_attempt_at =
+            strcmp(d->status, "pending") == 0 ? db_int(st, 9) : DB_NULL;
+        d->delivered_at = db_int(st, 10);
+        d->created_at = db_int(st, 11);
+    }
+    if (rc == DB_ROW) {
+        db_done(st);
+        rc = DB_DONE;
+    }
+    return rc == DB_DONE
+               ? 0
+               : err_internal(&c->err, "notifypref: deliveries failed");
 }

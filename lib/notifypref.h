@@ -1,13 +1,15 @@
 /*
  * notifypref — per printer, which events notify its owner and how (email
- * address, webhook URL and the webhook's signing secret).
+ * address, webhook URL and the webhook's signing secret), and what was
+ * queued for delivery to it (the printer's outbox rows, read-only here).
  *
  * Invariants: a printer without a row has the defaults (print complete and
- * failed on, the rest off, no email, no webhook); email_enabled is never
- * stored without an address; the webhook secret is stored only sealed
- * (secret_seal) and never read back out through this module's struct;
- * once a webhook URL is saved a secret exists. Every call is scoped to the
- * printer's user_id = c->user_id, so another user's printer is "not found".
+ * failed on, the rest off, material low at 10 %, no email, no webhook);
+ * email_enabled is never stored without an address; the webhook secret is
+ * stored only sealed (secret_seal) and never read back out through this
+ * module's struct; once a webhook URL is saved a secret exists. Every call is
+ * scoped to the printer's user_id = c->user_id, so another user's printer is
+ * "not found".
  *
  * Webhook secrets follow Standard Webhooks: a generated one is "whsec_" +
  * base64 of 32 random bytes, and the HMAC key is the decoded bytes. A
@@ -27,6 +29,7 @@ struct ctx;
 #define NOTIFYPREF_SECRET_MIN 8
 #define NOTIFYPREF_SECRET_MAX 256
 #define NOTIFYPREF_KEY_MAX 1024 /* = WEBHOOK_KEY_MAX */
+#define NOTIFYPREF_MATERIAL_LOW_DEFAULT 10 /* percent */
 
 struct notifypref {
     int64_t printer_id;
@@ -43,6 +46,9 @@ struct notifypref {
     const char *webhook_disabled_reason; /* read-only */
     int64_t webhook_reenable; /* 0/1: save clears webhook_disabled_at */
     int64_t updated_at;         /* DB_NULL before the first save */
+    /* 0-100: material_low when a spool has at most this percent left;
+     * 0: never */
+    int64_t material_low_percent;
 };
 
 /* The defaults for printer_id (no row yet). */
@@ -72,10 +78,48 @@ const char *notifypref_format(const struct notifypref *n, const char *url);
 int notifypref_webhook_key(struct ctx *c, int64_t printer_id,
                            unsigned char *key, size_t *len);
 
+/* How many channels an event that n wants goes to (what event_emit
+ * queues): email when enabled with an address, plus the webhook when a URL
+ * is set and it is not disabled. 0, 1 or 2. */
+int notifypref_channels(const struct notifypref *n);
+
 /* Disables the printer's webhook when its URL is still url and it is not
  * disabled already, saying why. Runs inside the caller's transaction when
  * one is open. 1 disabled, 0 nothing to do, -1 with c->err set (500). */
 int notifypref_webhook_disable(struct ctx *c, int64_t printer_id,
                                const char *url, const char *reason);
+
+/* Delivery states of an outbox row; NOTIFYPREF_DELIVERY_ALL matches all. */
+enum {
+    NOTIFYPREF_PENDING = 1,
+    NOTIFYPREF_DELIVERED = 2,
+    NOTIFYPREF_FAILED = 4,
+    NOTIFYPREF_EXPIRED = 8,
+    NOTIFYPREF_DELIVERY_ALL = 15,
+};
+
+/* One outbox row of a printer, as the API shows it. */
+struct notifypref_delivery {
+    int64_t id;
+    const char *delivery_id; /* NULL until first tried */
+    const char *event, *channel, *target, *status;
+    int64_t attempts;
+    int64_t last_code; /* DB_NULL: no answer */
+    const char *last_error;
+    int64_t next_attempt_at; /* DB_NULL unless pending */
+    int64_t delivered_at, created_at;
+};
+
+/* "pending,failed" into a mask of NOTIFYPREF_* bits: 0, or -1 when an
+ * element is empty or unknown. */
+int notifypref_delivery_mask(const char *list, unsigned *mask);
+
+/* The deliveries queued for one of the user's printers, newest first
+ * (outbox id descending), only those of event_id when it is not 0 and
+ * those whose status is in mask; from the arena. 0, or -1 (404 when the
+ * printer is not the user's, 500). */
+int notifypref_deliveries(struct ctx *c, int64_t printer_id, int64_t event_id,
+                          unsigned mask, int64_t limit, int64_t offset,
+                          struct notifypref_delivery **out, int *n);
 
 #endif

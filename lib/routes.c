@@ -27,6 +27,9 @@ const struct route routes[] = {
     {GET,    "/api/printers/:id",                    api_printer_get,        R_API},
     {PUT,    "/api/printers/:id",                    api_printer_update,     R_API},
     {DELETE, "/api/printers/:id",                    api_printer_delete,     R_API},
+    {GET,    "/api/printers/:id/maintenance",        api_maintenance_get,    R_API},
+    {PUT,    "/api/printers/:id/maintenance",        api_maintenance_update, R_API},
+    {POST,   "/api/printers/:id/maintenance",        api_maintenance_create, R_API},
 
     {GET,    "/api/bambu/materials/:id",             api_material_list,      R_API},
     {POST,   "/api/bambu/materials/:id",             api_material_create,    R_API},
@@ -35,6 +38,8 @@ const struct route routes[] = {
 
     {GET,    "/api/bambu/notifications/:id",         api_notify_get,         R_API},
     {PUT,    "/api/bambu/notifications/:id",         api_notify_update,      R_API},
+    {POST,   "/api/bambu/notifications/:id/test",    api_notify_test,        R_API},
+    {GET,    "/api/bambu/notifications/:id/deliveries", api_notify_deliveries, R_API},
 
     {GET,    "/api/files",                           api_file_list,          R_API},
     {GET,    "/api/files/:name",                     api_file_get,           R_API},

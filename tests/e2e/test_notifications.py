@@ -3,7 +3,9 @@ partial updates, validation (booleans, URLs, addresses, email without an
 address), the write-only webhook secret (generated once as a Standard
 Webhooks whsec_ secret, shown once), the webhook format (chosen or taken
 from the URL), the read-only webhook_disabled flag, and 404 for unknown and
-other users' printers on every method. Delivery itself: test_delivery.py."""
+other users' printers on every method. The material-low threshold, test
+messages and the deliveries list: test_notify_api.py. Delivery itself:
+test_delivery.py."""
 
 import base64
 
@@ -13,13 +15,14 @@ _serial = [0]
 
 FIELDS = {"printer_id", "on_print_start", "on_print_complete",
           "on_print_failed", "on_maintenance", "on_material_change",
-          "email_enabled", "email_address", "webhook_url",
+          "material_low_percent", "email_enabled", "email_address", "webhook_url",
           "webhook_secret_set", "webhook_format", "webhook_disabled",
           "webhook_disabled_reason", "updated_at"}
 
 DEFAULTS = {"on_print_start": False, "on_print_complete": True,
             "on_print_failed": True, "on_maintenance": False,
-            "on_material_change": False, "email_enabled": False,
+            "on_material_change": False, "material_low_percent": 10,
+            "email_enabled": False,
             "email_address": None, "webhook_url": None,
             "webhook_secret_set": False, "webhook_format": "standard",
             "webhook_disabled": False, "webhook_disabled_reason": None,
@@ -144,6 +147,10 @@ def test_email_enabled_without_address_is_422(user):
     ({"webhook_format": "teams"}, "webhook_format"),
     ({"webhook_format": 1}, "webhook_format"),
     ({"webhook_disabled": True, "webhook_format": "x"}, "webhook_format"),
+    ({"material_low_percent": -1}, "material_low_percent"),
+    ({"material_low_percent": 101}, "material_low_percent"),
+    ({"material_low_percent": "x"}, "material_low_percent"),
+    ({"material_low_percent": None}, "material_low_percent"),
 ])
 def test_validation(user, body, field):
     p = make_printer(user.api)
