@@ -41,6 +41,9 @@ set_int(int64_t *dst, const char *key, const char *val, int64_t min,
     return 0;
 }
 
+static int conf_set_mail(struct mail_conf *m, const char *key,
+                         const char *val, struct err *e);
+
 static int
 conf_set(struct conf *c, const char *key, const char *val, struct err *e)
 {
@@ -73,6 +76,32 @@ conf_set(struct conf *c, const char *key, const char *val, struct err *e)
         return set_int(&c->login_window, key, val, 1, e);
     if (strcmp(key, "FARM_OFFLINE_GRACE") == 0)
         return set_int(&c->offline_grace, key, val, 0, e);
+    return conf_set_mail(&c->mail, key, val, e);
+}
+
+static int
+conf_set_mail(struct mail_conf *m, const char *key, const char *val,
+              struct err *e)
+{
+    if (strcmp(key, "FARM_SMTP_URL") == 0)
+        return set_str(m->url, sizeof(m->url), key, val, e);
+    if (strcmp(key, "FARM_SMTP_USER") == 0)
+        return set_str(m->user, sizeof(m->user), key, val, e);
+    if (strcmp(key, "FARM_SMTP_PASSWORD") == 0)
+        return set_str(m->password, sizeof(m->password), key, val, e);
+    if (strcmp(key, "FARM_SMTP_CA") == 0)
+        return set_str(m->ca, sizeof(m->ca), key, val, e);
+    if (strcmp(key, "FARM_MAIL_FROM") == 0)
+        return set_str(m->from, sizeof(m->from), key, val, e);
+    if (strcmp(key, "FARM_SMTP_STARTTLS") == 0) {
+        if (strcmp(val, "0") != 0 && strcmp(val, "1") != 0)
+            return err_set(e, ERR_VALIDATION,
+                           "config FARM_SMTP_STARTTLS must be 0 or 1 "
+                           "(got \"%s\")",
+                           val);
+        m->starttls = val[0] == '1';
+        return 0;
+    }
     return 1; /* not ours: other programs share the file */
 }
 
@@ -82,7 +111,10 @@ static const char *const conf_keys[] = {
     "FARM_BODY_LIMIT",   "FARM_FILE_LIMIT",
     "FARM_SESSION_SECONDS", "FARM_LOGIN_MAX_PER_EMAIL",
     "FARM_LOGIN_MAX_PER_ADDR", "FARM_LOGIN_WINDOW",
-    "FARM_OFFLINE_GRACE",
+    "FARM_OFFLINE_GRACE", "FARM_SMTP_URL",
+    "FARM_SMTP_USER",    "FARM_SMTP_PASSWORD",
+    "FARM_SMTP_STARTTLS", "FARM_SMTP_CA",
+    "FARM_MAIL_FROM",
     NULL,
 };
 
@@ -155,6 +187,14 @@ conf_load(struct conf *c, struct err *e)
         if (v != NULL && *v != '\0' && conf_set(c, *k, v, e) < 0)
             return -1;
     }
+    if (c->mail.from[0] == '\0')
+        memcpy(c->mail.from, "farm@localhost", sizeof("farm@localhost"));
+    c->mail.configured = c->mail.url[0] != '\0';
+    if (c->mail.configured && strncmp(c->mail.url, "smtp://", 7) != 0 &&
+        strncmp(c->mail.url, "smtps://", 8) != 0)
+        return err_set(e, ERR_VALIDATION,
+                       "config FARM_SMTP_URL must start with smtp:// or "
+                       "smtps://");
     if (c->db_url[0] == '\0')
         snprintf(c->db_url, sizeof(c->db_url), "sqlite:%s/farm.db",
                  c->data_dir);

@@ -12,6 +12,24 @@
 
 struct err;
 
+/* Email (lib/mail.c sends with these):
+ *   FARM_SMTP_URL       smtp://host:587 (STARTTLS) or smtps://host:465;
+ *                       unset: email is not configured
+ *   FARM_SMTP_USER      login (then STARTTLS is required on smtp://)
+ *   FARM_SMTP_PASSWORD  its password
+ *   FARM_SMTP_STARTTLS  1: require STARTTLS on smtp:// even without login
+ *   FARM_SMTP_CA        CA bundle file for a private mail server's cert
+ *   FARM_MAIL_FROM      the From address (default farm@localhost) */
+struct mail_conf {
+    int configured; /* FARM_SMTP_URL was set */
+    int starttls;   /* require STARTTLS on smtp:// */
+    char url[512];
+    char user[256];
+    char password[256];
+    char ca[512];
+    char from[320];
+};
+
 struct conf {
     char data_dir[512];
     char db_url[600];
@@ -26,6 +44,7 @@ struct conf {
     int64_t login_max_per_addr;
     int64_t login_window;    /* seconds */
     int64_t offline_grace;   /* seconds offline before printer_offline */
+    struct mail_conf mail;
 };
 
 /* Fills c from defaults, farm.conf and the environment. -1 with e set on a

@@ -444,15 +444,9 @@ int64_t
 deliver_run(struct ctx *c, int budget_s, struct deliver_stats *out)
 {
     struct deliver_stats st = {0};
-    struct mail_conf m;
-    char err[256] = "";
     double start = mono();
     int ran = 0, rc = 0;
 
-    if (mail_conf_load(&m, c->conf->data_dir, err, sizeof(err)) < 0) {
-        log_error("deliver: %s; email is not sent", err);
-        memset(&m, 0, sizeof(m));
-    }
     while (!ran || mono() - start < budget_s) {
         struct ctx b = *c;
 
@@ -460,7 +454,7 @@ deliver_run(struct ctx *c, int budget_s, struct deliver_stats *out)
         b.now = clock_now();
         b.user_id = 0;
         err_clear(&b.err);
-        rc = batch(&b, &m, &st);
+        rc = batch(&b, &c->conf->mail, &st);
         if (rc < 0 && !err_is_set(&b.err))
             err_internal(&b.err, "deliver: database error");
         if (rc < 0)
@@ -470,7 +464,6 @@ deliver_run(struct ctx *c, int budget_s, struct deliver_stats *out)
         if (rc <= 0)
             break;
     }
-    memset(&m, 0, sizeof(m));
     if (out != NULL) {
         out->claimed += st.claimed;
         out->delivered += st.delivered;

@@ -105,7 +105,7 @@ notify_material_low(struct ctx *c, const struct dprinter *p,
 {
     struct low_row rows[BAMBU_SLOTS];
     int64_t threshold;
-    int n;
+    int n = 0;
 
     if (low_rows(c, p->id, rows, &n, &threshold) < 0)
         return -1;

@@ -12,115 +12,11 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "conf.h"
 
 #include "banned.h"
 
 #define WORD_RAW 45 /* bytes per encoded word: 60 base64 chars, 72 total */
-
-struct setting {
-    const char *key;
-    size_t off, size;
-};
-
-#define S(k, m)                                                                \
-    {k, offsetof(struct mail_conf, m), sizeof(((struct mail_conf *)0)->m)}
-static const struct setting settings[] = {
-    S("FARM_SMTP_URL", url),
-    S("FARM_SMTP_USER", user),
-    S("FARM_SMTP_PASSWORD", password),
-    S("FARM_SMTP_CA", ca),
-    S("FARM_MAIL_FROM", from),
-};
-#undef S
-
-static int
-set(struct mail_conf *m, const char *key, const char *val, char *err,
-    size_t errlen)
-{
-    if (strcmp(key, "FARM_SMTP_STARTTLS") == 0) {
-        if (strcmp(val, "0") != 0 && strcmp(val, "1") != 0) {
-            snprintf(err, errlen, "config FARM_SMTP_STARTTLS must be 0 or 1");
-            return -1;
-        }
-        m->starttls = val[0] == '1';
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
-        if (strcmp(settings[i].key, key) != 0)
-            continue;
-        if (strlen(val) >= settings[i].size) {
-            snprintf(err, errlen, "config %s is too long", key);
-            return -1;
-        }
-        memcpy((char *)m + settings[i].off, val, strlen(val) + 1);
-        return 0;
-    }
-    return 0; /* not ours */
-}
-
-static int
-read_file(struct mail_conf *m, const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    char line[1024];
-
-    if (f == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        return -1;
-    }
-    while (fgets(line, sizeof(line), f) != NULL) {
-        char *p = line, *eq, *end;
-
-        while (isspace((unsigned char)*p))
-            p++;
-        end = p + strlen(p);
-        while (end > p && isspace((unsigned char)end[-1]))
-            *--end = '\0';
-        if (*p == '#' || *p == '\0' || (eq = strchr(p, '=')) == NULL)
-            continue; /* conf_load reports malformed lines */
-        *eq = '\0';
-        if (getenv(p) == NULL && set(m, p, eq + 1, err, errlen) < 0) {
-            fclose(f);
-            return -1;
-        }
-    }
-    fclose(f);
-    return 0;
-}
-
-int
-mail_conf_load(struct mail_conf *m, const char *data_dir, char *err,
-               size_t errlen)
-{
-    static const char *const keys[] = {
-        "FARM_SMTP_URL", "FARM_SMTP_USER", "FARM_SMTP_PASSWORD",
-        "FARM_SMTP_CA",  "FARM_MAIL_FROM", "FARM_SMTP_STARTTLS",
-    };
-    char path[600];
-
-    memset(m, 0, sizeof(*m));
-    snprintf(path, sizeof(path), "%s/farm.conf", data_dir);
-    if (read_file(m, path, err, errlen) < 0)
-        return -1;
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const char *v = getenv(keys[i]);
-
-        if (v != NULL && *v != '\0' && set(m, keys[i], v, err, errlen) < 0)
-            return -1;
-    }
-    if (m->from[0] == '\0')
-        memcpy(m->from, "farm@localhost", sizeof("farm@localhost"));
-    m->configured = m->url[0] != '\0';
-    if (m->configured && strncmp(m->url, "smtp://", 7) != 0 &&
-        strncmp(m->url, "smtps://", 8) != 0) {
-        snprintf(err, errlen,
-                 "config FARM_SMTP_URL must start with smtp:// or smtps://");
-        return -1;
-    }
-    return 0;
-}
 
 char *
 mail_header_clean(struct arena *a, const char *s)

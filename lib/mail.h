@@ -1,17 +1,10 @@
 /*
- * mail — email notifications: the SMTP settings, composing one RFC 5322
+ * mail — email notifications: composing one RFC 5322
  * message (plain text, UTF-8, CRLF line ends, RFC 2047 subject when it is
  * not ASCII) and sending it with libcurl's SMTP to one recipient.
  *
- * Settings (read here rather than in conf, from the environment or
- * $DATA_DIR/farm.conf, the environment winning, like every setting):
- *   FARM_SMTP_URL       smtp://host:587 (STARTTLS) or smtps://host:465;
- *                       unset: email is not configured
- *   FARM_SMTP_USER      login (then STARTTLS is required on smtp://)
- *   FARM_SMTP_PASSWORD  its password
- *   FARM_SMTP_STARTTLS  1: require STARTTLS on smtp:// even without login
- *   FARM_SMTP_CA        CA bundle file for a private mail server's cert
- *   FARM_MAIL_FROM      the From address (default farm@localhost)
+ * The settings (FARM_SMTP_*, FARM_MAIL_FROM) are struct mail_conf, read
+ * with every other setting by lib/conf.c.
  *
  * Invariants: header values never carry CR or LF (header injection);
  * credentials are never sent in clear text (smtp:// with a login always
@@ -24,23 +17,9 @@
 #include <stdint.h>
 
 struct arena;
+struct mail_conf;
 
 #define MAIL_TIMEOUT_S 30
-
-struct mail_conf {
-    int configured; /* FARM_SMTP_URL was set */
-    int starttls;   /* require STARTTLS on smtp:// */
-    char url[512];
-    char user[256];
-    char password[256];
-    char ca[512];
-    char from[320];
-};
-
-/* Reads the settings above for data_dir. 0, or -1 with a message in err
- * when a value is too long or farm.conf cannot be read. */
-int mail_conf_load(struct mail_conf *m, const char *data_dir, char *err,
-                   size_t errlen);
 
 /* s with every CR, LF and other control character replaced by a space.
  * Arena. */

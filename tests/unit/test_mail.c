@@ -20,6 +20,8 @@
 #include <openssl/evp.h>
 
 #include "arena.h"
+#include "conf.h"
+#include "err.h"
 #include "webhook.h"
 
 #include "banned.h"
@@ -188,24 +190,28 @@ test_date(void **state)
     assert_string_equal(d, "Sun, 23 Nov 2025 21:20:00 +0000");
 }
 
+/* The mail settings come with every other setting (lib/conf.c): farm.conf,
+ * the environment winning, checked once at start. */
 static void
 test_conf(void **state)
 {
-    char dir[] = "/tmp/farm-mail-XXXXXX", path[64], err[256];
-    struct mail_conf m;
+    char dir[] = "/tmp/farm-mail-XXXXXX", path[64];
+    const char *keys[] = {"FARM_SMTP_URL",      "FARM_SMTP_USER",
+                          "FARM_SMTP_PASSWORD", "FARM_SMTP_CA",
+                          "FARM_SMTP_STARTTLS", "FARM_MAIL_FROM"};
+    struct conf c;
+    struct err e;
     FILE *f;
 
     (void)state;
     assert_non_null(mkdtemp(dir));
-    unsetenv("FARM_SMTP_URL");
-    unsetenv("FARM_SMTP_USER");
-    unsetenv("FARM_SMTP_PASSWORD");
-    unsetenv("FARM_SMTP_CA");
-    unsetenv("FARM_SMTP_STARTTLS");
-    unsetenv("FARM_MAIL_FROM");
-    assert_int_equal(mail_conf_load(&m, dir, err, sizeof(err)), 0);
-    assert_false(m.configured);
-    assert_string_equal(m.from, "farm@localhost");
+    setenv("DATA_DIR", dir, 1);
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        unsetenv(keys[i]);
+    err_clear(&e);
+    assert_int_equal(conf_load(&c, &e), 0);
+    assert_false(c.mail.configured);
+    assert_string_equal(c.mail.from, "farm@localhost");
 
     snprintf(path, sizeof(path), "%s/farm.conf", dir);
     f = fopen(path, "w");
@@ -215,28 +221,32 @@ test_conf(void **state)
           "FARM_MAIL_FROM=farm@shop.example\nOTHER=1\n",
           f);
     fclose(f);
-    assert_int_equal(mail_conf_load(&m, dir, err, sizeof(err)), 0);
-    assert_true(m.configured);
-    assert_string_equal(m.url, "smtp://mail.example:587");
-    assert_string_equal(m.user, "farm");
-    assert_string_equal(m.password, "pw=with=equals");
-    assert_string_equal(m.from, "farm@shop.example");
-    assert_false(m.starttls);
+    assert_int_equal(conf_load(&c, &e), 0);
+    assert_true(c.mail.configured);
+    assert_string_equal(c.mail.url, "smtp://mail.example:587");
+    assert_string_equal(c.mail.user, "farm");
+    assert_string_equal(c.mail.password, "pw=with=equals");
+    assert_string_equal(c.mail.from, "farm@shop.example");
+    assert_false(c.mail.starttls);
 
     setenv("FARM_SMTP_URL", "smtps://other.example:465", 1);
     setenv("FARM_SMTP_STARTTLS", "1", 1);
-    assert_int_equal(mail_conf_load(&m, dir, err, sizeof(err)), 0);
-    assert_string_equal(m.url, "smtps://other.example:465");
-    assert_true(m.starttls);
+    assert_int_equal(conf_load(&c, &e), 0);
+    assert_string_equal(c.mail.url, "smtps://other.example:465");
+    assert_true(c.mail.starttls);
 
     setenv("FARM_SMTP_URL", "http://mail.example", 1);
-    assert_int_equal(mail_conf_load(&m, dir, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "FARM_SMTP_URL"));
+    assert_int_equal(conf_load(&c, &e), -1);
+    assert_non_null(strstr(e.msg, "FARM_SMTP_URL"));
+    err_clear(&e);
     setenv("FARM_SMTP_URL", "smtp://x", 1);
     setenv("FARM_SMTP_STARTTLS", "yes", 1);
-    assert_int_equal(mail_conf_load(&m, dir, err, sizeof(err)), -1);
+    assert_int_equal(conf_load(&c, &e), -1);
+    assert_non_null(strstr(e.msg, "FARM_SMTP_STARTTLS"));
+    err_clear(&e);
     unsetenv("FARM_SMTP_URL");
     unsetenv("FARM_SMTP_STARTTLS");
+    unsetenv("DATA_DIR");
     unlink(path);
     rmdir(dir);
 }
