@@ -23,8 +23,8 @@ static const char *const type_names[] = {
     [F_URL] = "a string",     [F_ENUM] = "a string",
 };
 
-static size_t
-utf8_length(const char *s)
+size_t
+bind_chars(const char *s)
 {
     size_t n = 0;
 
@@ -32,6 +32,29 @@ utf8_length(const char *s)
         if (((unsigned char)*s & 0xC0) != 0x80)
             n++;
     return n;
+}
+
+int
+bind_name_mask(const char *list, const char *const *names, unsigned *mask)
+{
+    const char *p = list;
+
+    *mask = 0;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        int found = -1;
+
+        for (int i = 0; names[i] != NULL; i++)
+            if (strlen(names[i]) == len && memcmp(names[i], p, len) == 0)
+                found = i;
+        if (found < 0)
+            return -1;
+        *mask |= 1u << found;
+        if (comma == NULL)
+            return 0;
+        p = comma + 1;
+    }
 }
 
 int
@@ -132,7 +155,7 @@ bind_str(struct ctx *c, const struct field *f, struct json_object *v,
         return err_field(&c->err, f->key, "must not contain NUL characters");
     switch (f->type) {
     case F_STR:
-        n = utf8_length(s);
+        n = bind_chars(s);
         if ((int64_t)n < (f->min ? f->min : 0) ||
             (int64_t)n > (f->max ? f->max : 1000))
             return err_field(&c->err, f->key,

@@ -73,4 +73,11 @@ int bind_is_null(const struct bound *b, const char *key);
 int bind_valid_email(const char *s);
 int bind_valid_url(const char *s);
 
+/* Length of UTF-8 text in characters, as the API counts them. */
+size_t bind_chars(const char *s);
+
+/* "a,b" -> one bit per name: bit i for names[i] (names ends with NULL).
+ * -1 on an unknown or empty item. */
+int bind_name_mask(const char *list, const char *const *names, unsigned *mask);
+
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "bind.h"
 #include "ctx.h"
 #include "db.h"
 #include "printer.h"
@@ -84,25 +85,7 @@ job_transition_allowed(int from, int to)
 int
 job_status_mask(const char *list, unsigned *mask)
 {
-    const char *p = list;
-
-    *mask = 0;
-    for (;;) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        int found = -1;
-
-        for (int i = 0; i < JOB__MAX; i++)
-            if (strlen(job_status_names[i]) == n &&
-                memcmp(job_status_names[i], p, n) == 0)
-                found = i;
-        if (found < 0)
-            return -1;
-        *mask |= 1u << found;
-        if (comma == NULL)
-            return 0;
-        p = comma + 1;
-    }
+    return bind_name_mask(list, job_status_names, mask);
 }
 
 int64_t
@@ -238,10 +221,8 @@ check_range(struct ctx *c, const char *key, int64_t v, int64_t min, int64_t max,
 static int
 job_check_values(struct ctx *c, const struct job *j)
 {
-    size_t n = 0;
+    size_t n = j->name == NULL ? 0 : bind_chars(j->name);
 
-    for (const char *p = j->name; p != NULL && *p; p++)
-        n += ((unsigned char)*p & 0xC0) != 0x80;
     if (n < 1 || n > 200)
         err_field(&c->err, "name", "must be 1 to 200 characters long");
     if (j->file == NULL || j->file[0] == '\0')

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "bind.h"
 #include "clock.h"
 #include "ctx.h"
 #include "db.h"
@@ -132,17 +133,6 @@ maintenance_record_init(struct maintenance_record *r, int64_t printer_id)
     r->created_at = DB_NULL;
 }
 
-static size_t
-chars(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 /* Inside the transaction: checks r against the latest record and writes
  * it. */
 static int64_t
@@ -192,7 +182,7 @@ maintenance_record_add(struct ctx *c, struct maintenance_record *r)
         r->performed_at = c->now;
     if (r->performed_at > c->now)
         err_field(&c->err, "performed_at", "must not be in the future");
-    if (r->note != NULL && chars(r->note) > MAINTENANCE_NOTE_MAX)
+    if (r->note != NULL && bind_chars(r->note) > MAINTENANCE_NOTE_MAX)
         err_field(&c->err, "note", "must be at most %d characters",
                   MAINTENANCE_NOTE_MAX);
     if (err_is_set(&c->err))

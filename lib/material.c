@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "bind.h"
 #include "ctx.h"
 #include "db.h"
 #include "printer.h"
@@ -128,18 +129,6 @@ material_get(struct ctx *c, int64_t id, struct material *m)
     return 0;
 }
 
-/* Length in characters of UTF-8 text. */
-static size_t
-chars(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 static int
 valid_color(const char *s)
 {
@@ -160,7 +149,7 @@ material_check(struct ctx *c, struct material *m)
 
     if (m->slot < 0 || m->slot >= MATERIAL_SLOTS)
         err_field(&c->err, "slot", "must be between 0 and 7");
-    n = m->material_type == NULL ? 0 : chars(m->material_type);
+    n = m->material_type == NULL ? 0 : bind_chars(m->material_type);
     if (n < 1 || n > 32)
         err_field(&c->err, "material_type", "must be 1 to 32 characters long");
     if (m->color != NULL) {
@@ -180,7 +169,7 @@ material_check(struct ctx *c, struct material *m)
     if (m->remaining_percent != DB_NULL &&
         (m->remaining_percent < 0 || m->remaining_percent > 100))
         err_field(&c->err, "remaining_percent", "must be between 0 and 100");
-    if (m->vendor != NULL && chars(m->vendor) > 64)
+    if (m->vendor != NULL && bind_chars(m->vendor) > 64)
         err_field(&c->err, "vendor", "must be at most 64 characters long");
     if (m->cost_per_kg != DB_NULL &&
         (m->cost_per_kg < 0 || m->cost_per_kg > MATERIAL_COST_MAX))

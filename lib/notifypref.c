@@ -87,10 +87,7 @@ notifypref_check(struct ctx *c, const struct notifypref *n)
         err_field(&c->err, "webhook_url",
                   "must be an absolute http or https URL");
     if (n->webhook_secret != NULL) {
-        len = 0; /* characters, as the API counts them */
-        for (const char *p = n->webhook_secret; *p; p++)
-            if (((unsigned char)*p & 0xC0) != 0x80)
-                len++;
+        len = bind_chars(n->webhook_secret);
         if (len < NOTIFYPREF_SECRET_MIN || len > NOTIFYPREF_SECRET_MAX)
             err_field(&c->err, "webhook_secret",
                       "must be %d to %d characters long", NOTIFYPREF_SECRET_MIN,
@@ -293,25 +290,7 @@ static const char *const delivery_states[] = {"pending", "delivered", "failed",
 int
 notifypref_delivery_mask(const char *list, unsigned *mask)
 {
-    const char *p = list;
-
-    *mask = 0;
-    for (;;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        int found = -1;
-
-        for (int i = 0; delivery_states[i] != NULL; i++)
-            if (strlen(delivery_states[i]) == len &&
-                memcmp(delivery_states[i], p, len) == 0)
-                found = i;
-        if (found < 0)
-            return -1;
-        *mask |= 1u << found;
-        if (comma == NULL)
-            return 0;
-        p = comma + 1;
-    }
+    return bind_name_mask(list, delivery_states, mask);
 }
 
 int
