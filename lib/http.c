@@ -236,12 +236,13 @@ http_read(struct req *r, char *p, size_t n)
     return got;
 }
 
-static int
-is_json_type(const char *ct)
+int
+http_content_type_is(const struct req *r, const char *type)
 {
-    size_t n = strlen("application/json");
+    const char *ct = r->content_type;
+    size_t n = strlen(type);
 
-    if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+    if (ct == NULL || strncasecmp(ct, type, n) != 0)
         return 0;
     return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
@@ -260,7 +261,7 @@ body_json(struct req *r, int optional)
             return jsonio_own(c, json_object_new_object());
         return err_set(&c->err, ERR_BAD_JSON, "request body is empty"), NULL;
     }
-    if (!is_json_type(r->content_type))
+    if (!http_content_type_is(r, "application/json"))
         return err_set(&c->err, ERR_MEDIA_TYPE,
                        "request body must be application/json"),
                NULL;

@@ -71,6 +71,10 @@ char *http_url_decode(struct arena *a, const char *s, size_t n, int plus);
 /* A decoded query-string value (arena copy), or NULL when absent. */
 const char *http_query(struct req *r, const char *key);
 
+/* 1 when the request's Content-Type is type (any case), bare or with
+ * parameters ("application/json; charset=utf-8"). */
+int http_content_type_is(const struct req *r, const char *type);
+
 /* The path parameter i as a positive id, or 0 when it is not one. */
 int64_t http_param_id(struct req *r, int i);
 

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "arena.h"
 #include "auth.h"
@@ -33,16 +32,6 @@ page_headers(struct req *r)
     http_header(r, "X-Frame-Options", "DENY");
     http_header(r, "Referrer-Policy", "same-origin");
     http_header(r, "Cache-Control", "no-store");
-}
-
-static int
-is_form_type(const char *ct)
-{
-    size_t n = strlen(FORM_TYPE);
-
-    if (ct == NULL || strncasecmp(ct, FORM_TYPE, n) != 0)
-        return 0;
-    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
 /* Splits body[0..len) (no NUL bytes) into f; -1 on a bad escape. */
@@ -93,7 +82,7 @@ page_form_read(struct req *r, struct page_form *f)
         (r->content_length < 0 &&
          (r->content_type == NULL || *r->content_type == '\0')))
         return 0;
-    if (!is_form_type(r->content_type))
+    if (!http_content_type_is(r, FORM_TYPE))
         return err_set(&c->err, ERR_MEDIA_TYPE,
                        "The form must be sent as " FORM_TYPE ".");
     if (r->content_length > PAGE_FORM_MAX)
