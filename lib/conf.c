@@ -41,8 +41,31 @@ set_int(int64_t *dst, const char *key, const char *val, int64_t min,
     return 0;
 }
 
-static int conf_set_mail(struct mail_conf *m, const char *key,
-                         const char *val, struct err *e);
+static int
+conf_set_mail(struct mail_conf *m, const char *key, const char *val,
+              struct err *e)
+{
+    if (strcmp(key, "FARM_SMTP_URL") == 0)
+        return set_str(m->url, sizeof(m->url), key, val, e);
+    if (strcmp(key, "FARM_SMTP_USER") == 0)
+        return set_str(m->user, sizeof(m->user), key, val, e);
+    if (strcmp(key, "FARM_SMTP_PASSWORD") == 0)
+        return set_str(m->password, sizeof(m->password), key, val, e);
+    if (strcmp(key, "FARM_SMTP_CA") == 0)
+        return set_str(m->ca, sizeof(m->ca), key, val, e);
+    if (strcmp(key, "FARM_MAIL_FROM") == 0)
+        return set_str(m->from, sizeof(m->from), key, val, e);
+    if (strcmp(key, "FARM_SMTP_STARTTLS") == 0) {
+        if (strcmp(val, "0") != 0 && strcmp(val, "1") != 0)
+            return err_set(e, ERR_VALIDATION,
+                           "config FARM_SMTP_STARTTLS must be 0 or 1 "
+                           "(got \"%s\")",
+                           val);
+        m->starttls = val[0] == '1';
+        return 0;
+    }
+    return 1; /* not ours: other programs share the file */
+}
 
 static int
 conf_set(struct conf *c, const char *key, const char *val, struct err *e)
@@ -77,32 +100,6 @@ conf_set(struct conf *c, const char *key, const char *val, struct err *e)
     if (strcmp(key, "FARM_OFFLINE_GRACE") == 0)
         return set_int(&c->offline_grace, key, val, 0, e);
     return conf_set_mail(&c->mail, key, val, e);
-}
-
-static int
-conf_set_mail(struct mail_conf *m, const char *key, const char *val,
-              struct err *e)
-{
-    if (strcmp(key, "FARM_SMTP_URL") == 0)
-        return set_str(m->url, sizeof(m->url), key, val, e);
-    if (strcmp(key, "FARM_SMTP_USER") == 0)
-        return set_str(m->user, sizeof(m->user), key, val, e);
-    if (strcmp(key, "FARM_SMTP_PASSWORD") == 0)
-        return set_str(m->password, sizeof(m->password), key, val, e);
-    if (strcmp(key, "FARM_SMTP_CA") == 0)
-        return set_str(m->ca, sizeof(m->ca), key, val, e);
-    if (strcmp(key, "FARM_MAIL_FROM") == 0)
-        return set_str(m->from, sizeof(m->from), key, val, e);
-    if (strcmp(key, "FARM_SMTP_STARTTLS") == 0) {
-        if (strcmp(val, "0") != 0 && strcmp(val, "1") != 0)
-            return err_set(e, ERR_VALIDATION,
-                           "config FARM_SMTP_STARTTLS must be 0 or 1 "
-                           "(got \"%s\")",
-                           val);
-        m->starttls = val[0] == '1';
-        return 0;
-    }
-    return 1; /* not ours: other programs share the file */
 }
 
 static const char *const conf_keys[] = {
