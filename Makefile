@@ -2,7 +2,8 @@
 #
 #   make          release build under build/
 #   make run      install what is missing (as root), build, migrate, serve
-#   make test     install what tests need, sanitizer build, unit + e2e tests
+#   make test     install what tests need, layer check, sanitizer build,
+#                 unit + e2e tests
 #   make bench    the benchmark (figures, not pass/fail)
 #   make fmt      clang-format every C file
 #   make clean    remove build/
@@ -43,8 +44,10 @@ ASAN := $(BUILD)/asan
 REL_FLAGS := -O2
 ASAN_FLAGS := -O1 $(SAN)
 
-LIB_C := $(wildcard lib/*.c)
-LIB_CC := $(wildcard lib/*.cc)
+LAYERS := base store domain web notify dispatch bambu net
+LIB_C := $(wildcard $(LAYERS:%=lib/%/*.c))
+LIB_CC := $(wildcard $(LAYERS:%=lib/%/*.cc))
+LIB_H := $(wildcard $(LAYERS:%=lib/%/*.h))
 SQL_SQLITE := $(sort $(wildcard sql/sqlite/*.sql))
 GEN := $(BUILD)/gen/migrations_sqlite.c
 PROGRAMS := farm.fcgi farmctl $(if $(wildcard dispatcher/dispatch.c),farm-dispatch) \
@@ -53,15 +56,17 @@ PROGRAMS := farm.fcgi farmctl $(if $(wildcard dispatcher/dispatch.c),farm-dispat
 	$(if $(wildcard tools/farm-deliver.c),farm-deliver)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
-objs = $(patsubst lib/%.c,$(1)/obj/%.o,$(LIB_C)) \
-	$(patsubst lib/%.cc,$(1)/obj/%.o,$(LIB_CC)) \
+# Objects keep their source path (build/obj/lib/base/arena.o,
+# build/obj/dispatcher/dispatch.o), so two sources never share an object.
+objs = $(patsubst %.c,$(1)/obj/%.o,$(LIB_C)) \
+	$(patsubst %.cc,$(1)/obj/%.o,$(LIB_CC)) \
 	$(1)/obj/gen_migrations_sqlite.o
 # Objects every program needs whether or not it names them (the migrations
 # are reached only through a table).
 core = $(1)/obj/gen_migrations_sqlite.o
 
 .PHONY: all asan deps deps-test run demo test unit e2e fuzz-replay fuzz bench fmt \
-	clean
+	clean check-layers
 
 all: $(addprefix $(REL)/,$(PROGRAMS)) $(REL)/trivial-fcgi
 
@@ -74,39 +79,30 @@ $(GEN): tools/embed-sql.sh $(SQL_SQLITE)
 
 # Per-flavour compile rules.
 define flavour
-$(1)/obj/%.o: lib/%.c $(wildcard lib/*.h) | $(GEN)
+$(1)/obj/%.o: %.c $(LIB_H) | $(GEN)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
-$(1)/obj/%.o: lib/%.cc lib/tmpl.h
+$(1)/obj/%.o: %.cc lib/web/tmpl.h
 	@mkdir -p $$(@D)
 	$$(CXX) $$(CXXFLAGS_COMMON) $(2) -c $$< -o $$@
 $(1)/obj/gen_migrations_sqlite.o: $(GEN)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
-$(1)/obj/main_%.o: cgi-bin/%.c $(wildcard lib/*.h)
-	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
-$(1)/obj/tool_%.o: tools/%.c $(wildcard lib/*.h)
-	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
-$(1)/obj/dispatch_%.o: dispatcher/%.c $(wildcard lib/*.h)
-	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
 $(1)/libfarm.a: $(call objs,$(1))
 	rm -f $$@ && ar rcs $$@ $$^
-$(1)/farm.fcgi: $(1)/obj/main_farm.o $(1)/libfarm.a
+$(1)/farm.fcgi: $(1)/obj/cgi-bin/farm.o $(1)/libfarm.a
 	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
-$(1)/farmctl: $(1)/obj/tool_farmctl.o $(1)/libfarm.a
+$(1)/farmctl: $(1)/obj/tools/farmctl.o $(1)/libfarm.a
 	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
-$(1)/farm-dispatch: $(1)/obj/dispatch_dispatch.o $(1)/libfarm.a
+$(1)/farm-dispatch: $(1)/obj/dispatcher/dispatch.o $(1)/libfarm.a
 	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
-$(1)/bambu-sim: $(1)/obj/tool_bambu-sim.o $(1)/libfarm.a
+$(1)/bambu-sim: $(1)/obj/tools/bambu-sim.o $(1)/libfarm.a
 	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
-$(1)/net-probe: $(1)/obj/tool_net-probe.o $(1)/libfarm.a
+$(1)/net-probe: $(1)/obj/tools/net-probe.o $(1)/libfarm.a
 	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
-$(1)/farm-deliver: $(1)/obj/tool_farm-deliver.o $(1)/libfarm.a
+$(1)/farm-deliver: $(1)/obj/tools/farm-deliver.o $(1)/libfarm.a
 	$$(CXX) $(2) $$< $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -o $$@
-$(1)/unit/%: tests/unit/%.c $(1)/libfarm.a $(wildcard lib/*.h)
+$(1)/unit/%: tests/unit/%.c $(1)/libfarm.a $(LIB_H)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@.o
 	$$(CXX) $(2) $$@.o $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -lcmocka -o $$@
@@ -152,10 +148,17 @@ demo: deps-test
 	$(PYTHON) tools/demo.py
 
 test: deps-test
+	$(MAKE) check-layers
 	$(MAKE) asan $(REL)/trivial-fcgi
 	$(MAKE) unit
 	$(MAKE) fuzz-replay
 	$(MAKE) e2e
+
+# Includes point down the layers (DESIGN.md, Layout); the checker's own test
+# shows it failing on an upward include.
+check-layers:
+	tools/check-layers.sh lib
+	tests/layers/test_check_layers.sh
 
 unit: asan
 	@set -e; for t in $(patsubst tests/unit/%.c,$(ASAN)/unit/%,$(UNIT_SRC)); do \
@@ -168,8 +171,8 @@ e2e: asan
 # `make fuzz` runs libFuzzer (clang) on each target for FUZZ_SECONDS.
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
-FUZZ_LIB := lib/bambu.c lib/bambu_cmd.c lib/bambu_report.c lib/arena.c \
-	lib/buf.c lib/err.c lib/log.c
+FUZZ_LIB := lib/bambu/bambu.c lib/bambu/bambu_cmd.c lib/bambu/bambu_report.c \
+	lib/base/arena.c lib/base/buf.c lib/base/err.c lib/base/log.c
 
 $(ASAN)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(ASAN)/libfarm.a
 	@mkdir -p $(@D)
@@ -195,7 +198,7 @@ bench: deps-test all
 	tools/bench_outbox.sh
 
 fmt:
-	clang-format -i $(wildcard lib/*.c lib/*.h lib/*.cc cgi-bin/*.c tools/*.c tests/unit/*.c)
+	clang-format -i $(LIB_C) $(LIB_CC) $(LIB_H) $(wildcard cgi-bin/*.c tools/*.c tests/unit/*.c)
 
 clean:
 	rm -rf $(BUILD)

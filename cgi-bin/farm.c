@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "fcgi.h"
-#include "log.h"
-#include "qcache.h"
-#include "router.h"
-#include "tmpl.h"
+#include "store/app.h"
+#include "web/fcgi.h"
+#include "base/log.h"
+#include "web/qcache.h"
+#include "web/router.h"
+#include "web/tmpl.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* Templates every page needs, loaded (and checked) before serving. */
 static const char *const templates[] = {

@@ -23,11 +23,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "dispatch.h"
-#include "log.h"
+#include "store/app.h"
+#include "dispatch/dispatch.h"
+#include "base/log.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static volatile int stop_flag;
 

@@ -55,9 +55,9 @@
 #include <json-c/json.h>
 #include <mosquitto.h>
 
-#include "log.h"
+#include "base/log.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* print_error codes and the HMS alert the protocol document names. */
 #define ERR_CANCELLED 0x0300400C

@@ -5,7 +5,7 @@ set -eu
 backend=$1
 shift
 echo '/* Generated from sql/ by tools/embed-sql.sh: do not edit. */'
-echo '#include "migrate.h"'
+echo '#include "store/migrate.h"'
 echo "const struct migration migrations_${backend}[] = {"
 for f in "$@"; do
     name=$(basename "$f" .sql)

@@ -17,15 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "arena.h"
-#include "ctx.h"
-#include "db.h"
-#include "deliver.h"
-#include "event.h"
-#include "log.h"
+#include "store/app.h"
+#include "base/arena.h"
+#include "base/ctx.h"
+#include "store/db.h"
+#include "notify/deliver.h"
+#include "domain/event.h"
+#include "base/log.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static int
 usage(void)

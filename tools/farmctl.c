@@ -10,14 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
-#include "ctx.h"
-#include "db.h"
-#include "log.h"
-#include "token.h"
-#include "user.h"
+#include "store/app.h"
+#include "base/ctx.h"
+#include "store/db.h"
+#include "base/log.h"
+#include "domain/token.h"
+#include "domain/user.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static int
 usage(void)

@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ftps.h"
-#include "mqtt.h"
+#include "net/ftps.h"
+#include "net/mqtt.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define MAX_PUTS 16
 

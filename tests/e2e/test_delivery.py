@@ -3,7 +3,7 @@ dispatcher's delivery step, run on its own) to a real SMTP sink (aiosmtpd)
 and a real HTTP receiver on loopback.
 
 Events go in the way the dispatcher writes them (`farm-deliver --emit`,
-which calls lib/event's event_emit as the printer's owner), preferences
+which calls lib/domain/event.c (event_emit) as the printer's owner), preferences
 through the API. Time moves forward with FARM_NOW instead of sleeping.
 
 Covered: every event kind reaches each enabled channel and none reaches a

@@ -1,4 +1,4 @@
-"""The printer transports (lib/mqtt, lib/ftps) against a real mosquitto
+"""The printer transports (lib/net/mqtt, lib/net/ftps) against a real mosquitto
 broker and a real implicit-FTPS server, driven through tools/net-probe.
 
 MQTT: a publish/subscribe round trip with a paho client playing the printer

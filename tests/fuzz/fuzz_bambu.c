@@ -5,7 +5,7 @@
  * NUL byte is two frames: the bytes before it, then the bytes after it;
  * otherwise the same frame is merged twice. Must never crash or leak.
  */
-#include "bambu.h"
+#include "bambu/bambu.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -13,10 +13,10 @@
 
 #include <json-c/json.h>
 
-#include "arena.h"
-#include "err.h"
+#include "base/arena.h"
+#include "base/err.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "ctx.h"
-#include "printer.h"
-#include "user.h"
+#include "store/app.h"
+#include "base/ctx.h"
+#include "domain/printer.h"
+#include "domain/user.h"
 
 struct fixture {
     struct app app;

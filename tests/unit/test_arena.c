@@ -4,7 +4,7 @@
  * newest first (once) on reset and on free, and reset reusing the first
  * block instead of growing.
  */
-#include "arena.h"
+#include "base/arena.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "banned.h"
+#include "base/banned.h"
 
 static void
 test_alignment(void **state)

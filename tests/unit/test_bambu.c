@@ -5,7 +5,7 @@
  * recognition, print_error/HMS formatting and decoding, user cancel,
  * gcode_state mapping and the command builders (parsed back with json-c).
  */
-#include "bambu.h"
+#include "bambu/bambu.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,10 +18,10 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "arena.h"
-#include "err.h"
+#include "base/arena.h"
+#include "base/err.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 /* Composed for this test from the field lists of BAMBU-PROTOCOL.md §2. */
 static const char X1_FULL[] =

@@ -5,7 +5,7 @@
  * normalising types (color, email) and the validators, UTF-8 lengths,
  * embedded NUL, partial PUTs, bind_has/bind_is_null.
  */
-#include "bind.h"
+#include "base/bind.h"
 
 #include <json-c/json.h>
 #include <setjmp.h>
@@ -17,12 +17,12 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "ctx.h"
-#include "db.h"
-#include "jsonio.h"
+#include "base/arena.h"
+#include "base/ctx.h"
+#include "store/db.h"
+#include "base/jsonio.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct rec {
     int64_t i, id, t, m, b, r, req, nul, big;

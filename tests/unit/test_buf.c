@@ -4,7 +4,7 @@
  * pass max sets failed, appends nothing, and later appends stay refused
  * until buf_clear.
  */
-#include "buf.h"
+#include "base/buf.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "banned.h"
+#include "base/banned.h"
 
 static void
 test_empty(void **state)

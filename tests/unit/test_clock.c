@@ -4,7 +4,7 @@
  * times, a missing zone, garbage; formatting and the round trip; leap
  * years; FARM_NOW.
  */
-#include "clock.h"
+#include "base/clock.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "banned.h"
+#include "base/banned.h"
 
 static int64_t
 parse_ok(const char *s)

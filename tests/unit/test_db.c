@@ -4,7 +4,7 @@
  * statement cache (reuse, more statements than slots, a statement being
  * stepped while others run), db_get_int with no row, errors.
  */
-#include "db.h"
+#include "store/db.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "banned.h"
+#include "base/banned.h"
 
 static char dir[] = "/tmp/test_db.XXXXXX";
 static char path[128];

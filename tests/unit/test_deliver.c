@@ -7,7 +7,7 @@
  * deleted printer or a disabled webhook failed unsent; and the webhook
  * side of notifypref (whsec_ secrets, keys, disable / re-enable, format).
  */
-#include "deliver.h"
+#include "notify/deliver.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,16 +18,18 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "clock.h"
-#include "db.h"
-#include "event.h"
+#include "base/arena.h"
+#include "base/clock.h"
+#include "store/db.h"
+#include "domain/event.h"
 #include "fixture.h"
-#include "notifypref.h"
-#include "printer.h"
-#include "webhook.h"
+#include "domain/notifypref.h"
+#include "domain/printer.h"
+#include "base/webhook_sign.h"
+#include "notify/webhook_send.h"
+#include "notify/webhook_text.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define T0 1763932800
 #define DEAD_URL "http://127.0.0.1:1/hook"

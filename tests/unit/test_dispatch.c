@@ -4,7 +4,7 @@
  * material check (slot, type/colour, grams), which printer gets an
  * unassigned print, and what a report means for our started print.
  */
-#include "dispatch.h"
+#include "dispatch/dispatch.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "db.h"
+#include "store/db.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define NOW 1700000000
 

@@ -4,7 +4,7 @@
  * channel: no outbox row), one outbox row per enabled channel with the
  * payload, kinds the preferences turn off, and another user's printer.
  */
-#include "event.h"
+#include "domain/event.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,12 +14,12 @@
 
 #include <cmocka.h>
 
-#include "db.h"
+#include "store/db.h"
 #include "fixture.h"
-#include "notifypref.h"
-#include "printer.h"
+#include "domain/notifypref.h"
+#include "domain/printer.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static int64_t
 make_printer(struct fixture *f, const char *serial)

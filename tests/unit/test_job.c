@@ -7,7 +7,7 @@
  * cycle refusal, edits of started prints, cancel, queue order and material
  * cost.
  */
-#include "job.h"
+#include "domain/job.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,11 +17,11 @@
 
 #include <cmocka.h>
 
-#include "db.h"
+#include "store/db.h"
 #include "fixture.h"
-#include "printer.h"
+#include "domain/printer.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define T0 ((int64_t)1800000000) /* a fixed "now" for the arithmetic */
 

@@ -4,7 +4,7 @@
  * empty bodies, what json-c lets through but JSON forbids) and the output
  * helpers: exact money text, null for DB_NULL, ISO times.
  */
-#include "jsonio.h"
+#include "base/jsonio.h"
 
 #include <json-c/json.h>
 #include <setjmp.h>
@@ -16,11 +16,11 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "ctx.h"
-#include "db.h"
+#include "base/arena.h"
+#include "base/ctx.h"
+#include "store/db.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static int
 setup(void **state)

@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "db.h"
-#include "jsonw.h"
+#include "base/buf.h"
+#include "store/db.h"
+#include "base/jsonw.h"
 
 static void
 test_object_and_array(void **state)

@@ -5,7 +5,7 @@
  * settings (environment over farm.conf, bad URL refused) and sending
  * without a configured or reachable server.
  */
-#include "mail.h"
+#include "notify/mail.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,12 +19,12 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "arena.h"
-#include "conf.h"
-#include "err.h"
-#include "webhook.h"
+#include "base/arena.h"
+#include "base/conf.h"
+#include "base/err.h"
+#include "notify/webhook_text.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define PAYLOAD                                                                \
     "{\"event\":\"print_failed\",\"printer\":{\"id\":7,\"name\":\"P1S-02\","  \

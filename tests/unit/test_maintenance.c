@@ -7,7 +7,7 @@
  * maintenance_notify_due firing once per period with an outbox row, and
  * another user's printer.
  */
-#include "maintenance.h"
+#include "domain/maintenance.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,13 +17,13 @@
 
 #include <cmocka.h>
 
-#include "db.h"
-#include "event.h"
+#include "store/db.h"
+#include "domain/event.h"
 #include "fixture.h"
-#include "notifypref.h"
-#include "printer.h"
+#include "domain/notifypref.h"
+#include "domain/printer.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define T0 1800000000 /* "now" of the first unit of work */
 #define HOUR 3600

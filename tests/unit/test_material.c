@@ -4,7 +4,7 @@
  * validation and colour normalisation, slot conflicts on create and on
  * update, remaining grams, and isolation between two users.
  */
-#include "material.h"
+#include "domain/material.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,11 +13,11 @@
 
 #include <cmocka.h>
 
-#include "db.h"
+#include "store/db.h"
 #include "fixture.h"
-#include "printer.h"
+#include "domain/printer.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static int64_t
 make_printer(struct fixture *f, const char *serial)

@@ -6,7 +6,7 @@
  * second schedule is a 409, the chain the prints form, and the streaming
  * upload (name rules, size limit, abort and replace).
  */
-#include "order.h"
+#include "domain/order.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,14 +17,14 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
-#include "db.h"
+#include "base/conf.h"
+#include "store/db.h"
 #include "fixture.h"
-#include "job.h"
-#include "printfile.h"
-#include "product.h"
+#include "domain/job.h"
+#include "domain/printfile.h"
+#include "domain/product.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static int64_t user_a;
 

@@ -6,7 +6,7 @@
  * and the public health check, including the response bytes written.
  * Handlers still being written elsewhere are only reached, never judged.
  */
-#include "router.h"
+#include "web/router.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,15 +17,15 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "ctx.h"
-#include "db.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/ctx.h"
+#include "store/db.h"
 #include "fixture.h"
-#include "http.h"
-#include "token.h"
+#include "web/http.h"
+#include "domain/token.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define MAX_VARS 12
 

@@ -3,7 +3,7 @@
  * a wrong-size file refused), sealing round trips and tamper detection,
  * password hashing, token shape and hash stability, secret_equal.
  */
-#include "secret.h"
+#include "base/secret.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,9 +17,9 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
+#include "base/arena.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static char dir[] = "/tmp/test_secret.XXXXXX";
 static char keypath[128];

@@ -8,7 +8,7 @@
  * accepting the right name and refusing another name or an unrelated CA,
  * CA files that cannot be loaded.
  */
-#include "tlspin.h"
+#include "net/tlspin.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,7 +23,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define SERIAL "01P00A000000001"
 #define PIN "sha256//OFv8mEV+ExRwXIpfQBSoO3x/JDi3gu5lQkIp4f1IlqU="

@@ -4,7 +4,7 @@
  * URL attributes, section repetition, and the failures that must surface at
  * startup (missing file, unquoted attribute, bad pragma).
  */
-#include "tmpl.h"
+#include "web/tmpl.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "banned.h"
+#include "base/banned.h"
 
 struct tfile {
     const char *name;

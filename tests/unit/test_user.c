@@ -5,7 +5,7 @@
  * success, and bearer tokens / cookie sessions: issue, lookup, revoke,
  * expiry against c->now.
  */
-#include "user.h"
+#include "domain/user.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,13 +15,13 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "ctx.h"
-#include "db.h"
+#include "base/arena.h"
+#include "base/ctx.h"
+#include "store/db.h"
 #include "fixture.h"
-#include "token.h"
+#include "domain/token.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 static int
 setup(void **state)

@@ -4,7 +4,9 @@
  * (whsec_ decoding, raw secrets, generated ones), format detection and
  * the three body formats built from an event.h payload.
  */
-#include "webhook.h"
+#include "base/webhook_sign.h"
+#include "notify/webhook_send.h"
+#include "notify/webhook_text.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,9 +17,9 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "arena.h"
+#include "base/arena.h"
 
-#include "banned.h"
+#include "base/banned.h"
 
 #define VEC_SECRET "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
 #define VEC_ID "msg_2f6c1a9e0b7d4c3a8e5f"

@@ -1,0 +1,196 @@
+#include "base/secret.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "base/log.h"
+
+#include "base/banned.h"
+
+static unsigned char secret_key[crypto_secretbox_KEYBYTES];
+static int secret_ready;
+
+static int
+read_full(int fd, unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t r = read(fd, p, n);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static int
+write_full(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int
+create_key(const char *path)
+{
+    unsigned char key[crypto_secretbox_KEYBYTES];
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+    if (fd < 0)
+        return errno == EEXIST ? 0 : -1; /* another process won the race */
+    crypto_secretbox_keygen(key);
+    if (write_full(fd, key, sizeof(key)) < 0 || fsync(fd) < 0) {
+        close(fd);
+        unlink(path);
+        return -1;
+    }
+    sodium_memzero(key, sizeof(key));
+    return close(fd);
+}
+
+int
+secret_init(const char *path, int create)
+{
+    int fd;
+    struct stat st;
+
+    if (sodium_init() < 0) {
+        log_error("secret: libsodium failed to initialise");
+        return -1;
+    }
+    if (create && create_key(path) < 0) {
+        log_error("secret: cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        log_error("secret: cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || st.st_size != sizeof(secret_key) ||
+        read_full(fd, secret_key, sizeof(secret_key)) < 0) {
+        log_error("secret: %s is not a %zu-byte key", path,
+                  sizeof(secret_key));
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    secret_ready = 1;
+    return 0;
+}
+
+void
+secret_release(void)
+{
+    sodium_memzero(secret_key, sizeof(secret_key));
+    secret_ready = 0;
+}
+
+char *
+secret_seal(struct arena *a, const char *plain)
+{
+    size_t n = strlen(plain);
+    size_t boxlen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
+    unsigned char *box;
+    size_t b64len = sodium_base64_ENCODED_LEN(boxlen,
+                                              sodium_base64_VARIANT_ORIGINAL);
+    char *out;
+
+    if (!secret_ready)
+        return NULL;
+    box = arena_alloc(a, boxlen);
+    randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES,
+                          (const unsigned char *)plain, n, box, secret_key);
+    out = arena_alloc(a, b64len);
+    sodium_bin2base64(out, b64len, box, boxlen,
+                      sodium_base64_VARIANT_ORIGINAL);
+    return out;
+}
+
+char *
+secret_open(struct arena *a, const char *sealed)
+{
+    size_t maxlen = strlen(sealed), boxlen;
+    unsigned char *box;
+    char *plain;
+
+    if (!secret_ready)
+        return NULL;
+    box = arena_alloc(a, maxlen + 1);
+    if (sodium_base642bin(box, maxlen, sealed, maxlen, NULL, &boxlen, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        boxlen < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+        return NULL;
+    plain = arena_alloc(a, boxlen + 1);
+    if (crypto_secretbox_open_easy(
+            (unsigned char *)plain, box + crypto_secretbox_NONCEBYTES,
+            boxlen - crypto_secretbox_NONCEBYTES, box, secret_key) != 0)
+        return NULL;
+    plain[boxlen - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES] =
+        '\0';
+    return plain;
+}
+
+int
+secret_password_hash(const char *password, char *out)
+{
+    _Static_assert(crypto_pwhash_STRBYTES <= SECRET_PWHASH_MAX,
+                   "password hash buffer too small");
+    return crypto_pwhash_str(out, password, strlen(password),
+                             crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0
+               ? 0
+               : -1;
+}
+
+int
+secret_password_check(const char *hash, const char *password)
+{
+    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+void
+secret_token(char out[SECRET_TOKEN_LEN + 1])
+{
+    unsigned char raw[32];
+
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(out, SECRET_TOKEN_LEN + 1, raw, sizeof(raw),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+void
+secret_token_hash(const char *token, char out[SECRET_HASH_LEN + 1])
+{
+    unsigned char h[32];
+
+    crypto_generichash(h, sizeof(h), (const unsigned char *)token,
+                       strlen(token), NULL, 0);
+    sodium_bin2hex(out, SECRET_HASH_LEN + 1, h, sizeof(h));
+}
+
+int
+secret_equal(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+
+    return n == strlen(b) && sodium_memcmp(a, b, n) == 0;
+}

@@ -1,0 +1,133 @@
+/*
+ * dispatch_int — the engine's shared state, private to lib/dispatch*.c:
+ * one struct dprinter per printers row (connection, merged report, what
+ * this run saw) and the struct dispatcher that owns them. Memory here is
+ * malloc'd (it outlives a unit of work in --watch); ctx arenas hold only
+ * per-step data.
+ */
+#ifndef DISPATCH_INT_H
+#define DISPATCH_INT_H
+
+#include <stdint.h>
+
+#include "bambu/bambu.h"
+#include "dispatch/dispatch.h"
+#include "net/mqtt.h"
+#include "net/tlspin.h"
+
+struct ctx;
+
+enum dstart_ack {
+    DSTART_NONE,    /* nothing sent */
+    DSTART_WAITING, /* project_file sent, no echo yet */
+    DSTART_OK,
+    DSTART_REFUSED,
+    DSTART_TIMEOUT
+};
+
+struct dprinter {
+    /* from the printers row */
+    int64_t id, user_id;
+    char name[128], model[16], serial[64], host[256];
+    int64_t port, ftp_port;
+    char sealed[512];     /* access_code_sealed, to notice a change */
+    char code[128];       /* the opened access code; "" when unreadable */
+    char pin[TLSPIN_MAX]; /* cert_fingerprint; "" none (pin on contact) */
+    char status[32];      /* status before this step */
+    int64_t online, current_print_id, last_seen_at, last_pushall_at;
+    int64_t devmode_at; /* devmode_refused_at; DB_NULL none */
+    int64_t silent_runs;
+    int64_t offline_since;    /* first offline run of this outage; DB_NULL */
+    int64_t offline_notified; /* 0/1: printer_offline went out */
+    char detail[256];         /* status_detail as last saved */
+    int had_cache;      /* state_json was restored or a frame merged */
+    int listed;         /* still a row (reload bookkeeping) */
+    long *frames_total; /* the dispatcher's frame counter */
+
+    struct mqtt_conn *conn;
+    struct bambu_state *state;
+
+    /* since the connection (re)started / this step */
+    long frames; /* status frames merged */
+    int64_t last_frame_ms, connected_ms;
+    int pushall_sent, full_after_pushall; /* full: after pushall/nudge */
+    int nudged; /* "pushing start" sent on this connection */
+    long frames_at_pushall;
+    int verify_failed; /* an ack said "mqtt message verify failed" */
+    char firmware[32];
+    enum bambu_gcode_state gs; /* last merged gcode_state */
+    int gs_changed;
+
+    /* the start in flight */
+    int64_t start_id;
+    char start_seq[24];
+    enum dstart_ack start_ack;
+    char start_reason[128];
+};
+
+struct dispatcher {
+    struct app *app;
+    struct dispatch_opts o;
+    struct dprinter **p;
+    int n, cap;
+    struct mqtt_conn **conns; /* parallel to p, for mqtt_poll */
+    long frames;              /* status frames merged, all printers */
+    int64_t collect_ms;       /* when the collection phase began */
+    unsigned seq;             /* our sequence ids: "7<pid%1000><n>" */
+};
+
+/* dispatch.c */
+int dispatch_load(struct dispatcher *d, struct ctx *c);
+struct dprinter *dispatch_find(struct dispatcher *d, int64_t id);
+void dispatch_next_seq(struct dispatcher *d, char out[24]);
+
+/* dispatch_poll.c */
+void dispatch_connect_all(struct dispatcher *d);
+void dispatch_disconnect_all(struct dispatcher *d);
+int dispatch_settled(struct dispatcher *d);
+void dispatch_pushall(struct dispatcher *d, struct dprinter *p);
+int dispatch_fresh(const struct dispatcher *d, const struct dprinter *p);
+int dispatch_save_printer(struct dispatcher *d, struct ctx *c,
+                          struct dprinter *p);
+
+/* dispatch_ams.c */
+int dispatch_sync_trays(struct ctx *c, struct dprinter *p,
+                        const struct bambu_report *r);
+
+/* dispatch_notify.c: material low, maintenance due, offline after the
+ * grace period and online again, for one printer. 0 or -1. */
+int dispatch_notify_printer(struct dispatcher *d, struct ctx *c,
+                            struct dprinter *p);
+
+/* dispatch_jobs.c */
+int dispatch_reconcile_printer(struct dispatcher *d, struct ctx *c,
+                               struct dprinter *p,
+                               const struct bambu_report *r);
+int dispatch_plan_starts(struct dispatcher *d, struct ctx *c);
+/* Returns a started print to the queue with reason (attempts counted
+ * unless count_attempt is 0); after DISPATCH_MAX_ATTEMPTS it fails
+ * instead. 0 requeued (or moved meanwhile), 1 failed, -1 error. */
+int dispatch_requeue(struct ctx *c, int64_t print_id, const char *reason,
+                     int count_attempt);
+/* print_error and HMS alerts as text (arena), NULL when none. */
+const char *dispatch_failure_text(struct ctx *c, const struct bambu_report *r);
+void dispatch_event(struct ctx *c, const struct dprinter *p, int64_t print_id,
+                    const char *kind, const char *detail);
+
+/* One print marked started this step, on its way to the printer. */
+struct dstart {
+    int64_t id, user_id, plate;
+    struct dprinter *p;
+    int slot;                /* DISPATCH_SLOT_NONE or 0-7 */
+    const char *name, *file; /* arena */
+    const char *path;        /* local file (arena) */
+    const char *refused;     /* why it did not start; NULL: sent */
+    int devmode;             /* refused for Developer Mode */
+    int untrusted;           /* the FTPS certificate was refused */
+};
+
+/* dispatch_start.c */
+int dispatch_start_all(struct dispatcher *d, struct ctx *c, struct dstart *s,
+                       int n);
+
+#endif

@@ -1,0 +1,379 @@
+/*
+ * dispatch_poll — the printers' MQTT side: one connection per printer
+ * (pinned or CA-verified), pushall when due, frames merged into each
+ * printer's cached state, and step 5: the state written into the printers
+ * row with the status the user sees (and an event when that status moves
+ * to untrusted, auth_failed or needs_developer_mode; offline and back
+ * online are reported by dispatch_notify, after a grace period).
+ */
+#include "dispatch/dispatch_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "base/arena.h"
+#include "base/clock.h"
+#include "base/ctx.h"
+#include "store/db.h"
+#include "base/log.h"
+
+#include "base/banned.h"
+
+#define DEVMODE_DETAIL                                                         \
+    "the printer's firmware rejects commands from bambufarm (authorization "   \
+    "control): on the printer enable LAN-only mode and then Developer Mode "   \
+    "(Settings > Network / LAN only); prints wait until then"
+
+static void
+on_message(struct mqtt_conn *conn, const char *payload, size_t len, void *arg)
+{
+    struct dprinter *p = arg;
+    struct bambu_frame f;
+    struct bambu_report r;
+    struct err e = {0};
+
+    (void)conn;
+    if (bambu_state_merge(p->state, payload, len, &f, &e) < 0)
+        return;
+    if (f.firmware[0])
+        snprintf(p->firmware, sizeof p->firmware, "%s", f.firmware);
+    if (bambu_frame_verify_failed(&f))
+        p->verify_failed = 1;
+    if (f.kind != BAMBU_FRAME_STATUS)
+        return;
+    p->frames++;
+    (*p->frames_total)++;
+    p->had_cache = 1;
+    p->last_frame_ms = mqtt_now_ms();
+    if ((p->pushall_sent || p->nudged) && f.full)
+        p->full_after_pushall = 1;
+    bambu_state_report(p->state, &r);
+    if (r.gcode_state != p->gs) {
+        p->gs_changed = p->gs != BAMBU_GS_UNKNOWN || p->frames > 1;
+        p->gs = r.gcode_state;
+    }
+}
+
+static void
+on_state(struct mqtt_conn *conn, enum mqtt_state st, const char *detail,
+         void *arg)
+{
+    struct dprinter *p = arg;
+
+    (void)conn;
+    (void)detail;
+    if (st == MQTT_CONNECTED) {
+        p->frames = 0;
+        p->pushall_sent = 0;
+        p->full_after_pushall = 0;
+        p->nudged = 0;
+        p->connected_ms = mqtt_now_ms();
+    }
+}
+
+static void
+on_ack(struct mqtt_conn *conn, const char *cls, const char *command,
+       const char *seq, enum mqtt_ack result, const char *reason, void *arg)
+{
+    struct dprinter *p = arg;
+
+    (void)conn;
+    (void)cls;
+    if (strcmp(command, "project_file") != 0 || strcmp(seq, p->start_seq) != 0)
+        return;
+    p->start_ack = result == MQTT_ACK_OK       ? DSTART_OK
+                   : result == MQTT_ACK_FAILED ? DSTART_REFUSED
+                                               : DSTART_TIMEOUT;
+    snprintf(p->start_reason, sizeof p->start_reason, "%s", reason);
+    if (strcmp(reason, "mqtt message verify failed") == 0)
+        p->verify_failed = 1;
+}
+
+/* 1 when a pushall is due for p on this connection. */
+static int
+pushall_due(const struct dispatcher *d, const struct dprinter *p, int64_t now)
+{
+    if (d->o.watch || !p->had_cache || p->last_pushall_at == DB_NULL)
+        return 1;
+    return now - p->last_pushall_at >= dispatch_pushall_interval(p->model);
+}
+
+/* The watchdog's nudge (§1.7): {"pushing":{"command":"start"}}, sent once
+ * per connection instead of a pushall that is not due yet: it resumes
+ * pushes a printer may have stopped, and firmware that answers it with a
+ * full frame refreshes a cache that missed deltas between runs. */
+static void
+nudge(struct dispatcher *d, struct dprinter *p)
+{
+    struct arena *a = arena_new();
+    char seq[24], *json;
+
+    dispatch_next_seq(d, seq);
+    json = bambu_cmd_pushing_start(a, seq, NULL);
+    if (json != NULL)
+        mqtt_publish(p->conn, json);
+    p->nudged = 1;
+    arena_free(a);
+}
+
+void
+dispatch_pushall(struct dispatcher *d, struct dprinter *p)
+{
+    struct arena *a = arena_new();
+    char seq[24], *json;
+
+    dispatch_next_seq(d, seq);
+    json = bambu_cmd_pushall(a, seq, NULL);
+    if (json != NULL && mqtt_publish(p->conn, json) == 0) {
+        p->pushall_sent = 1;
+        p->frames_at_pushall = p->frames;
+        p->last_pushall_at = clock_now();
+    }
+    arena_free(a);
+}
+
+void
+dispatch_connect_all(struct dispatcher *d)
+{
+    for (int i = 0; i < d->n; i++) {
+        struct dprinter *p = d->p[i];
+        struct mqtt_opts o = {0};
+
+        if (p->conn != NULL || p->code[0] == '\0')
+            continue;
+        o.host = p->host;
+        o.port = (int)p->port;
+        o.serial = p->serial;
+        o.access_code = p->code;
+        o.cafile = d->o.cafile;
+        o.pin = d->o.cafile == NULL && p->pin[0] ? p->pin : NULL;
+        o.reconnect = d->o.watch;
+        o.connect_timeout_ms = d->o.watch ? 10000 : d->o.budget_ms;
+        o.on_message = on_message;
+        o.on_state = on_state;
+        o.on_ack = on_ack;
+        o.arg = p;
+        p->conn = mqtt_conn_new(&o);
+        p->frames = 0;
+        d->conns[i] = p->conn;
+        mqtt_conn_start(p->conn);
+    }
+}
+
+void
+dispatch_disconnect_all(struct dispatcher *d)
+{
+    for (int i = 0; i < d->n; i++) {
+        if (d->p[i]->conn != NULL)
+            mqtt_conn_stop(d->p[i]->conn);
+        mqtt_conn_free(d->p[i]->conn);
+        d->p[i]->conn = NULL;
+        d->conns[i] = NULL;
+    }
+}
+
+/* Sends due pushalls; 1 when every printer is connected and has reported
+ * since (or can no longer connect in this run). */
+int
+dispatch_settled(struct dispatcher *d)
+{
+    int64_t now = clock_now();
+    int late = mqtt_now_ms() - d->collect_ms >= d->o.budget_ms / 2;
+    int all = 1;
+
+    for (int i = 0; i < d->n; i++) {
+        struct dprinter *p = d->p[i];
+        enum mqtt_state st = p->conn ? mqtt_conn_state(p->conn) : MQTT_IDLE;
+
+        if (st == MQTT_CONNECTING)
+            all = 0;
+        if (st != MQTT_CONNECTED)
+            continue;
+        if (!p->pushall_sent && !p->nudged) {
+            if (pushall_due(d, p, now))
+                dispatch_pushall(d, p);
+            else
+                nudge(d, p);
+        }
+        /* a pushall is answered by the next frame; after a nudge wait for
+         * a full frame, taking deltas only in the second half */
+        if (p->pushall_sent
+                ? !p->full_after_pushall && p->frames <= p->frames_at_pushall
+                : !p->full_after_pushall && (p->frames == 0 || !late))
+            all = 0;
+    }
+    return all;
+}
+
+int
+dispatch_fresh(const struct dispatcher *d, const struct dprinter *p)
+{
+    if (p->conn == NULL || mqtt_conn_state(p->conn) != MQTT_CONNECTED)
+        return 0;
+    if (!d->o.watch)
+        return p->frames > 0;
+    return p->last_frame_ms > 0 &&
+           mqtt_now_ms() - p->last_frame_ms < DISPATCH_SILENT_S * 1000;
+}
+
+struct pstatus {
+    const char *status, *detail;
+    int online, report; /* report: write the report's values */
+};
+
+static void
+decide(const struct dispatcher *d, struct ctx *c, struct dprinter *p,
+       const struct bambu_report *r, struct pstatus *s)
+{
+    enum mqtt_state st = p->conn ? mqtt_conn_state(p->conn) : MQTT_IDLE;
+    const char *why = p->conn ? mqtt_conn_detail(p->conn) : "";
+
+    memset(s, 0, sizeof(*s));
+    if (p->code[0] == '\0') {
+        s->status = "auth_failed";
+        s->detail = "the stored access code cannot be read (was the sealing "
+                    "key replaced?); save the printer again with its access "
+                    "code";
+        return;
+    }
+    if (st == MQTT_AUTH_FAILED) {
+        s->status = "auth_failed";
+        s->detail = arena_printf(c->arena,
+                                 "wrong access code: the printer refused the "
+                                 "login (%s); copy the access code from the "
+                                 "printer's screen and save the printer",
+                                 why);
+        return;
+    }
+    if (st == MQTT_UNTRUSTED) {
+        s->status = "untrusted_certificate";
+        s->detail = arena_printf(
+            c->arena,
+            "the printer's certificate changed or fails verification (%s); "
+            "if you replaced or reset the printer, accept its new "
+            "certificate by saving the printer again with its access code",
+            why);
+        return;
+    }
+    if (st != MQTT_CONNECTED) {
+        s->status = "offline";
+        s->detail = arena_printf(c->arena, "cannot reach the printer: %s",
+                                 why[0] ? why : "no connection");
+        p->silent_runs = 0;
+        return;
+    }
+    if (!dispatch_fresh(d, p)) {
+        int64_t quiet =
+            p->last_seen_at == DB_NULL ? 0 : c->now - p->last_seen_at;
+        int64_t up_ms = mqtt_now_ms() - p->connected_ms;
+        int known = p->had_cache && strcmp(p->status, "offline") != 0;
+
+        if (!d->o.watch)
+            p->silent_runs++;
+        if (d->o.watch ? up_ms >= DISPATCH_SILENT_S * 1000
+                       : p->silent_runs >= 2 || quiet > DISPATCH_SILENT_S) {
+            s->status = "offline";
+            s->detail = "connected, but the printer sends no data";
+            return;
+        }
+        s->online = 1;
+        s->status = known ? p->status : "unknown";
+        s->detail = known ? "connected, but the printer sent no data "
+                            "lately; showing its last report"
+                          : "connected; waiting for the first report";
+        return;
+    }
+    p->silent_runs = 0;
+    s->online = 1;
+    s->report = 1;
+    s->status = bambu_status_name(r->status);
+    s->detail = NULL;
+    if (r->status == BAMBU_FAILED)
+        s->detail = r->cancelled ? "cancelled on the printer"
+                                 : dispatch_failure_text(c, r);
+    if (p->verify_failed)
+        p->devmode_at = c->now;
+    if (r->verify_failed_hms || r->signature_required == 1 ||
+        (p->devmode_at != DB_NULL &&
+         c->now - p->devmode_at < DISPATCH_DEVMODE_S)) {
+        s->status = "needs_developer_mode";
+        s->detail = DEVMODE_DETAIL;
+    }
+}
+
+/* The transition event for old -> new status, or NULL. */
+static const char *
+transition(const char *old, const struct pstatus *s)
+{
+    if (strcmp(old, s->status) == 0)
+        return NULL;
+    if (strcmp(s->status, "untrusted_certificate") == 0)
+        return "printer_untrusted";
+    if (strcmp(s->status, "auth_failed") == 0)
+        return "printer_auth_failed";
+    if (strcmp(s->status, "needs_developer_mode") == 0)
+        return "printer_needs_developer_mode";
+    return NULL; /* offline and back: dispatch_notify, after a grace */
+}
+
+int
+dispatch_save_printer(struct dispatcher *d, struct ctx *c, struct dprinter *p)
+{
+    struct bambu_report r;
+    struct pstatus s;
+    const char *state_json = NULL, *pin = NULL, *ev;
+    int rc;
+
+    bambu_state_report(p->state, &r);
+    decide(d, c, p, &r, &s);
+    if (p->conn && d->o.cafile == NULL && !p->pin[0] &&
+        mqtt_conn_state(p->conn) == MQTT_CONNECTED &&
+        mqtt_conn_pin(p->conn)[0]) {
+        pin = mqtt_conn_pin(p->conn);
+        snprintf(p->pin, sizeof p->pin, "%s", pin);
+    }
+    if (s.report) {
+        state_json = arena_strdup(
+            c->arena, json_object_to_json_string_ext(bambu_state_json(p->state),
+                                                     JSON_C_TO_STRING_PLAIN));
+        p->last_seen_at = c->now;
+    }
+    rc = db_exec(
+        c->db,
+        "UPDATE printers SET status = ?, status_detail = ?, online = ?, "
+        "progress_percent = CASE WHEN ? = 1 THEN ? ELSE progress_percent END, "
+        "remaining_minutes = CASE WHEN ? = 1 THEN ? ELSE remaining_minutes "
+        "END, nozzle_temp = CASE WHEN ? = 1 THEN ? ELSE nozzle_temp END, "
+        "bed_temp = CASE WHEN ? = 1 THEN ? ELSE bed_temp END, "
+        "last_seen_at = ?, state_json = COALESCE(?, state_json), "
+        "cert_fingerprint = COALESCE(cert_fingerprint, ?), "
+        "last_pushall_at = ?, silent_runs = ?, devmode_refused_at = ?, "
+        "firmware = COALESCE(?, firmware) WHERE id = ?",
+        "tt"
+        "iiiiiiiiii"
+        "tt"
+        "iii"
+        "t"
+        "i",
+        s.status, s.detail, (int64_t)s.online, (int64_t)s.report,
+        r.percent < 0 ? DB_NULL : (int64_t)r.percent, (int64_t)s.report,
+        r.remaining_minutes < 0 ? DB_NULL : (int64_t)r.remaining_minutes,
+        (int64_t)s.report, r.nozzle_temp < 0 ? DB_NULL : (int64_t)r.nozzle_temp,
+        (int64_t)s.report, r.bed_temp < 0 ? DB_NULL : (int64_t)r.bed_temp,
+        p->last_seen_at, state_json, pin, p->last_pushall_at, p->silent_runs,
+        p->devmode_at, p->firmware[0] ? p->firmware : NULL, p->id);
+    if (rc != DB_DONE)
+        return err_internal(
+            &c->err, "dispatch: printer %" PRId64 " update failed", p->id);
+    ev = transition(p->status, &s);
+    if (ev != NULL)
+        dispatch_event(c, p, DB_NULL, ev, s.detail);
+    snprintf(p->status, sizeof p->status, "%s", s.status);
+    snprintf(p->detail, sizeof p->detail, "%s", s.detail ? s.detail : "");
+    p->online = s.online;
+    p->verify_failed = 0;
+    return err_is_set(&c->err) ? -1 : 0;
+}

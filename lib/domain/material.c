@@ -1,0 +1,397 @@
+#include "domain/material.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/bind.h"
+#include "base/ctx.h"
+#include "store/db.h"
+#include "domain/printer.h"
+
+#include "base/banned.h"
+
+const char *const material_sources[] = {"manual", "printer", NULL};
+
+#define MATERIAL_COLS                                                          \
+    "m.id, m.printer_id, m.slot, m.material_type, m.color, "                   \
+    "m.weight_grams, m.remaining_percent, m.vendor, m.cost_per_kg, "           \
+    "m.source, m.synced_at, m.created_at, m.updated_at"
+
+/* The user's materials: joined through the printer's owner. */
+#define MATERIAL_FROM                                                          \
+    " FROM materials m JOIN printers p ON p.id = m.printer_id "                \
+    "AND p.user_id = ? "
+
+void
+material_init(struct material *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->weight_grams = 1000;
+    m->remaining_percent = 100;
+    m->cost_per_kg = DB_NULL;
+    m->source = material_sources[0];
+    m->synced_at = DB_NULL;
+    m->created_at = DB_NULL;
+    m->updated_at = DB_NULL;
+}
+
+int64_t
+material_remaining_grams(const struct material *m)
+{
+    if (m->remaining_percent == DB_NULL || m->weight_grams == DB_NULL)
+        return DB_NULL;
+    return m->weight_grams * m->remaining_percent / 100;
+}
+
+int64_t
+material_cost_of(int64_t grams, int64_t cost_per_kg)
+{
+    if (grams == DB_NULL || cost_per_kg == DB_NULL || grams < 0 ||
+        cost_per_kg < 0)
+        return DB_NULL;
+    if (cost_per_kg > 0 && grams > (INT64_MAX - 500) / cost_per_kg)
+        return DB_NULL;
+    return (grams * cost_per_kg + 500) / 1000;
+}
+
+static void
+material_row(struct ctx *c, struct db_stmt *st, struct material *m)
+{
+    struct arena *a = c->arena;
+    const char *src = db_text(st, 9);
+
+    m->id = db_int(st, 0);
+    m->printer_id = db_int(st, 1);
+    m->slot = db_int(st, 2);
+    m->material_type = arena_strdup(a, db_text(st, 3));
+    m->color = arena_strdup(a, db_text(st, 4));
+    m->weight_grams = db_int(st, 5);
+    m->remaining_percent = db_int(st, 6);
+    m->vendor = arena_strdup(a, db_text(st, 7));
+    m->cost_per_kg = db_int(st, 8);
+    m->source = material_sources[0];
+    for (const char *const *s = material_sources; *s != NULL; s++)
+        if (src != NULL && strcmp(*s, src) == 0)
+            m->source = *s;
+    m->synced_at = db_int(st, 10);
+    m->created_at = db_int(st, 11);
+    m->updated_at = db_int(st, 12);
+}
+
+int
+material_list(struct ctx *c, int64_t printer_id, int64_t limit, int64_t offset,
+              struct material **out, int *n)
+{
+    struct db_stmt *st;
+    int rc;
+
+    *n = 0;
+    *out = NULL;
+    rc = printer_owned(c, printer_id);
+    if (rc <= 0)
+        return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "no such printer");
+    if (limit > MATERIAL_SLOTS)
+        limit = MATERIAL_SLOTS;
+    *out = arena_alloc(c->arena, sizeof(**out) * MATERIAL_SLOTS);
+    st = db_query(c->db,
+                  "SELECT " MATERIAL_COLS MATERIAL_FROM
+                  "WHERE m.printer_id = ? ORDER BY m.slot LIMIT ? OFFSET ?",
+                  "iiii", c->user_id, printer_id, limit, offset);
+    if (st == NULL)
+        return err_internal(&c->err, "material: list failed");
+    while ((rc = db_step(st)) == DB_ROW && *n < MATERIAL_SLOTS)
+        material_row(c, st, &(*out)[(*n)++]);
+    if (rc == DB_ROW) {
+        db_done(st);
+        rc = DB_DONE;
+    }
+    return rc == DB_DONE ? 0 : err_internal(&c->err, "material: list failed");
+}
+
+int
+material_get(struct ctx *c, int64_t id, struct material *m)
+{
+    struct db_stmt *st =
+        db_query(c->db, "SELECT " MATERIAL_COLS MATERIAL_FROM "WHERE m.id = ?",
+                 "ii", c->user_id, id);
+    int rc;
+
+    if (st == NULL)
+        return err_internal(&c->err, "material: select failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return err_set(&c->err, ERR_NOT_FOUND, "no such material");
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "material: select failed");
+    material_row(c, st, m);
+    db_done(st);
+    return 0;
+}
+
+static int
+valid_color(const char *s)
+{
+    if (strlen(s) != 7 || s[0] != '#')
+        return 0;
+    for (int i = 1; i < 7; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* Checks the values (whatever path they came by) and upper-cases the
+ * colour; every bad field goes into c->err. */
+static int
+material_check(struct ctx *c, struct material *m)
+{
+    size_t n;
+
+    if (m->slot < 0 || m->slot >= MATERIAL_SLOTS)
+        err_field(&c->err, "slot", "must be between 0 and 7");
+    n = m->material_type == NULL ? 0 : bind_chars(m->material_type);
+    if (n < 1 || n > 32)
+        err_field(&c->err, "material_type", "must be 1 to 32 characters long");
+    if (m->color != NULL) {
+        if (!valid_color(m->color)) {
+            err_field(&c->err, "color", "must be a color like #FF8800");
+        } else {
+            char *u = arena_strdup(c->arena, m->color);
+
+            for (char *p = u; *p; p++)
+                *p = (char)toupper((unsigned char)*p);
+            m->color = u;
+        }
+    }
+    if (m->weight_grams < 1 || m->weight_grams > MATERIAL_WEIGHT_MAX)
+        err_field(&c->err, "weight_grams", "must be between 1 and %d",
+                  MATERIAL_WEIGHT_MAX);
+    if (m->remaining_percent != DB_NULL &&
+        (m->remaining_percent < 0 || m->remaining_percent > 100))
+        err_field(&c->err, "remaining_percent", "must be between 0 and 100");
+    if (m->vendor != NULL && bind_chars(m->vendor) > 64)
+        err_field(&c->err, "vendor", "must be at most 64 characters long");
+    if (m->cost_per_kg != DB_NULL &&
+        (m->cost_per_kg < 0 || m->cost_per_kg > MATERIAL_COST_MAX))
+        err_field(&c->err, "cost_per_kg", "must be between 0 and 100000.00");
+    if (m->source == NULL)
+        m->source = material_sources[0];
+    return err_is_set(&c->err) ? -1 : 0;
+}
+
+/* 1 when another material than self already holds slot, 0 when free, -1
+ * on error. */
+static int
+slot_taken(struct ctx *c, int64_t printer_id, int64_t slot, int64_t self)
+{
+    int64_t id = 0;
+    int rc = db_get_int(c->db, &id,
+                        "SELECT id FROM materials WHERE printer_id = ? "
+                        "AND slot = ? AND id <> ?",
+                        "iii", printer_id, slot, self);
+
+    if (rc == DB_ERROR || rc == DB_CONSTRAINT)
+        return err_internal(&c->err, "material: slot lookup failed");
+    return rc == DB_ROW;
+}
+
+static int
+slot_conflict(struct ctx *c, int64_t slot)
+{
+    return err_set(&c->err, ERR_CONFLICT,
+                   "slot %lld already holds a material; delete it or pick "
+                   "another slot",
+                   (long long)slot);
+}
+
+int64_t
+material_create(struct ctx *c, struct material *m)
+{
+    int64_t id = 0;
+    int rc = printer_owned(c, m->printer_id);
+
+    if (rc <= 0)
+        return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "no such printer");
+    if (material_check(c, m) < 0)
+        return -1;
+    rc = slot_taken(c, m->printer_id, m->slot, 0);
+    if (rc != 0)
+        return rc < 0 ? -1 : slot_conflict(c, m->slot);
+    rc = db_get_int(c->db, &id,
+                    "INSERT INTO materials (printer_id, slot, material_type, "
+                    "color, weight_grams, remaining_percent, vendor, "
+                    "cost_per_kg, source, synced_at, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "RETURNING id",
+                    "iittiititiii", m->printer_id, m->slot, m->material_type,
+                    m->color, m->weight_grams, m->remaining_percent, m->vendor,
+                    m->cost_per_kg, m->source, m->synced_at, c->now, c->now);
+    if (rc == DB_CONSTRAINT)
+        return slot_conflict(c, m->slot);
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "material: insert failed");
+    return id;
+}
+
+int
+material_update(struct ctx *c, struct material *m)
+{
+    int rc;
+
+    if (material_check(c, m) < 0)
+        return -1;
+    rc = slot_taken(c, m->printer_id, m->slot, m->id);
+    if (rc != 0)
+        return rc < 0 ? -1 : slot_conflict(c, m->slot);
+    m->source = material_sources[0];
+    rc = db_exec(c->db,
+                 "UPDATE materials SET slot = ?, material_type = ?, "
+                 "color = ?, weight_grams = ?, remaining_percent = ?, "
+                 "vendor = ?, cost_per_kg = ?, source = ?, updated_at = ? "
+                 "WHERE id = ? AND printer_id IN "
+                 "(SELECT id FROM printers WHERE user_id = ?)",
+                 "ittiititiii", m->slot, m->material_type, m->color,
+                 m->weight_grams, m->remaining_percent, m->vendor,
+                 m->cost_per_kg, m->source, c->now, m->id, c->user_id);
+    if (rc == DB_CONSTRAINT)
+        return slot_conflict(c, m->slot);
+    if (rc != DB_DONE)
+        return err_internal(&c->err, "material: update failed");
+    if (db_changes(c->db) == 0)
+        return err_set(&c->err, ERR_NOT_FOUND, "no such material");
+    return 0;
+}
+
+int
+material_delete(struct ctx *c, int64_t id)
+{
+    if (db_exec(c->db,
+                "DELETE FROM materials WHERE id = ? AND printer_id IN "
+                "(SELECT id FROM printers WHERE user_id = ?)",
+                "ii", id, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "material: delete failed");
+    if (db_changes(c->db) == 0)
+        return err_set(&c->err, ERR_NOT_FOUND, "no such material");
+    return 0;
+}
+
+int
+material_cost_cents(struct ctx *c, int64_t printer_id, int64_t slot,
+                    int64_t grams, int64_t *cents)
+{
+    int64_t cost = DB_NULL;
+    int rc;
+
+    *cents = DB_NULL;
+    if (printer_id == DB_NULL || slot == DB_NULL || grams == DB_NULL ||
+        grams < 0)
+        return 0;
+    rc = db_get_int(c->db, &cost,
+                    "SELECT m.cost_per_kg" MATERIAL_FROM
+                    "WHERE m.printer_id = ? AND m.slot = ?",
+                    "iii", c->user_id, printer_id, slot);
+    if (rc == DB_ERROR || rc == DB_CONSTRAINT)
+        return err_internal(&c->err, "material: cost lookup failed");
+    if (rc == DB_ROW)
+        *cents = material_cost_of(grams, cost);
+    return 0;
+}
+
+static int
+str_same(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return (a == NULL || a[0] == '\0') && (b == NULL || b[0] == '\0');
+    return strcmp(a, b) == 0;
+}
+
+int
+material_sync(struct ctx *c, int64_t printer_id, int64_t slot,
+              const struct material_seen *s, int *changed)
+{
+    struct db_stmt *st;
+    int64_t id = DB_NULL, weight;
+    char *type = NULL, *color = NULL, *source = NULL;
+    int rc;
+
+    *changed = 0;
+    st = db_query(c->db,
+                  "SELECT m.id, m.material_type, m.color, "
+                  "m.source" MATERIAL_FROM
+                  "WHERE m.printer_id = ? AND m.slot = ?",
+                  "iii", c->user_id, printer_id, slot);
+    if (st == NULL)
+        return err_internal(&c->err, "material: sync select failed");
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        id = db_int(st, 0);
+        type = arena_strdup(c->arena, db_text(st, 1));
+        color = arena_strdup(c->arena, db_text(st, 2));
+        source = arena_strdup(c->arena, db_text(st, 3));
+        db_done(st);
+    } else if (rc != DB_DONE) {
+        return err_internal(&c->err, "material: sync select failed");
+    }
+    if (!s->present) {
+        if (id == DB_NULL || source == NULL || strcmp(source, "printer") != 0)
+            return 0;
+        if (db_exec(c->db, "DELETE FROM materials WHERE id = ?", "i", id) !=
+            DB_DONE)
+            return err_internal(&c->err, "material: sync delete failed");
+        *changed = 1;
+        return 0;
+    }
+    if (id == DB_NULL) {
+        weight = s->weight_grams == DB_NULL ? 1000 : s->weight_grams;
+        rc = db_exec(c->db,
+                     "INSERT INTO materials (printer_id, slot, material_type, "
+                     "color, weight_grams, remaining_percent, source, "
+                     "synced_at, tray_uuid, created_at, updated_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, 'printer', ?, ?, ?, ?)",
+                     "iittiiitii", printer_id, slot, s->material_type,
+                     s->color, weight, s->remaining_percent, c->now,
+                     s->tray_uuid && s->tray_uuid[0] ? s->tray_uuid : NULL,
+                     c->now, c->now);
+        if (rc != DB_DONE)
+            return err_internal(&c->err, "material: sync insert failed");
+        *changed = 1;
+        return 0;
+    }
+    *changed = !str_same(type, s->material_type) || !str_same(color, s->color);
+    rc = db_exec(c->db,
+                 "UPDATE materials SET material_type = ?, color = ?, "
+                 "remaining_percent = CASE WHEN ? IS NULL THEN "
+                 "remaining_percent ELSE ? END, "
+                 "weight_grams = COALESCE(?, weight_grams), "
+                 "tray_uuid = COALESCE(?, tray_uuid), source = 'printer', "
+                 "synced_at = ?, updated_at = CASE WHEN ? = 1 THEN ? ELSE "
+                 "updated_at END WHERE id = ?",
+                 "ttiiitiiii", s->material_type, s->color,
+                 s->remaining_percent, s->remaining_percent, s->weight_grams,
+                 s->tray_uuid && s->tray_uuid[0] ? s->tray_uuid : NULL,
+                 c->now, (int64_t)*changed, c->now, id);
+    if (rc != DB_DONE)
+        return err_internal(&c->err, "material: sync update failed");
+    return 0;
+}
+
+int
+material_consume(struct ctx *c, int64_t printer_id, int64_t slot,
+                 int64_t grams)
+{
+    if (grams == DB_NULL || grams <= 0 || slot == DB_NULL ||
+        printer_id == DB_NULL)
+        return 0;
+    if (db_exec(c->db,
+                "UPDATE materials SET remaining_percent = CASE WHEN "
+                "remaining_percent * weight_grams - ? * 100 <= 0 THEN 0 "
+                "ELSE (remaining_percent * weight_grams - ? * 100) / "
+                "weight_grams END, updated_at = ? "
+                "WHERE printer_id = ? AND slot = ? AND weight_grams > 0 AND "
+                "remaining_percent IS NOT NULL AND printer_id IN "
+                "(SELECT id FROM printers WHERE user_id = ?)",
+                "iiiiii", grams, grams, c->now, printer_id, slot,
+                c->user_id) != DB_DONE)
+        return err_internal(&c->err, "material: consume failed");
+    return 0;
+}

@@ -1,0 +1,349 @@
+#include "domain/notifypref.h"
+
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/bind.h"
+#include "base/ctx.h"
+#include "store/db.h"
+#include "domain/printer.h"
+#include "base/secret.h"
+#include "base/webhook_sign.h"
+
+#include "base/banned.h"
+
+void
+notifypref_init(struct notifypref *n, int64_t printer_id)
+{
+    memset(n, 0, sizeof(*n));
+    n->printer_id = printer_id;
+    n->on_print_complete = 1;
+    n->on_print_failed = 1;
+    n->material_low_percent = NOTIFYPREF_MATERIAL_LOW_DEFAULT;
+    n->updated_at = DB_NULL;
+    n->webhook_disabled_at = DB_NULL;
+}
+
+static int
+not_found(struct ctx *c)
+{
+    return err_set(&c->err, ERR_NOT_FOUND, "no such printer");
+}
+
+int
+notifypref_get(struct ctx *c, int64_t printer_id, struct notifypref *n)
+{
+    struct db_stmt *st;
+    int rc = printer_owned(c, printer_id);
+
+    if (rc <= 0)
+        return rc < 0 ? -1 : not_found(c);
+    notifypref_init(n, printer_id);
+    st = db_query(c->db,
+                  "SELECT on_print_start, on_print_complete, on_print_failed, "
+                  "on_maintenance, on_material_change, email_enabled, "
+                  "email_address, webhook_url, "
+                  "CASE WHEN webhook_secret_sealed IS NULL THEN 0 ELSE 1 END, "
+                  "updated_at, webhook_format, webhook_disabled_at, "
+                  "webhook_disabled_reason, material_low_percent "
+                  "FROM notification_settings WHERE printer_id = ?",
+                  "i", printer_id);
+    if (st == NULL)
+        return err_internal(&c->err, "notifypref: select failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return 0;
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "notifypref: select failed");
+    n->on_print_start = db_int(st, 0) != 0;
+    n->on_print_complete = db_int(st, 1) != 0;
+    n->on_print_failed = db_int(st, 2) != 0;
+    n->on_maintenance = db_int(st, 3) != 0;
+    n->on_material_change = db_int(st, 4) != 0;
+    n->email_enabled = db_int(st, 5) != 0;
+    n->email_address = arena_strdup(c->arena, db_text(st, 6));
+    n->webhook_url = arena_strdup(c->arena, db_text(st, 7));
+    n->webhook_secret_set = db_int(st, 8) != 0;
+    n->updated_at = db_int(st, 9);
+    n->webhook_format = arena_strdup(c->arena, db_text(st, 10));
+    n->webhook_disabled_at = db_int(st, 11);
+    n->webhook_disabled_reason = arena_strdup(c->arena, db_text(st, 12));
+    n->material_low_percent = db_int(st, 13);
+    db_done(st);
+    return 0;
+}
+
+static int
+notifypref_check(struct ctx *c, const struct notifypref *n)
+{
+    size_t len;
+
+    if (n->email_address != NULL && !bind_valid_email(n->email_address))
+        err_field(&c->err, "email_address", "must be an email address");
+    if (n->email_enabled && n->email_address == NULL)
+        err_field(&c->err, "email_enabled",
+                  "needs an email_address to send to");
+    if (n->webhook_url != NULL && !bind_valid_url(n->webhook_url))
+        err_field(&c->err, "webhook_url",
+                  "must be an absolute http or https URL");
+    if (n->webhook_secret != NULL) {
+        len = bind_chars(n->webhook_secret);
+        if (len < NOTIFYPREF_SECRET_MIN || len > NOTIFYPREF_SECRET_MAX)
+            err_field(&c->err, "webhook_secret",
+                      "must be %d to %d characters long", NOTIFYPREF_SECRET_MIN,
+                      NOTIFYPREF_SECRET_MAX);
+        else if (!webhook_secret_valid(n->webhook_secret))
+            err_field(&c->err, "webhook_secret",
+                      "a secret starting with whsec_ must be base64 of 24 "
+                      "to 64 bytes");
+    }
+    if (n->material_low_percent < 0 || n->material_low_percent > 100)
+        err_field(&c->err, "material_low_percent", "must be between 0 and 100");
+    if (n->webhook_format != NULL &&
+        webhook_format_parse(n->webhook_format) < 0)
+        err_field(&c->err, "webhook_format",
+                  "must be standard, discord or slack");
+    return err_is_set(&c->err) ? -1 : 0;
+}
+
+/* Inside the transaction: seals the secret to store (or NULL to keep the
+ * stored one), generating one when a webhook needs it. */
+static int
+secret_to_store(struct ctx *c, const struct notifypref *n, char **sealed,
+                const char **generated)
+{
+    char token[WEBHOOK_SECRET_LEN + 1];
+    int64_t have = 0;
+    int rc;
+
+    *sealed = NULL;
+    if (n->webhook_secret != NULL) {
+        *sealed = secret_seal(c->arena, n->webhook_secret);
+        return *sealed == NULL ? -1 : 0;
+    }
+    if (n->webhook_url == NULL)
+        return 0;
+    rc = db_get_int(c->db, &have,
+                    "SELECT 1 FROM notification_settings WHERE printer_id = ? "
+                    "AND webhook_secret_sealed IS NOT NULL",
+                    "i", n->printer_id);
+    if (rc == DB_ROW)
+        return 0;
+    if (rc != DB_DONE)
+        return -1;
+    webhook_secret_new(token);
+    *sealed = secret_seal(c->arena, token);
+    *generated = arena_strdup(c->arena, token);
+    memset(token, 0, sizeof(token));
+    return *sealed == NULL ? -1 : 0;
+}
+
+static int64_t
+flag(int64_t v)
+{
+    return v != 0;
+}
+
+int
+notifypref_save(struct ctx *c, struct notifypref *n, const char **generated)
+{
+    char *sealed;
+    int rc;
+
+    *generated = NULL;
+    if (notifypref_check(c, n) < 0)
+        return -1;
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "notifypref: begin failed");
+    rc = printer_owned(c, n->printer_id);
+    if (rc <= 0) {
+        db_rollback(c->db);
+        return rc < 0 ? -1 : not_found(c);
+    }
+    if (secret_to_store(c, n, &sealed, generated) < 0) {
+        db_rollback(c->db);
+        *generated = NULL;
+        return err_internal(&c->err, "notifypref: secret failed");
+    }
+    rc = db_exec(c->db,
+                 "INSERT INTO notification_settings (printer_id, "
+                 "on_print_start, on_print_complete, on_print_failed, "
+                 "on_maintenance, on_material_change, email_enabled, "
+                 "email_address, webhook_url, webhook_secret_sealed, "
+                 "webhook_format, material_low_percent, updated_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT (printer_id) DO UPDATE SET "
+                 "on_print_start = excluded.on_print_start, "
+                 "on_print_complete = excluded.on_print_complete, "
+                 "on_print_failed = excluded.on_print_failed, "
+                 "on_maintenance = excluded.on_maintenance, "
+                 "on_material_change = excluded.on_material_change, "
+                 "email_enabled = excluded.email_enabled, "
+                 "email_address = excluded.email_address, "
+                 "webhook_url = excluded.webhook_url, "
+                 "webhook_secret_sealed = COALESCE("
+                 "excluded.webhook_secret_sealed, "
+                 "notification_settings.webhook_secret_sealed), "
+                 "webhook_format = excluded.webhook_format, "
+                 "material_low_percent = excluded.material_low_percent, "
+                 "updated_at = excluded.updated_at",
+                 "iiiiiiittttii", n->printer_id, flag(n->on_print_start),
+                 flag(n->on_print_complete), flag(n->on_print_failed),
+                 flag(n->on_maintenance), flag(n->on_material_change),
+                 flag(n->email_enabled), n->email_address, n->webhook_url,
+                 sealed, n->webhook_format, n->material_low_percent, c->now);
+    if (rc == DB_DONE && n->webhook_reenable)
+        rc = db_exec(c->db,
+                     "UPDATE notification_settings SET "
+                     "webhook_disabled_at = NULL, "
+                     "webhook_disabled_reason = NULL WHERE printer_id = ?",
+                     "i", n->printer_id);
+    if (rc != DB_DONE || db_commit(c->db) < 0) {
+        db_rollback(c->db);
+        *generated = NULL;
+        return err_internal(&c->err, "notifypref: save failed");
+    }
+    return 0;
+}
+
+const char *
+notifypref_format(const struct notifypref *n, const char *url)
+{
+    int f = webhook_format_parse(n->webhook_format);
+
+    if (f < 0)
+        f = (int)webhook_format_detect(url ? url : n->webhook_url);
+    return webhook_format_name((enum webhook_format)f);
+}
+
+int
+notifypref_webhook_key(struct ctx *c, int64_t printer_id, unsigned char *key,
+                       size_t *len)
+{
+    struct db_stmt *st;
+    char *plain;
+    int rc = printer_owned(c, printer_id);
+
+    *len = 0;
+    if (rc <= 0)
+        return rc < 0 ? -1 : not_found(c);
+    st = db_query(c->db,
+                  "SELECT webhook_secret_sealed FROM notification_settings "
+                  "WHERE printer_id = ? AND webhook_secret_sealed IS NOT NULL",
+                  "i", printer_id);
+    if (st == NULL)
+        return err_internal(&c->err, "notifypref: select failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return 0;
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "notifypref: select failed");
+    plain = secret_open(c->arena, db_text(st, 0));
+    db_done(st);
+    if (plain == NULL)
+        return err_internal(&c->err,
+                            "notifypref: webhook secret of "
+                            "printer %lld cannot be opened",
+                            (long long)printer_id);
+    rc = webhook_secret_key(plain, key, len);
+    memset(plain, 0, strlen(plain));
+    if (rc < 0)
+        return err_internal(&c->err,
+                            "notifypref: webhook secret of "
+                            "printer %lld is malformed",
+                            (long long)printer_id);
+    return 1;
+}
+
+int
+notifypref_webhook_disable(struct ctx *c, int64_t printer_id, const char *url,
+                           const char *reason)
+{
+    if (db_exec(c->db,
+                "UPDATE notification_settings SET webhook_disabled_at = ?, "
+                "webhook_disabled_reason = ? WHERE printer_id = ? AND "
+                "webhook_url = ? AND webhook_disabled_at IS NULL AND "
+                "printer_id IN (SELECT id FROM printers WHERE user_id = ?)",
+                "ititi", c->now, reason, printer_id, url,
+                c->user_id) != DB_DONE)
+        return err_internal(&c->err, "notifypref: disable failed");
+    return db_changes(c->db) > 0;
+}
+
+int
+notifypref_channels(const struct notifypref *n)
+{
+    int k = 0;
+
+    if (n->email_enabled && n->email_address != NULL)
+        k++;
+    if (n->webhook_url != NULL && n->webhook_url[0] != '\0' &&
+        n->webhook_disabled_at == DB_NULL)
+        k++;
+    return k;
+}
+
+/* Indexed by bit position; the outbox's status column (sql/sqlite/003). */
+static const char *const delivery_states[] = {"pending", "delivered", "failed",
+                                              "expired", NULL};
+
+int
+notifypref_delivery_mask(const char *list, unsigned *mask)
+{
+    return bind_name_mask(list, delivery_states, mask);
+}
+
+int
+notifypref_deliveries(struct ctx *c, int64_t printer_id, int64_t event_id,
+                      unsigned mask, int64_t limit, int64_t offset,
+                      struct notifypref_delivery **out, int *n)
+{
+    struct db_stmt *st;
+    int rc = printer_owned(c, printer_id);
+
+    *n = 0;
+    *out = NULL;
+    if (rc <= 0)
+        return rc < 0 ? -1 : not_found(c);
+    *out = arena_alloc(c->arena, sizeof(**out) * (size_t)limit);
+    /* outbox_printer (printer_id, id) serves the order; the status test
+     * maps each state to its bit of mask */
+    st = db_query(c->db,
+                  "SELECT id, delivery_id, event, channel, target, status, "
+                  "attempts, last_code, last_error, next_attempt_at, "
+                  "delivered_at, created_at FROM outbox "
+                  "WHERE printer_id = ? AND user_id = ? "
+                  "AND (? = 0 OR event_id = ?) "
+                  "AND (? & CASE status WHEN 'pending' THEN 1 "
+                  "WHEN 'delivered' THEN 2 WHEN 'failed' THEN 4 "
+                  "WHEN 'expired' THEN 8 ELSE 0 END) <> 0 "
+                  "ORDER BY id DESC LIMIT ? OFFSET ?",
+                  "iiiiiii", printer_id, c->user_id, event_id, event_id,
+                  (int64_t)mask, limit, offset);
+    if (st == NULL)
+        return err_internal(&c->err, "notifypref: deliveries failed");
+    while ((rc = db_step(st)) == DB_ROW && *n < limit) {
+        struct notifypref_delivery *d = &(*out)[(*n)++];
+
+        d->id = db_int(st, 0);
+        d->delivery_id = arena_strdup(c->arena, db_text(st, 1));
+        d->event = arena_strdup(c->arena, db_text(st, 2));
+        d->channel = arena_strdup(c->arena, db_text(st, 3));
+        d->target = arena_strdup(c->arena, db_text(st, 4));
+        d->status = arena_strdup(c->arena, db_text(st, 5));
+        d->attempts = db_int(st, 6);
+        d->last_code = db_int(st, 7);
+        d->last_error = arena_strdup(c->arena, db_text(st, 8));
+        d->next_attempt_at =
+            strcmp(d->status, "pending") == 0 ? db_int(st, 9) : DB_NULL;
+        d->delivered_at = db_int(st, 10);
+        d->created_at = db_int(st, 11);
+    }
+    if (rc == DB_ROW) {
+        db_done(st);
+        rc = DB_DONE;
+    }
+    return rc == DB_DONE
+               ? 0
+               : err_internal(&c->err, "notifypref: deliveries failed");
+}

@@ -1,0 +1,400 @@
+#include "domain/order.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/ctx.h"
+#include "store/db.h"
+#include "domain/job.h"
+#include "domain/printer.h"
+#include "domain/printfile.h"
+#include "domain/product.h"
+
+#include "base/banned.h"
+
+const char *const order_sources[] = {"etsy", "manual", NULL};
+
+#define ORDER_COLS                                                             \
+    "id, source, external_id, buyer, status, created_at, updated_at"
+
+/* Print names stay within what a print accepts. */
+#define PRINT_NAME_MAX 200
+
+void
+order_init(struct order *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->source = "manual";
+}
+
+static void
+order_row(struct ctx *c, struct db_stmt *st, struct order *o)
+{
+    struct arena *a = c->arena;
+
+    memset(o, 0, sizeof(*o));
+    o->id = db_int(st, 0);
+    o->source = arena_strdup(a, db_text(st, 1));
+    o->external_id = arena_strdup(a, db_text(st, 2));
+    o->buyer = arena_strdup(a, db_text(st, 3));
+    o->status = arena_strdup(a, db_text(st, 4));
+    o->created_at = db_int(st, 5);
+    o->updated_at = db_int(st, 6);
+}
+
+/* Loads o's items (by id) and print ids (ascending). */
+static int
+load_children(struct ctx *c, struct order *o)
+{
+    struct db_stmt *st;
+    int64_t count = 0;
+    int rc = DB_DONE;
+
+    if (db_get_int(c->db, &count,
+                   "SELECT COUNT(*) FROM order_items WHERE order_id = ?", "i",
+                   o->id) != DB_ROW)
+        return err_internal(&c->err, "order: count items failed");
+    o->items = arena_alloc(c->arena, sizeof(*o->items) * (size_t)(count + 1));
+    o->nitems = 0;
+    st = db_query(c->db,
+                  "SELECT id, title, sku, etsy_listing_id, quantity, "
+                  "product_id FROM order_items WHERE order_id = ? "
+                  "ORDER BY id",
+                  "i", o->id);
+    if (st == NULL)
+        return err_internal(&c->err, "order: items failed");
+    while (o->nitems < count && (rc = db_step(st)) == DB_ROW) {
+        struct order_item *it = &o->items[o->nitems++];
+
+        it->id = db_int(st, 0);
+        it->title = arena_strdup(c->arena, db_text(st, 1));
+        it->sku = arena_strdup(c->arena, db_text(st, 2));
+        it->etsy_listing_id = db_int(st, 3);
+        it->quantity = db_int(st, 4);
+        it->product_id = db_int(st, 5);
+    }
+    db_done(st);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return err_internal(&c->err, "order: items failed");
+
+    if (db_get_int(c->db, &count,
+                   "SELECT COUNT(*) FROM scheduled_prints WHERE order_id = ? "
+                   "AND user_id = ?",
+                   "ii", o->id, c->user_id) != DB_ROW)
+        return err_internal(&c->err, "order: count prints failed");
+    o->print_ids =
+        arena_alloc(c->arena, sizeof(*o->print_ids) * (size_t)(count + 1));
+    o->nprints = 0;
+    st = db_query(c->db,
+                  "SELECT id FROM scheduled_prints WHERE order_id = ? "
+                  "AND user_id = ? ORDER BY id",
+                  "ii", o->id, c->user_id);
+    if (st == NULL)
+        return err_internal(&c->err, "order: prints failed");
+    while (o->nprints < count && (rc = db_step(st)) == DB_ROW)
+        o->print_ids[o->nprints++] = db_int(st, 0);
+    db_done(st);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return err_internal(&c->err, "order: prints failed");
+    return 0;
+}
+
+int
+order_list(struct ctx *c, int64_t limit, int64_t offset, struct order **out,
+           int *n)
+{
+    struct db_stmt *st = db_query(c->db,
+                                  "SELECT " ORDER_COLS " FROM orders "
+                                  "WHERE user_id = ? "
+                                  "ORDER BY created_at DESC, id DESC "
+                                  "LIMIT ? OFFSET ?",
+                                  "iii", c->user_id, limit, offset);
+    int rc;
+
+    *n = 0;
+    *out = arena_alloc(c->arena, sizeof(**out) * (size_t)limit);
+    if (st == NULL)
+        return err_internal(&c->err, "order: list failed");
+    while ((rc = db_step(st)) == DB_ROW)
+        order_row(c, st, &(*out)[(*n)++]);
+    if (rc != DB_DONE)
+        return err_internal(&c->err, "order: list failed");
+    /* children after the list statement is finished */
+    for (int i = 0; i < *n; i++)
+        if (load_children(c, &(*out)[i]) < 0)
+            return -1;
+    return 0;
+}
+
+int
+order_get(struct ctx *c, int64_t id, struct order *o)
+{
+    struct db_stmt *st = db_query(c->db,
+                                  "SELECT " ORDER_COLS " FROM orders "
+                                  "WHERE id = ? AND user_id = ?",
+                                  "ii", id, c->user_id);
+    int rc;
+
+    if (st == NULL)
+        return err_internal(&c->err, "order: select failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return err_set(&c->err, ERR_NOT_FOUND, "no such order");
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "order: select failed");
+    order_row(c, st, o);
+    db_done(st);
+    return load_children(c, o);
+}
+
+/* Sets it->product_id from the item's product_id (which must be the
+ * user's: 422 naming items[i].product_id), else its SKU, else its listing
+ * id; DB_NULL when nothing matches. 0 or -1. */
+static int
+match_item(struct ctx *c, int i, struct order_item *it)
+{
+    int64_t id;
+    int rc;
+
+    if (it->product_id != DB_NULL) {
+        rc = product_owned(c, it->product_id);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return err_field(&c->err,
+                             arena_printf(c->arena, "items[%d].product_id", i),
+                             "is not one of your products");
+        return 0;
+    }
+    id = product_match(c, it->sku, it->etsy_listing_id);
+    if (id == -1)
+        return -1;
+    it->product_id = id;
+    return 0;
+}
+
+int64_t
+order_create(struct ctx *c, struct order *o)
+{
+    int64_t id = 0;
+    int rc;
+
+    if (o->nitems < 1 || o->nitems > ORDER_ITEMS_MAX)
+        return err_field(&c->err, "items", "must hold 1 to %d items",
+                         ORDER_ITEMS_MAX);
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "order: begin failed");
+    for (int i = 0; i < o->nitems; i++)
+        if (match_item(c, i, &o->items[i]) < 0 && c->err.kind != ERR_VALIDATION)
+            break;
+    if (err_is_set(&c->err)) {
+        db_rollback(c->db);
+        return -1;
+    }
+    rc = db_get_int(c->db, &id,
+                    "INSERT INTO orders (user_id, source, external_id, buyer, "
+                    "status, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, 'open', ?, ?) RETURNING id",
+                    "itttii", c->user_id, o->source, o->external_id, o->buyer,
+                    c->now, c->now);
+    if (rc == DB_CONSTRAINT) {
+        db_rollback(c->db);
+        return err_set(&c->err, ERR_CONFLICT,
+                       "an order from %s with external_id %s already exists",
+                       o->source, o->external_id);
+    }
+    if (rc != DB_ROW)
+        goto fail;
+    for (int i = 0; i < o->nitems; i++) {
+        struct order_item *it = &o->items[i];
+
+        if (db_get_int(c->db, &it->id,
+                       "INSERT INTO order_items (order_id, title, sku, "
+                       "etsy_listing_id, quantity, product_id) "
+                       "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                       "ittiii", id, it->title, it->sku, it->etsy_listing_id,
+                       it->quantity, it->product_id) != DB_ROW)
+            goto fail;
+    }
+    if (db_commit(c->db) < 0)
+        goto fail;
+    o->id = id;
+    return id;
+fail:
+    db_rollback(c->db);
+    return err_internal(&c->err, "order: insert failed");
+}
+
+/* "name #k of qty" without the "of": the product's name, cut at a
+ * character boundary so the suffix still fits. */
+static const char *
+print_name(struct ctx *c, const char *name, int64_t k, int64_t qty)
+{
+    char suffix[32];
+    size_t len = strlen(name), max, chars = 0, cut = 0;
+
+    if (qty <= 1)
+        suffix[0] = '\0';
+    else
+        snprintf(suffix, sizeof(suffix), " #%lld", (long long)k);
+    max = PRINT_NAME_MAX - strlen(suffix);
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)name[i] & 0xC0) != 0x80) {
+            if (chars == max) {
+                cut = i;
+                break;
+            }
+            chars++;
+        }
+    if (chars < max || cut == 0)
+        cut = len;
+    return arena_printf(c->arena, "%.*s%s", (int)cut, name, suffix);
+}
+
+/* Checks that every item has a product whose file still exists (matching
+ * unmatched items again and saving what is found) and loads the products
+ * into prods. Adds one 422 field per bad item. 0 or -1. */
+static int
+check_items(struct ctx *c, struct order *o, struct product *prods)
+{
+    int64_t units = 0;
+
+    for (int i = 0; i < o->nitems; i++) {
+        struct order_item *it = &o->items[i];
+        const char *key = arena_printf(c->arena, "items[%d].product_id", i);
+        int rc;
+
+        if (it->product_id == DB_NULL) {
+            int64_t id = product_match(c, it->sku, it->etsy_listing_id);
+
+            if (id == -1)
+                return -1;
+            if (id != DB_NULL &&
+                db_exec(c->db,
+                        "UPDATE order_items SET product_id = ? WHERE id = ?",
+                        "ii", id, it->id) != DB_DONE)
+                return err_internal(&c->err, "order: rematch failed");
+            it->product_id = id;
+        }
+        if (it->product_id == DB_NULL) {
+            err_field(&c->err, key,
+                      "has no product; create a product with "
+                      "this SKU or listing id first");
+            continue;
+        }
+        if (product_get(c, it->product_id, &prods[i]) < 0)
+            return -1;
+        rc = printfile_exists(c, prods[i].file);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            err_field(&c->err, key, "product's file %s is not in your library",
+                      prods[i].file);
+        units += it->quantity;
+    }
+    if (units > ORDER_PRINTS_MAX)
+        err_field(&c->err, "items",
+                  "would make %lld prints; at most %d at "
+                  "once",
+                  (long long)units, ORDER_PRINTS_MAX);
+    return err_is_set(&c->err) ? -1 : 0;
+}
+
+static int
+schedule_locked(struct ctx *c, struct order *o, int64_t printer_id,
+                int64_t start_at, int64_t gap_minutes, int64_t **ids, int *n)
+{
+    struct product *prods;
+    int64_t prev = DB_NULL, units = 0;
+    int rc;
+
+    if (strcmp(o->status, "cancelled") == 0)
+        return err_set(&c->err, ERR_CONFLICT, "order %lld is cancelled",
+                       (long long)o->id);
+    if (o->nprints > 0)
+        return err_set(&c->err, ERR_CONFLICT, "order %lld already has prints",
+                       (long long)o->id);
+    if (printer_id != DB_NULL) {
+        rc = printer_owned(c, printer_id);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            err_field(&c->err, "printer_id", "is not one of your printers");
+    }
+    prods = arena_alloc(c->arena, sizeof(*prods) * (size_t)(o->nitems + 1));
+    if (check_items(c, o, prods) < 0 || err_is_set(&c->err))
+        return -1;
+    for (int i = 0; i < o->nitems; i++)
+        units += o->items[i].quantity;
+    *ids = arena_alloc(c->arena, sizeof(**ids) * (size_t)(units + 1));
+    *n = 0;
+    for (int i = 0; i < o->nitems; i++) {
+        const struct order_item *it = &o->items[i];
+        const struct product *p = &prods[i];
+
+        for (int64_t k = 1; k <= it->quantity; k++) {
+            struct job j;
+            int64_t id;
+
+            job_init(&j);
+            j.printer_id = printer_id;
+            j.name = print_name(c, p->name, k, it->quantity);
+            j.file = p->file;
+            j.plate = p->plate;
+            j.estimated_minutes = p->estimated_minutes;
+            j.grams = p->grams;
+            j.material_type = p->material_type;
+            j.color = p->color;
+            j.nozzle_temp = p->nozzle_temp;
+            j.bed_temp = p->bed_temp;
+            j.speed_level = p->speed_level;
+            j.material_slot = p->material_slot;
+            j.order_id = o->id;
+            j.order_item_id = it->id;
+            if (prev == DB_NULL) {
+                j.scheduled_at = start_at;
+            } else {
+                j.chain_after_id = prev;
+                j.chain_offset_minutes = gap_minutes;
+            }
+            id = job_create(c, &j);
+            if (id < 0)
+                return -1;
+            (*ids)[(*n)++] = prev = id;
+        }
+    }
+    if (db_exec(c->db,
+                "UPDATE orders SET status = 'scheduled', updated_at = ? "
+                "WHERE id = ? AND user_id = ?",
+                "iii", c->now, o->id, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "order: status update failed");
+    return 0;
+}
+
+int
+order_schedule(struct ctx *c, int64_t order_id, int64_t printer_id,
+               int64_t start_at, int64_t gap_minutes, int64_t **ids, int *n)
+{
+    struct order o;
+
+    *ids = NULL;
+    *n = 0;
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "order: begin failed");
+    /* read under the write lock: two schedule calls cannot both see an
+     * order without prints */
+    if (order_get(c, order_id, &o) < 0 ||
+        schedule_locked(c, &o, printer_id, start_at, gap_minutes, ids, n) < 0) {
+        db_rollback(c->db);
+        *ids = NULL;
+        *n = 0;
+        return -1;
+    }
+    if (db_commit(c->db) < 0) {
+        *ids = NULL;
+        *n = 0;
+        return err_internal(&c->err, "order: commit failed");
+    }
+    return 0;
+}

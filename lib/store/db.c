@@ -1,0 +1,193 @@
+#include "store/db.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "store/db_backend.h"
+#include "base/log.h"
+
+#include "base/banned.h"
+
+#define COMMON(db) ((struct db_common *)(db))
+#define OPS(db) (COMMON(db)->backend)
+#define SOPS(st) (((struct db_stmt_common *)(st))->backend)
+
+struct db *
+db_open(const char *url)
+{
+    const char *target = url;
+
+    if (strncmp(url, "sqlite:", 7) == 0)
+        target = url + 7;
+    return db_sqlite_backend.open(target);
+}
+
+void
+db_close(struct db *db)
+{
+    if (db != NULL)
+        OPS(db)->close(db);
+}
+
+const char *
+db_backend_name(const struct db *db)
+{
+    return ((const struct db_common *)db)->backend->name;
+}
+
+struct db_stmt *
+db_query(struct db *db, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    struct db_stmt *st;
+
+    va_start(ap, types);
+    st = OPS(db)->vquery(db, sql, types, ap);
+    va_end(ap);
+    return st;
+}
+
+int
+db_step(struct db_stmt *st)
+{
+    return SOPS(st)->step(st);
+}
+
+int64_t
+db_int(struct db_stmt *st, int col)
+{
+    return SOPS(st)->col_int(st, col);
+}
+
+const char *
+db_text(struct db_stmt *st, int col)
+{
+    return SOPS(st)->col_text(st, col);
+}
+
+int
+db_is_null(struct db_stmt *st, int col)
+{
+    return SOPS(st)->col_is_null(st, col);
+}
+
+void
+db_done(struct db_stmt *st)
+{
+    if (st != NULL)
+        SOPS(st)->done(st);
+}
+
+int
+db_exec(struct db *db, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    struct db_stmt *st;
+    int rc;
+
+    va_start(ap, types);
+    st = OPS(db)->vquery(db, sql, types, ap);
+    va_end(ap);
+    if (st == NULL)
+        return DB_ERROR;
+    while ((rc = db_step(st)) == DB_ROW)
+        ;
+    return rc;
+}
+
+int
+db_get_int(struct db *db, int64_t *out, const char *sql, const char *types,
+           ...)
+{
+    va_list ap;
+    struct db_stmt *st;
+    int rc;
+
+    va_start(ap, types);
+    st = OPS(db)->vquery(db, sql, types, ap);
+    va_end(ap);
+    if (st == NULL)
+        return DB_ERROR;
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        *out = db_int(st, 0);
+        db_done(st);
+    }
+    return rc;
+}
+
+int64_t
+db_changes(struct db *db)
+{
+    return OPS(db)->changes(db);
+}
+
+int
+db_begin(struct db *db)
+{
+    const char *sql = strcmp(OPS(db)->name, "sqlite") == 0 ? "BEGIN IMMEDIATE"
+                                                            : "BEGIN";
+
+    if (COMMON(db)->in_tx) {
+        log_error("db: nested transaction");
+        return -1;
+    }
+    if (db_exec(db, sql, "") != DB_DONE)
+        return -1;
+    COMMON(db)->in_tx = 1;
+    return 0;
+}
+
+int
+db_begin_read(struct db *db)
+{
+    if (COMMON(db)->in_tx) {
+        log_error("db: nested transaction");
+        return -1;
+    }
+    if (db_exec(db, "BEGIN", "") != DB_DONE)
+        return -1;
+    COMMON(db)->in_tx = 1;
+    return 0;
+}
+
+int
+db_commit(struct db *db)
+{
+    int rc = db_exec(db, "COMMIT", "");
+
+    if (rc != DB_DONE) {
+        db_rollback(db);
+        return -1;
+    }
+    COMMON(db)->in_tx = 0;
+    return 0;
+}
+
+void
+db_rollback(struct db *db)
+{
+    if (!COMMON(db)->in_tx)
+        return;
+    db_reset_all(db);
+    db_exec(db, "ROLLBACK", "");
+    COMMON(db)->in_tx = 0;
+}
+
+int
+db_in_transaction(const struct db *db)
+{
+    return ((const struct db_common *)db)->in_tx;
+}
+
+int
+db_script(struct db *db, const char *sql)
+{
+    return OPS(db)->script(db, sql);
+}
+
+void
+db_reset_all(struct db *db)
+{
+    OPS(db)->reset_all(db);
+}

@@ -1,0 +1,72 @@
+/*
+ * db — the data-access interface every domain module uses, independent of
+ * the backend (SQLite now; PostgreSQL plugs in behind the same calls).
+ *
+ * SQL is written once in the common dialect: `?` placeholders, integer
+ * seconds for times, integer cents, 0/1 for booleans, `RETURNING id` after
+ * INSERT. Statements are prepared once per connection and cached; a query
+ * call resets and rebinds. A NULL integer travels as DB_NULL both ways.
+ *
+ * Argument letters for the `types` strings:
+ *   'i'  int64_t       (DB_NULL binds NULL)
+ *   't'  const char *  (NULL binds NULL)
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <stdint.h>
+
+#include "base/null.h"
+
+enum { DB_DONE = 0, DB_ROW = 1, DB_ERROR = -1, DB_CONSTRAINT = -2 };
+
+struct db;
+struct db_stmt;
+
+/* Opens "sqlite:PATH" or a plain path. NULL on failure (logged). */
+struct db *db_open(const char *url);
+void db_close(struct db *db);
+const char *db_backend_name(const struct db *db);
+
+/* Prepares (or takes from the cache), resets and binds. NULL on error,
+ * logged. The statement stays valid until the next query with the same SQL
+ * on this connection; finish with db_done() or by stepping to the end. */
+struct db_stmt *db_query(struct db *db, const char *sql, const char *types,
+                         ...);
+
+/* DB_ROW, DB_DONE (statement reset), DB_CONSTRAINT or DB_ERROR (reset and
+ * logged). */
+int db_step(struct db_stmt *st);
+int64_t db_int(struct db_stmt *st, int col);
+/* NULL for SQL NULL; valid until the next step or reset. */
+const char *db_text(struct db_stmt *st, int col);
+int db_is_null(struct db_stmt *st, int col);
+void db_done(struct db_stmt *st);
+
+/* Runs one statement to completion: DB_DONE, DB_CONSTRAINT or DB_ERROR. */
+int db_exec(struct db *db, const char *sql, const char *types, ...);
+
+/* Runs one statement and reads column 0 of its first row: DB_ROW, DB_DONE
+ * (no row, *out untouched), DB_CONSTRAINT or DB_ERROR. */
+int db_get_int(struct db *db, int64_t *out, const char *sql,
+               const char *types, ...);
+
+/* Rows changed by the last INSERT/UPDATE/DELETE. */
+int64_t db_changes(struct db *db);
+
+/* A write transaction (BEGIN IMMEDIATE on SQLite). Nesting is an error. */
+int db_begin(struct db *db);
+/* A read-only unit of work: one consistent snapshot and one lock round
+ * trip for all its queries instead of one per statement. */
+int db_begin_read(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+int db_in_transaction(const struct db *db);
+
+/* Runs several ;-separated statements (migrations). 0 or -1 (logged). */
+int db_script(struct db *db, const char *sql);
+
+/* Resets every cached statement (end of a unit of work). */
+void db_reset_all(struct db *db);
+
+#endif

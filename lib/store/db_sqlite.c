@@ -1,0 +1,273 @@
+/*
+ * db_sqlite — the SQLite backend: WAL, a busy timeout, foreign keys, and a
+ * per-connection cache of prepared statements keyed by their SQL text.
+ */
+#include "store/db_backend.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db.h"
+#include "base/log.h"
+
+#include "base/banned.h"
+
+#define CACHE_SLOTS 512 /* power of two; dynamic SQL may evict */
+
+#define CACHE_PROBE 8
+
+struct db_stmt {
+    struct db_stmt_common common;
+    sqlite3_stmt *s;
+    char *sql;
+    uint32_t hash;
+    struct db_stmt *next; /* overflow list */
+};
+
+struct db {
+    struct db_common common;
+    sqlite3 *h;
+    struct db_stmt *cache[CACHE_SLOTS];
+    /* Statements that found no cache slot; finalized at the end of the
+     * unit of work so no caller's statement is freed under it. */
+    struct db_stmt *overflow;
+};
+
+static uint32_t
+sql_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void
+stmt_free(struct db_stmt *st)
+{
+    sqlite3_finalize(st->s);
+    free(st->sql);
+    free(st);
+}
+
+static struct db *
+sq_open(const char *path)
+{
+    struct db *db = calloc(1, sizeof(*db));
+    char *msg = NULL;
+
+    if (db == NULL)
+        abort();
+    db->common.backend = &db_sqlite_backend;
+    if (sqlite3_open_v2(path, &db->h,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        log_error("sqlite: cannot open %s: %s", path,
+                  db->h ? sqlite3_errmsg(db->h) : "out of memory");
+        sqlite3_close(db->h);
+        free(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db->h, 10000);
+    if (sqlite3_exec(db->h,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                     "PRAGMA foreign_keys=ON;",
+                     NULL, NULL, &msg) != SQLITE_OK) {
+        log_error("sqlite: %s: %s", path, msg ? msg : "pragma failed");
+        sqlite3_free(msg);
+        sqlite3_close(db->h);
+        free(db);
+        return NULL;
+    }
+    return db;
+}
+
+static void
+free_overflow(struct db *db)
+{
+    while (db->overflow != NULL) {
+        struct db_stmt *st = db->overflow;
+
+        db->overflow = st->next;
+        stmt_free(st);
+    }
+}
+
+static void
+sq_close(struct db *db)
+{
+    free_overflow(db);
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (db->cache[i] != NULL)
+            stmt_free(db->cache[i]);
+    sqlite3_close(db->h);
+    free(db);
+}
+
+static struct db_stmt *
+sq_prepare(struct db *db, const char *sql)
+{
+    uint32_t h = sql_hash(sql);
+    struct db_stmt **slot = NULL, *st;
+
+    for (int i = 0; i < CACHE_PROBE; i++) {
+        struct db_stmt **s = &db->cache[(h + i) & (CACHE_SLOTS - 1)];
+
+        if (*s == NULL) {
+            if (slot == NULL)
+                slot = s;
+            break;
+        }
+        if ((*s)->hash == h && strcmp((*s)->sql, sql) == 0)
+            return *s;
+    }
+    /* the same SQL again in this unit of work reuses its overflow copy */
+    for (st = db->overflow; slot == NULL && st != NULL; st = st->next)
+        if (st->hash == h && strcmp(st->sql, sql) == 0)
+            return st;
+    st = calloc(1, sizeof(*st));
+    if (st == NULL || (st->sql = strdup(sql)) == NULL)
+        abort();
+    st->common.backend = &db_sqlite_backend;
+    st->hash = h;
+    if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->s,
+                           NULL) != SQLITE_OK) {
+        log_error("sqlite: prepare failed: %s: %s", sqlite3_errmsg(db->h),
+                  sql);
+        free(st->sql);
+        free(st);
+        return NULL;
+    }
+    if (slot != NULL) {
+        *slot = st;
+    } else {
+        st->next = db->overflow;
+        db->overflow = st;
+    }
+    return st;
+}
+
+static struct db_stmt *
+sq_vquery(struct db *db, const char *sql, const char *types, va_list ap)
+{
+    struct db_stmt *st = sq_prepare(db, sql);
+    int idx = 1, rc = SQLITE_OK;
+
+    if (st == NULL)
+        return NULL;
+    sqlite3_reset(st->s);
+    sqlite3_clear_bindings(st->s);
+    for (const char *t = types; *t && rc == SQLITE_OK; t++, idx++) {
+        if (*t == 'i') {
+            int64_t v = va_arg(ap, int64_t);
+
+            rc = v == DB_NULL ? sqlite3_bind_null(st->s, idx)
+                              : sqlite3_bind_int64(st->s, idx, v);
+        } else if (*t == 't') {
+            const char *v = va_arg(ap, const char *);
+
+            rc = v == NULL ? sqlite3_bind_null(st->s, idx)
+                           : sqlite3_bind_text(st->s, idx, v, -1,
+                                               SQLITE_TRANSIENT);
+        } else {
+            log_error("sqlite: bad type letter '%c' for: %s", *t, sql);
+            return NULL;
+        }
+    }
+    if (rc != SQLITE_OK) {
+        log_error("sqlite: bind failed: %s: %s", sqlite3_errmsg(db->h), sql);
+        return NULL;
+    }
+    return st;
+}
+
+static int
+sq_step(struct db_stmt *st)
+{
+    int rc = sqlite3_step(st->s);
+
+    if (rc == SQLITE_ROW)
+        return DB_ROW;
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(st->s);
+        return DB_DONE;
+    }
+    rc = sqlite3_reset(st->s);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return DB_CONSTRAINT;
+    log_error("sqlite: step failed: %s: %s",
+              sqlite3_errmsg(sqlite3_db_handle(st->s)), st->sql);
+    return DB_ERROR;
+}
+
+static int64_t
+sq_col_int(struct db_stmt *st, int col)
+{
+    if (sqlite3_column_type(st->s, col) == SQLITE_NULL)
+        return DB_NULL;
+    return sqlite3_column_int64(st->s, col);
+}
+
+static const char *
+sq_col_text(struct db_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st->s, col);
+}
+
+static int
+sq_col_is_null(struct db_stmt *st, int col)
+{
+    return sqlite3_column_type(st->s, col) == SQLITE_NULL;
+}
+
+static void
+sq_done(struct db_stmt *st)
+{
+    sqlite3_reset(st->s);
+}
+
+static int64_t
+sq_changes(struct db *db)
+{
+    return sqlite3_changes64(db->h);
+}
+
+static int
+sq_script(struct db *db, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        log_error("sqlite: script failed: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+sq_reset_all(struct db *db)
+{
+    free_overflow(db);
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (db->cache[i] != NULL)
+            sqlite3_reset(db->cache[i]->s);
+}
+
+const struct db_backend db_sqlite_backend = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .vquery = sq_vquery,
+    .step = sq_step,
+    .col_int = sq_col_int,
+    .col_text = sq_col_text,
+    .col_is_null = sq_col_is_null,
+    .done = sq_done,
+    .changes = sq_changes,
+    .script = sq_script,
+    .reset_all = sq_reset_all,
+};

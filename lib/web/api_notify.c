@@ -1,0 +1,200 @@
+/* /api/bambu/notifications: a printer's notification preferences (read,
+ * partial update), a test message, and the deliveries queued for the
+ * printer. The webhook secret is write-only; a generated one is shown in
+ * the PUT answer that created it and never again. webhook_format reads as
+ * the format in effect (the stored choice, else the one the URL asks for);
+ * webhook_disabled is read-only and cleared by a PUT that sends
+ * webhook_url. Requests never deliver anything: the dispatcher delivers
+ * the outbox. */
+#include "web/api.h"
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "base/bind.h"
+#include "base/ctx.h"
+#include "store/db.h"
+#include "domain/event.h"
+#include "web/http.h"
+#include "base/jsonio.h"
+#include "base/jsonw.h"
+#include "domain/notifypref.h"
+#include "domain/printer.h"
+
+#include "base/banned.h"
+
+static const char *const formats[] = {"standard", "discord", "slack", NULL};
+
+#define IN struct notifypref
+static const struct field notify_fields[] = {
+    {"on_print_start", F_BOOL, offsetof(IN, on_print_start), 0, 0, 0, 0},
+    {"on_print_complete", F_BOOL, offsetof(IN, on_print_complete), 0, 0, 0, 0},
+    {"on_print_failed", F_BOOL, offsetof(IN, on_print_failed), 0, 0, 0, 0},
+    {"on_maintenance", F_BOOL, offsetof(IN, on_maintenance), 0, 0, 0, 0},
+    {"on_material_change", F_BOOL, offsetof(IN, on_material_change), 0, 0, 0,
+     0},
+    {"material_low_percent", F_INT, offsetof(IN, material_low_percent), 0, 0,
+     100, 0},
+    {"email_enabled", F_BOOL, offsetof(IN, email_enabled), 0, 0, 0, 0},
+    {"email_address", F_EMAIL, offsetof(IN, email_address), F_NULL, 0, 0, 0},
+    {"webhook_url", F_URL, offsetof(IN, webhook_url), F_NULL, 0, 0, 0},
+    {"webhook_secret", F_STR, offsetof(IN, webhook_secret), 0,
+     NOTIFYPREF_SECRET_MIN, NOTIFYPREF_SECRET_MAX, 0},
+    {"webhook_format", F_ENUM, offsetof(IN, webhook_format), F_NULL, 0, 0,
+     formats},
+    {0},
+};
+#undef IN
+
+static struct json_object *
+notify_json(const struct notifypref *n)
+{
+    struct json_object *o = json_object_new_object();
+
+    jsonio_add_int(o, "printer_id", n->printer_id);
+    jsonio_add_bool(o, "on_print_start", (int)n->on_print_start);
+    jsonio_add_bool(o, "on_print_complete", (int)n->on_print_complete);
+    jsonio_add_bool(o, "on_print_failed", (int)n->on_print_failed);
+    jsonio_add_bool(o, "on_maintenance", (int)n->on_maintenance);
+    jsonio_add_bool(o, "on_material_change", (int)n->on_material_change);
+    jsonio_add_int(o, "material_low_percent", n->material_low_percent);
+    jsonio_add_bool(o, "email_enabled", (int)n->email_enabled);
+    jsonio_add_str(o, "email_address", n->email_address);
+    jsonio_add_str(o, "webhook_url", n->webhook_url);
+    jsonio_add_bool(o, "webhook_secret_set", (int)n->webhook_secret_set);
+    jsonio_add_str(o, "webhook_format", notifypref_format(n, NULL));
+    jsonio_add_bool(o, "webhook_disabled", n->webhook_disabled_at != DB_NULL);
+    jsonio_add_str(
+        o, "webhook_disabled_reason",
+        n->webhook_disabled_at != DB_NULL ? n->webhook_disabled_reason : NULL);
+    jsonio_add_time(o, "updated_at", n->updated_at);
+    return o;
+}
+
+int
+api_notify_get(struct req *r)
+{
+    struct notifypref n;
+
+    if (notifypref_get(r->c, http_param_id(r, 0), &n) < 0)
+        return -1;
+    return http_json_put(r, 200, notify_json(&n));
+}
+
+int
+api_notify_update(struct req *r)
+{
+    struct json_object *body, *o;
+    struct notifypref n;
+    struct bound b;
+    const char *generated;
+    int64_t id = http_param_id(r, 0);
+
+    if (notifypref_get(r->c, id, &n) < 0 ||
+        (body = http_body_json(r)) == NULL ||
+        bind_json(r->c, body, notify_fields, &n, &b, 1) < 0)
+        return -1;
+    /* Saving the URL again is how a disabled webhook comes back. */
+    n.webhook_reenable = bind_has(&b, "webhook_url");
+    if (notifypref_save(r->c, &n, &generated) < 0 ||
+        notifypref_get(r->c, id, &n) < 0)
+        return -1;
+    o = notify_json(&n);
+    if (generated != NULL)
+        jsonio_add_str(o, "webhook_secret", generated);
+    return http_json_put(r, 200, o);
+}
+
+static void
+delivery_json(struct jsonw *w, const struct notifypref_delivery *d)
+{
+    jsonw_obj_begin(w);
+    jsonw_kint(w, "id", d->id);
+    jsonw_kstr(w, "delivery_id", d->delivery_id);
+    jsonw_kstr(w, "event", d->event);
+    jsonw_kstr(w, "channel", d->channel);
+    jsonw_kstr(w, "target", d->target);
+    jsonw_kstr(w, "status", d->status);
+    jsonw_kint(w, "attempts", d->attempts);
+    jsonw_kint(w, "last_code", d->last_code);
+    jsonw_kstr(w, "last_error", d->last_error);
+    jsonw_ktime(w, "next_attempt_at", d->next_attempt_at);
+    jsonw_ktime(w, "delivered_at", d->delivered_at);
+    jsonw_ktime(w, "created_at", d->created_at);
+    jsonw_obj_end(w);
+}
+
+static void
+deliveries_json(struct jsonw *w, const struct notifypref_delivery *list, int n)
+{
+    jsonw_key(w, "deliveries");
+    jsonw_arr_begin(w);
+    for (int i = 0; i < n; i++)
+        delivery_json(w, &list[i]);
+    jsonw_arr_end(w);
+}
+
+int
+api_notify_test(struct req *r)
+{
+    struct notifypref_delivery *list;
+    struct notifypref n;
+    struct printer p;
+    struct event_printer ep;
+    struct jsonw w;
+    int64_t event_id;
+    int count;
+
+    if (printer_get(r->c, http_param_id(r, 0), &p) < 0 ||
+        notifypref_get(r->c, p.id, &n) < 0)
+        return -1;
+    if (notifypref_channels(&n) == 0)
+        return err_set(&r->c->err, ERR_CONFLICT,
+                       n.webhook_url != NULL && n.webhook_disabled_at != DB_NULL
+                           ? "the webhook is disabled (it answered 410 Gone) "
+                             "and email is off: save webhook_url again or "
+                             "enable email first"
+                           : "no notification channel is enabled: enable "
+                             "email or set a webhook first");
+    ep.id = p.id;
+    ep.name = p.name;
+    ep.serial = p.serial;
+    ep.model = p.model;
+    event_id = event_emit(r->c, "test", &ep, NULL,
+                          "This is a test message from bambufarm.");
+    if (event_id < 0 ||
+        notifypref_deliveries(r->c, p.id, event_id, NOTIFYPREF_DELIVERY_ALL, 16,
+                              0, &list, &count) < 0)
+        return -1;
+    http_json_begin(r, &w);
+    jsonw_obj_begin(&w);
+    jsonw_kint(&w, "event_id", event_id);
+    deliveries_json(&w, list, count);
+    jsonw_obj_end(&w);
+    return http_json_end(r, 202);
+}
+
+int
+api_notify_deliveries(struct req *r)
+{
+    struct notifypref_delivery *list;
+    const char *status = http_query(r, "status");
+    unsigned mask = NOTIFYPREF_DELIVERY_ALL;
+    int64_t limit, offset;
+    struct jsonw w;
+    int n, rc;
+
+    rc = http_list_params(r, &limit, &offset);
+    if (status != NULL && notifypref_delivery_mask(status, &mask) < 0)
+        rc = err_field(&r->c->err, "status",
+                       "must be a comma-separated list of pending, "
+                       "delivered, failed, expired");
+    if (rc < 0 || notifypref_deliveries(r->c, http_param_id(r, 0), 0, mask,
+                                        limit, offset, &list, &n) < 0)
+        return -1;
+    http_json_begin(r, &w);
+    jsonw_obj_begin(&w);
+    deliveries_json(&w, list, n);
+    jsonw_obj_end(&w);
+    return http_json_end(r, 200);
+}

@@ -1,0 +1,225 @@
+/* /api/orders: list, create, read, and turning an order into prints. */
+#include "web/api.h"
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "base/arena.h"
+#include "base/bind.h"
+#include "base/conf.h"
+#include "base/ctx.h"
+#include "store/db.h"
+#include "web/http.h"
+#include "domain/job.h"
+#include "base/jsonio.h"
+#include "base/jsonw.h"
+#include "web/api_render.h"
+#include "domain/order.h"
+
+#include "base/banned.h"
+
+#define IN struct order
+static const struct field order_fields[] = {
+    {"source", F_ENUM, offsetof(IN, source), 0, 0, 0, order_sources},
+    {"external_id", F_STR, offsetof(IN, external_id), F_NULL, 1, 64, 0},
+    {"buyer", F_STR, offsetof(IN, buyer), F_NULL, 1, 200, 0},
+    {0},
+};
+#undef IN
+
+#define IN struct order_item
+static const struct field item_fields[] = {
+    {"title", F_STR, offsetof(IN, title), F_REQ, 1, 200, 0},
+    {"quantity", F_INT, offsetof(IN, quantity), F_REQ, 1, ORDER_QUANTITY_MAX,
+     0},
+    {"sku", F_STR, offsetof(IN, sku), F_NULL, 1, 64, 0},
+    {"product_id", F_ID, offsetof(IN, product_id), F_NULL, 0, 0, 0},
+    {"etsy_listing_id", F_ID, offsetof(IN, etsy_listing_id), F_NULL, 0, 0, 0},
+    {0},
+};
+#undef IN
+
+struct schedule_in {
+    int64_t printer_id, start_at, gap_minutes;
+};
+
+#define IN struct schedule_in
+static const struct field schedule_fields[] = {
+    {"printer_id", F_ID, offsetof(IN, printer_id), F_NULL, 0, 0, 0},
+    {"start_at", F_TIME, offsetof(IN, start_at), F_NULL, 0, 0, 0},
+    {"gap_minutes", F_INT, offsetof(IN, gap_minutes), 0, 0, 10080, 0},
+    {0},
+};
+#undef IN
+
+static struct json_object *
+order_json(const struct order *o)
+{
+    struct json_object *obj = json_object_new_object();
+    struct json_object *items = json_object_new_array();
+    struct json_object *ids = json_object_new_array();
+
+    jsonio_add_int(obj, "id", o->id);
+    jsonio_add_str(obj, "source", o->source);
+    jsonio_add_str(obj, "external_id", o->external_id);
+    jsonio_add_str(obj, "buyer", o->buyer);
+    jsonio_add_str(obj, "status", o->status);
+    jsonio_add_time(obj, "created_at", o->created_at);
+    jsonio_add_time(obj, "updated_at", o->updated_at);
+    for (int i = 0; i < o->nitems; i++) {
+        const struct order_item *it = &o->items[i];
+        struct json_object *x = json_object_new_object();
+
+        jsonio_add_int(x, "id", it->id);
+        jsonio_add_str(x, "title", it->title);
+        jsonio_add_str(x, "sku", it->sku);
+        jsonio_add_int(x, "etsy_listing_id", it->etsy_listing_id);
+        jsonio_add_int(x, "quantity", it->quantity);
+        jsonio_add_int(x, "product_id", it->product_id);
+        json_object_array_add(items, x);
+    }
+    json_object_object_add(obj, "items", items);
+    for (int i = 0; i < o->nprints; i++)
+        json_object_array_add(ids, json_object_new_int64(o->print_ids[i]));
+    json_object_object_add(obj, "print_ids", ids);
+    return obj;
+}
+
+int
+api_order_list(struct req *r)
+{
+    struct order *list;
+    struct json_object *o, *arr;
+    int64_t limit, offset;
+    int n;
+
+    if (http_list_params(r, &limit, &offset) < 0 ||
+        order_list(r->c, limit, offset, &list, &n) < 0)
+        return -1;
+    o = json_object_new_object();
+    arr = json_object_new_array();
+    for (int i = 0; i < n; i++)
+        json_object_array_add(arr, order_json(&list[i]));
+    json_object_object_add(o, "orders", arr);
+    return http_json_put(r, 200, o);
+}
+
+static int
+answer(struct req *r, int status, int64_t id)
+{
+    struct order o;
+
+    if (order_get(r->c, id, &o) < 0)
+        return -1;
+    return http_json_put(r, status, order_json(&o));
+}
+
+/* Binds one item; its bad fields are reported as "items[i].<field>". */
+static int
+bind_item(struct ctx *c, int i, struct json_object *v, struct order_item *it)
+{
+    struct ctx sub;
+    struct bound b;
+
+    it->etsy_listing_id = DB_NULL;
+    it->product_id = DB_NULL;
+    if (!json_object_is_type(v, json_type_object))
+        return err_field(&c->err, arena_printf(c->arena, "items[%d]", i),
+                         "must be an object");
+    sub = *c;
+    err_clear(&sub.err);
+    if (bind_json(&sub, v, item_fields, it, &b, 0) == 0)
+        return 0;
+    if (sub.err.kind != ERR_VALIDATION) {
+        c->err = sub.err;
+        return -1;
+    }
+    for (int k = 0; k < sub.err.nfields; k++)
+        err_field(
+            &c->err,
+            arena_printf(c->arena, "items[%d].%s", i, sub.err.fields[k].name),
+            "%s", sub.err.fields[k].msg);
+    return -1;
+}
+
+static int
+bind_items(struct ctx *c, struct json_object *body, struct order *o)
+{
+    struct json_object *arr;
+    size_t len;
+
+    if (!json_object_object_get_ex(body, "items", &arr))
+        return err_field(&c->err, "items", "is required");
+    if (!json_object_is_type(arr, json_type_array) ||
+        (len = json_object_array_length(arr)) < 1 || len > ORDER_ITEMS_MAX)
+        return err_field(&c->err, "items", "must be an array of 1 to %d items",
+                         ORDER_ITEMS_MAX);
+    o->items = arena_alloc(c->arena, sizeof(*o->items) * len);
+    o->nitems = (int)len;
+    for (size_t i = 0; i < len; i++)
+        if (bind_item(c, (int)i, json_object_array_get_idx(arr, i),
+                      &o->items[i]) < 0 &&
+            c->err.kind != ERR_VALIDATION)
+            return -1;
+    return err_is_set(&c->err) ? -1 : 0;
+}
+
+int
+api_order_create(struct req *r)
+{
+    struct json_object *body = http_body_json(r);
+    struct order o;
+    struct bound b;
+    int64_t id;
+
+    order_init(&o);
+    if (body == NULL)
+        return -1;
+    /* both calls collect their fields, so one 422 names them all */
+    bind_json(r->c, body, order_fields, &o, &b, 0);
+    if (err_is_set(&r->c->err) && r->c->err.kind != ERR_VALIDATION)
+        return -1;
+    if (bind_items(r->c, body, &o) < 0 || err_is_set(&r->c->err))
+        return -1;
+    id = order_create(r->c, &o);
+    return id < 0 ? -1 : answer(r, 201, id);
+}
+
+int
+api_order_get(struct req *r)
+{
+    return answer(r, 200, http_param_id(r, 0));
+}
+
+int
+api_order_schedule(struct req *r)
+{
+    struct ctx *c = r->c;
+    struct schedule_in in = {DB_NULL, DB_NULL, 0};
+    struct json_object *body;
+    struct jsonw w;
+    struct bound b;
+    int64_t order_id = http_param_id(r, 0), *ids;
+    int n;
+
+    if ((body = http_body_json_opt(r)) == NULL ||
+        bind_json(c, body, schedule_fields, &in, &b, 0) < 0 ||
+        order_schedule(c, order_id, in.printer_id, in.start_at, in.gap_minutes,
+                       &ids, &n) < 0)
+        return -1;
+    http_json_begin(r, &w);
+    jsonw_obj_begin(&w);
+    jsonw_kint(&w, "order_id", order_id);
+    jsonw_key(&w, "prints");
+    jsonw_arr_begin(&w);
+    for (int i = 0; i < n; i++) {
+        struct job j;
+
+        if (job_get(c, ids[i], &j) < 0)
+            return -1;
+        render_print(&w, &j, c->conf->currency, 0);
+    }
+    jsonw_arr_end(&w);
+    jsonw_obj_end(&w);
+    return http_json_end(r, 201);
+}
