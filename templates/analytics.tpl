@@ -59,7 +59,7 @@
 <details>
 <summary>Numbers per day</summary>
 <div class="table-wrap">
-<table class="numbers">
+<table class="figures">
 <thead><tr><th scope="col">Day (UTC)</th><th scope="col" class="num">Completed</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Cancelled</th><th scope="col" class="num">Filament (g)</th><th scope="col" class="num">Material cost</th></tr></thead>
 <tbody>
 {{#DAY_ROW}}<tr><td>{{DATE}}</td><td class="num">{{COMPLETED}}</td><td class="num">{{FAILED}}</td><td class="num">{{CANCELLED}}</td><td class="num">{{GRAMS}}</td><td class="num">{{COST}}</td></tr>
@@ -105,7 +105,7 @@
 <title id="filament-title">Filament used by material and colour</title>
 <desc id="filament-desc">One horizontal bar per material and colour, longest first, {{GRAMS}} in all; the grams are written after each bar.</desc>
 {{#LANE}}<text class="lane-name" x="{{X}}" y="{{LABEL_Y}}">{{LABEL}}</text>
-<rect class="swatch" x="{{X}}" y="{{BAR_Y}}" width="{{W}}" height="12" fill="{{FILL}}"><title>{{LABEL}}: {{GRAMS}}</title></rect>
+<rect class="filament-bar" x="{{X}}" y="{{BAR_Y}}" width="{{W}}" height="12" fill="{{FILL}}"><title>{{LABEL}}: {{GRAMS}}</title></rect>
 <text class="value" x="{{TEXT_X}}" y="{{TEXT_Y}}">{{GRAMS}}</text>
 {{/LANE}}
 </svg>
@@ -132,7 +132,7 @@
 <details>
 <summary>Cost per day</summary>
 <div class="table-wrap">
-<table class="numbers">
+<table class="figures">
 <thead><tr><th scope="col">Day (UTC)</th><th scope="col" class="num">Material cost</th></tr></thead>
 <tbody>
 {{#POINT}}<tr><td>{{DATE}}</td><td class="num">{{COST}}</td></tr>
@@ -169,7 +169,7 @@
 <details>
 <summary>Every print's ratio</summary>
 <div class="table-wrap">
-<table class="numbers">
+<table class="figures">
 <thead><tr><th scope="col">Print</th><th scope="col">Ended (UTC day)</th><th scope="col" class="num">Actual ÷ estimated</th></tr></thead>
 <tbody>
 {{#DOT}}<tr><td>{{NAME}}</td><td>{{DATE}}</td><td class="num">{{RATIO}}</td></tr>

@@ -56,8 +56,8 @@
 <td class="name">{{NAME}}</td>
 <td>{{PRINTER}}</td>
 <td><span class="badge tone-{{STATUS_TONE}}"><span aria-hidden="true">{{STATUS_SYMBOL}}</span> {{STATUS_WORD}}</span>{{#REASON}}<span class="sub">{{TEXT}}</span>{{/REASON}}</td>
-<td>{{#STARTED}}<time datetime="{{ISO}}" data-format="datetime">{{TEXT}}</time>{{/STARTED}}{{#STARTED_NONE}}<span class="hint">never started</span>{{/STARTED_NONE}}</td>
-<td>{{#ENDED}}<time datetime="{{ISO}}" data-format="datetime">{{TEXT}}</time>{{/ENDED}}</td>
+<td>{{#STARTED}}<time datetime="{{STARTED_ISO}}" data-format="datetime">{{STARTED_TEXT}}</time>{{/STARTED}}{{#STARTED_NONE}}<span class="hint">never started</span>{{/STARTED_NONE}}</td>
+<td>{{#ENDED}}<time datetime="{{ENDED_ISO}}" data-format="datetime">{{ENDED_TEXT}}</time>{{/ENDED}}</td>
 <td class="num">{{ACTUAL}} / {{ESTIMATED}}<span class="sub">{{RATIO}}</span></td>
 <td class="num">{{GRAMS}}<span class="sub">{{COST}}</span></td>
 </tr>

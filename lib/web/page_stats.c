@@ -1,5 +1,5 @@
 /*
- * The history and analytics pages (DASHBOARD.md): the ended prints in a
+ * The history and analytics pages (PAGEFMT_NONEBOARD.md): the ended prints in a
  * filtered, paged table with a CSV of the same rows, and server-rendered
  * SVG charts of a range of UTC days. The numbers come from domain/job_stats
  * and the geometry from web/chart; this file turns them into text and
@@ -27,6 +27,7 @@
 #include "web/chart.h"
 #include "web/http.h"
 #include "web/page.h"
+#include "web/pagefmt.h"
 #include "web/tmpl.h"
 
 #include "base/banned.h"
@@ -36,7 +37,6 @@
 #define HISTORY_CSV_MAX 10000  /* the newest rows a CSV carries */
 #define PRINTERS_MAX 1000
 #define LABEL_MAX 40 /* bytes of a name drawn inside a chart */
-#define DASH "\xe2\x80\x94"
 
 /* --- shared text ------------------------------------------------------- */
 
@@ -64,15 +64,17 @@ printer_name(const struct printers *p, int64_t id)
     return found ? found->name : "(deleted printer)";
 }
 
-/* "2.40 USD" for cents; a dash when unknown. */
+/* "2.40 USD" for cents (pagefmt's form and the farm's currency); a dash
+ * when unknown, or "" for a CSV cell. */
 static const char *
 money_text(struct ctx *c, int64_t cents, int with_currency)
 {
     if (cents == DB_NULL)
-        return with_currency ? DASH : "";
-    return arena_printf(c->arena, "%lld.%02lld%s%s", (long long)(cents / 100),
-                        (long long)(cents % 100), with_currency ? " " : "",
-                        with_currency ? c->conf->currency : "");
+        return with_currency ? PAGEFMT_NONE : "";
+    if (!with_currency)
+        return pagefmt_money(c->arena, cents);
+    return arena_printf(c->arena, "%s %s", pagefmt_money(c->arena, cents),
+                        c->conf->currency);
 }
 
 /* 1500 -> "1.50" (hundredths, rounded half up). */
@@ -107,25 +109,6 @@ short_label(struct arena *a, const char *s)
     return arena_printf(a, "%.*s\xe2\x80\xa6", (int)max, s);
 }
 
-/* Sets the section name to ISO and TEXT of t, or shows name_NONE. */
-static void
-set_time(struct ctx *c, struct tmpl_dict *d, const char *name, int64_t t)
-{
-    struct tmpl_dict *s;
-    char iso[21], none[32];
-
-    if (t == DB_NULL) {
-        snprintf(none, sizeof(none), "%s_NONE", name);
-        tmpl_show(d, none);
-        return;
-    }
-    s = tmpl_section_add(d, name);
-    clock_format(t, iso);
-    tmpl_set(s, "ISO", iso);
-    /* "2026-01-31 14:05 UTC": the ISO form minus seconds, readable */
-    tmpl_set(s, "TEXT", arena_printf(c->arena, "%.10s %.5s UTC", iso, iso + 11));
-}
-
 /* A whole-number query value in [min, max] into *out, which keeps its
  * default when the key is absent or empty; 422 naming key otherwise. */
 static int
@@ -148,9 +131,11 @@ query_int(struct req *r, const char *key, int64_t min, int64_t max,
     return 0;
 }
 
-/* Signs the page as the user: TITLE, USER_EMAIL. */
+/* Signs the page as the user: TITLE, USER_EMAIL, and nav marks the page
+ * in the navigation. */
 static int
-page_user(struct req *r, struct tmpl_dict *d, const char *title)
+page_user(struct req *r, struct tmpl_dict *d, const char *title,
+          const char *nav)
 {
     struct user u;
 
@@ -159,6 +144,7 @@ page_user(struct req *r, struct tmpl_dict *d, const char *title)
     tmpl_set(d, "TITLE", title);
     tmpl_set(d, "USER_EMAIL", u.email);
     tmpl_show(d, "USER");
+    tmpl_show(d, nav);
     return 0;
 }
 
@@ -276,22 +262,19 @@ history_row(struct req *r, struct tmpl_dict *table, const struct history *h,
     badge_set(row, "STATUS", BADGE_PRINT, p->status);
     if (p->failure_reason != NULL && *p->failure_reason)
         tmpl_set(tmpl_section_add(row, "REASON"), "TEXT", p->failure_reason);
-    set_time(c, row, "STARTED", p->started_at);
-    set_time(c, row, "ENDED", p->ended_at);
+    pagefmt_time(c->arena, row, "STARTED", p->started_at);
+    pagefmt_time(c->arena, row, "ENDED", p->ended_at);
     tmpl_set(row, "ACTUAL",
              actual == DB_NULL
-                 ? DASH
+                 ? PAGEFMT_NONE
                  : arena_printf(c->arena, "%lld", (long long)actual));
     tmpl_set_int(row, "ESTIMATED", p->estimated_minutes);
     tmpl_set(row, "RATIO",
              ratio == DB_NULL
-                 ? DASH
+                 ? PAGEFMT_NONE
                  : arena_printf(c->arena, "%s\xc3\x97 the estimate", /* × */
                                 ratio_text(c->arena, ratio)));
-    tmpl_set(row, "GRAMS",
-             p->grams == DB_NULL
-                 ? DASH
-                 : arena_printf(c->arena, "%lld g", (long long)p->grams));
+    tmpl_set(row, "GRAMS", pagefmt_grams(c->arena, p->grams));
     tmpl_set(row, "COST", money_text(c, p->material_cost, 1));
 }
 
@@ -312,7 +295,7 @@ history(struct req *r)
                           (h.page - 1) * HISTORY_PAGE, &rows, &n) < 0)
         return -1;
     d = page_dict(r);
-    if (page_user(r, d, "History") < 0)
+    if (page_user(r, d, "History", "NAV_HISTORY") < 0)
         return -1;
     history_form(d, &h);
     tmpl_set(d, "CSV_URL", history_url(c->arena, "/history.csv", &h, 1));
@@ -622,8 +605,7 @@ filament_lane(struct ctx *c, struct tmpl_dict *bars,
     tmpl_set_int(lane, "BAR_Y", y + 17);
     tmpl_set_int(lane, "TEXT_Y", y + 28);
     tmpl_set_int(lane, "W", w > 0 ? w : 1);
-    tmpl_set(lane, "GRAMS",
-             arena_printf(c->arena, "%lld g", (long long)m->grams));
+    tmpl_set(lane, "GRAMS", pagefmt_grams(c->arena, m->grams));
 }
 
 static void
@@ -805,8 +787,8 @@ analytics_summary(struct ctx *c, struct tmpl_dict *d, const struct job_stats *s)
              ran ? arena_printf(c->arena, "%lld %%",
                                 (long long)((s->completed * 200 + ran) /
                                             (2 * ran)))
-                 : DASH);
-    tmpl_set(d, "GRAMS", arena_printf(c->arena, "%lld g", (long long)s->grams));
+                 : PAGEFMT_NONE);
+    tmpl_set(d, "GRAMS", pagefmt_grams(c->arena, s->grams));
     tmpl_set(d, "COST", money_text(c, s->cost, 1));
 }
 
@@ -827,7 +809,7 @@ analytics(struct req *r)
     if (job_stats_range(c, to - days * JOB_STATS_DAY, to, &s) < 0)
         return -1;
     d = page_dict(r);
-    if (page_user(r, d, "Analytics") < 0)
+    if (page_user(r, d, "Analytics", "NAV_ANALYTICS") < 0)
         return -1;
     analytics_form(d, days);
     tmpl_set_int(d, "DAYS", days);
