@@ -17,9 +17,7 @@
 {{/DAYS_OPTION}}
 </select>
 </div>
-<div class="field actions">
 <button type="submit">Show</button>
-</div>
 </form>
 {{#EMPTY}}
 <div class="card empty">

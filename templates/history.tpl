@@ -25,9 +25,7 @@
 {{/PRINTER_OPTION}}
 </select>
 </div>
-<div class="field actions">
 <button type="submit">Show</button>
-</div>
 </form>
 <p class="downloads"><a href="{{CSV_URL}}">Download these prints as CSV</a> <span class="hint">(every page, up to 10,000 rows)</span></p>
 {{#EMPTY}}
