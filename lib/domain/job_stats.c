@@ -23,7 +23,8 @@
 /* The effective material cost, the same expression as JOB_COLS in job.c:
  * recorded, else live from the slot; non-negative operands, so +500 /
  * 1000 rounds half up. */
-#define COST "COALESCE(sp.material_cost, (sp.grams * m.cost_per_kg + 500) / 1000)"
+#define COST                                                                   \
+    "COALESCE(sp.material_cost, (sp.grams * m.cost_per_kg + 500) / 1000)"
 
 #define SLOT_JOIN                                                              \
     " FROM scheduled_prints sp LEFT JOIN materials m ON "                      \
@@ -58,7 +59,8 @@ job_stats_history(struct ctx *c, const struct job_stats_filter *f,
     int rc = DB_DONE;
 
     *n = 0;
-    *out = arena_alloc(c->arena, sizeof(**out) * (size_t)(limit > 0 ? limit : 1));
+    *out =
+        arena_alloc(c->arena, sizeof(**out) * (size_t)(limit > 0 ? limit : 1));
     if (mask & ~ENDED_MASK)
         return err_field(&c->err, "status",
                          "must be completed, failed or cancelled");
@@ -82,7 +84,8 @@ job_stats_history(struct ctx *c, const struct job_stats_filter *f,
         db_done(st);
         return 0;
     }
-    return rc == DB_DONE ? 0 : err_internal(&c->err, "job_stats: history failed");
+    return rc == DB_DONE ? 0
+                         : err_internal(&c->err, "job_stats: history failed");
 }
 
 int64_t
@@ -165,7 +168,8 @@ add_material(struct ctx *c, struct job_stats *s, int *cap, const char *type,
     color = clean_color(c->arena, color);
     for (int i = 0; i < s->nmaterials; i++) {
         m = &s->materials[i];
-        if (strcmp(m->material_type, type) == 0 && strcmp(m->color, color) == 0) {
+        if (strcmp(m->material_type, type) == 0 &&
+            strcmp(m->color, color) == 0) {
             m->grams += grams;
             return;
         }
@@ -176,7 +180,8 @@ add_material(struct ctx *c, struct job_stats *s, int *cap, const char *type,
         *cap = *cap ? *cap * 2 : 8;
         bigger = arena_alloc(c->arena, sizeof(*bigger) * (size_t)*cap);
         if (s->nmaterials)
-            memcpy(bigger, s->materials, sizeof(*bigger) * (size_t)s->nmaterials);
+            memcpy(bigger, s->materials,
+                   sizeof(*bigger) * (size_t)s->nmaterials);
         s->materials = bigger;
     }
     m = &s->materials[s->nmaterials++];
@@ -194,8 +199,8 @@ add_ratio(struct ctx *c, struct job_stats *s, int *next, int64_t id,
     struct job_stats_ratio *r;
 
     if (s->ratios == NULL)
-        s->ratios = arena_alloc(c->arena, sizeof(*s->ratios) *
-                                              JOB_STATS_RATIOS_MAX);
+        s->ratios =
+            arena_alloc(c->arena, sizeof(*s->ratios) * JOB_STATS_RATIOS_MAX);
     r = &s->ratios[*next];
     r->id = id;
     r->name = arena_strdup(c->arena, name);
@@ -237,8 +242,8 @@ count_outcome(const char *status, int *completed, int *failed, int *cancelled)
 }
 
 static void
-add_ended(struct ctx *c, struct job_stats *s, const struct ended *e,
-          int *mcap, int *rnext)
+add_ended(struct ctx *c, struct job_stats *s, const struct ended *e, int *mcap,
+          int *rnext)
 {
     struct job_stats_day *d = &s->days[(e->ended - s->from) / JOB_STATS_DAY];
     struct job_stats_printer *p = find_printer(s, e->printer_id);
@@ -271,17 +276,17 @@ load_ended(struct ctx *c, struct job_stats *s)
     struct db_stmt *st;
     int rc, mcap = 0, rnext = 0;
 
-    st = db_query(c->db,
-                  "SELECT sp.id, sp.printer_id, sp.name, sp.status, "
-                  "sp.started_at, " ENDED_AT ", sp.estimated_minutes, "
-                  "sp.grams, " COST ", "
-                  "COALESCE(m.material_type, sp.material_type), "
-                  "COALESCE(m.color, sp.color)" SLOT_JOIN
-                  "WHERE sp.user_id = ? "
-                  "AND sp.status IN ('completed', 'failed', 'cancelled') "
-                  "AND " ENDED_AT " >= ? AND " ENDED_AT " < ? "
-                  "ORDER BY " ENDED_AT ", sp.id",
-                  "iii", c->user_id, s->from, s->to);
+    st =
+        db_query(c->db,
+                 "SELECT sp.id, sp.printer_id, sp.name, sp.status, "
+                 "sp.started_at, " ENDED_AT ", sp.estimated_minutes, "
+                 "sp.grams, " COST ", "
+                 "COALESCE(m.material_type, sp.material_type), "
+                 "COALESCE(m.color, sp.color)" SLOT_JOIN "WHERE sp.user_id = ? "
+                 "AND sp.status IN ('completed', 'failed', 'cancelled') "
+                 "AND " ENDED_AT " >= ? AND " ENDED_AT " < ? "
+                 "ORDER BY " ENDED_AT ", sp.id",
+                 "iii", c->user_id, s->from, s->to);
     if (st == NULL)
         return err_internal(&c->err, "job_stats: range failed");
     while ((rc = db_step(st)) == DB_ROW) {

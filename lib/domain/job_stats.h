@@ -42,9 +42,9 @@ struct job_stats_filter {
 struct job_stats_print {
     int64_t id, printer_id; /* printer_id DB_NULL when it was deleted */
     const char *name, *status, *failure_reason;
-    int64_t started_at, ended_at;   /* started_at DB_NULL: never ran */
+    int64_t started_at, ended_at; /* started_at DB_NULL: never ran */
     int64_t estimated_minutes;
-    int64_t grams, material_cost;   /* DB_NULL when unknown */
+    int64_t grams, material_cost; /* DB_NULL when unknown */
 };
 
 /* Ended prints that f selects, the latest ended first (then id

@@ -124,8 +124,9 @@ query_int(struct req *r, const char *key, int64_t min, int64_t max,
     errno = 0;
     v = strtoll(s, &end, 10);
     if (errno != 0 || *end != '\0' || end == s || v < min || v > max)
-        return err_field(&r->c->err, key, "must be a whole number from %lld "
-                                          "to %lld",
+        return err_field(&r->c->err, key,
+                         "must be a whole number from %lld "
+                         "to %lld",
                          (long long)min, (long long)max);
     *out = v;
     return 0;
@@ -175,8 +176,7 @@ history_read(struct req *r, struct history *h)
     memset(h, 0, sizeof(*h));
     h->page = 1;
     h->status = s != NULL ? s : "";
-    if (printer_list(c, PRINTERS_MAX, 0, &h->printers.list, &h->printers.n) <
-        0)
+    if (printer_list(c, PRINTERS_MAX, 0, &h->printers.list, &h->printers.n) < 0)
         return -1;
     if (*h->status && job_status_mask(h->status, &h->f.statuses) < 0)
         return err_field(&c->err, "status",
@@ -184,14 +184,15 @@ history_read(struct req *r, struct history *h)
     if (query_int(r, "printer_id", 1, INT64_MAX, &h->f.printer_id) < 0 ||
         query_int(r, "page", 1, HISTORY_PAGE_MAX, &h->page) < 0)
         return -1;
-    if (h->f.printer_id != 0 && printer_find(&h->printers, h->f.printer_id) == NULL)
+    if (h->f.printer_id != 0 &&
+        printer_find(&h->printers, h->f.printer_id) == NULL)
         return err_set(&c->err, ERR_NOT_FOUND, "no such printer");
     /* status names are letters and commas, ids digits: nothing to escape */
     h->query = *h->status ? arena_printf(c->arena, "status=%s", h->status) : "";
     if (h->f.printer_id != 0)
-        h->query = arena_printf(c->arena, "%s%sprinter_id=%lld", h->query,
-                                *h->query ? "&" : "",
-                                (long long)h->f.printer_id);
+        h->query =
+            arena_printf(c->arena, "%s%sprinter_id=%lld", h->query,
+                         *h->query ? "&" : "", (long long)h->f.printer_id);
     return 0;
 }
 
@@ -476,8 +477,8 @@ day_labels(struct ctx *c, struct tmpl_dict *chart, const struct frame *f,
 
 static void
 stack_segment(struct ctx *c, struct tmpl_dict *chart, const struct frame *f,
-              const struct chart_slot *slot, int64_t below, int v,
-              int64_t max, const char *outcome, int64_t day)
+              const struct chart_slot *slot, int64_t below, int v, int64_t max,
+              const char *outcome, int64_t day)
 {
     struct chart_segment seg;
     struct tmpl_dict *b;
@@ -491,8 +492,9 @@ stack_segment(struct ctx *c, struct tmpl_dict *chart, const struct frame *f,
     tmpl_set_int(b, "Y", seg.y);
     tmpl_set_int(b, "H", seg.h);
     tmpl_set(b, "OUTCOME", outcome);
-    tmpl_set(b, "TITLE", arena_printf(c->arena, "%s: %d %s",
-                                      day_text(c->arena, day), v, outcome));
+    tmpl_set(b, "TITLE",
+             arena_printf(c->arena, "%s: %d %s", day_text(c->arena, day), v,
+                          outcome));
 }
 
 static void
@@ -573,10 +575,10 @@ chart_printers(struct ctx *c, struct tmpl_dict *d, const struct job_stats *s)
         tmpl_set(lane, "FULL_NAME", p->name);
         tmpl_set_int(lane, "NAME_Y", y + 12);
         printer_bar(lane, "SUCCESS", y + 18, ok,
-                    ok < 0 ? "no runs"
-                           : arena_printf(c->arena, "%d %% ok (%d of %d)", ok,
-                                          p->completed,
-                                          p->completed + p->failed));
+                    ok < 0
+                        ? "no runs"
+                        : arena_printf(c->arena, "%d %% ok (%d of %d)", ok,
+                                       p->completed, p->completed + p->failed));
         printer_bar(lane, "BUSY", y + 31, busy,
                     arena_printf(c->arena, "%d %% busy (%lld h)", busy,
                                  (long long)((p->busy_seconds + 1800) / 3600)));
@@ -596,9 +598,9 @@ filament_lane(struct ctx *c, struct tmpl_dict *bars,
     const char *color = *m->color ? m->color : "(colour unknown)";
     int w = chart_scale(m->grams, max, LANE_W);
 
-    tmpl_set(lane, "LABEL",
-             short_label(c->arena, arena_printf(c->arena, "%s %s", type,
-                                                color)));
+    tmpl_set(
+        lane, "LABEL",
+        short_label(c->arena, arena_printf(c->arena, "%s %s", type, color)));
     /* a grey bar when the colour is unknown; the label says so */
     tmpl_set(lane, "FILL", *m->color ? m->color : "#8A949B");
     tmpl_set_int(lane, "LABEL_Y", y + 12);
@@ -694,10 +696,10 @@ accuracy_summary(struct ctx *c, struct tmpl_dict *chart,
     tmpl_set_int(chart, "COUNT", s->nratios);
     tmpl_set_int(chart, "NEAR", near);
     tmpl_set(chart, "MEDIAN",
-             ratio_text(c->arena, s->nratios % 2
-                                      ? v[s->nratios / 2]
-                                      : (v[s->nratios / 2 - 1] +
-                                         v[s->nratios / 2]) / 2));
+             ratio_text(c->arena,
+                        s->nratios % 2
+                            ? v[s->nratios / 2]
+                            : (v[s->nratios / 2 - 1] + v[s->nratios / 2]) / 2));
     tmpl_set(chart, "FASTEST", ratio_text(c->arena, v[0]));
     tmpl_set(chart, "SLOWEST", ratio_text(c->arena, v[s->nratios - 1]));
 }
@@ -742,9 +744,10 @@ chart_accuracy(struct ctx *c, struct tmpl_dict *d, const struct job_stats *s)
         tmpl_set_int(dot, "X", X0 + chart_scale(r->permille, max, W));
         /* rows spread the dots so equal ratios stay visible */
         tmpl_set_int(dot, "Y", 16 + (i % ROWS) * 9);
-        tmpl_set(dot, "BAND", r->permille < 900    ? "early"
-                              : r->permille > 1100 ? "late"
-                                                   : "near");
+        tmpl_set(dot, "BAND",
+                 r->permille < 900    ? "early"
+                 : r->permille > 1100 ? "late"
+                                      : "near");
         tmpl_set(dot, "NAME", r->name);
         tmpl_set(dot, "RATIO", ratio);
         tmpl_set(dot, "DATE", day_text(c->arena, r->ended_at));
@@ -783,11 +786,11 @@ analytics_summary(struct ctx *c, struct tmpl_dict *d, const struct job_stats *s)
     tmpl_set_int(d, "COMPLETED", s->completed);
     tmpl_set_int(d, "FAILED", s->failed);
     tmpl_set_int(d, "CANCELLED", s->cancelled);
-    tmpl_set(d, "SUCCESS",
-             ran ? arena_printf(c->arena, "%lld %%",
-                                (long long)((s->completed * 200 + ran) /
-                                            (2 * ran)))
-                 : PAGEFMT_NONE);
+    tmpl_set(
+        d, "SUCCESS",
+        ran ? arena_printf(c->arena, "%lld %%",
+                           (long long)((s->completed * 200 + ran) / (2 * ran)))
+            : PAGEFMT_NONE);
     tmpl_set(d, "GRAMS", pagefmt_grams(c->arena, s->grams));
     tmpl_set(d, "COST", money_text(c, s->cost, 1));
 }

@@ -19,8 +19,8 @@ static void
 test_nice_max(void **state)
 {
     static const int64_t in[][2] = {
-        {-5, 1}, {0, 1},   {1, 1},     {2, 2},      {3, 5},
-        {5, 5},  {6, 10},  {10, 10},   {11, 20},    {21, 50},
+        {-5, 1},   {0, 1},     {1, 1},      {2, 2},       {3, 5},
+        {5, 5},    {6, 10},    {10, 10},    {11, 20},     {21, 50},
         {51, 100}, {101, 200}, {999, 1000}, {1234, 2000}, {4999, 5000},
     };
 
@@ -124,8 +124,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nice_max),  cmocka_unit_test(test_tick_step),
-        cmocka_unit_test(test_scale),     cmocka_unit_test(test_slots_tile),
+        cmocka_unit_test(test_nice_max), cmocka_unit_test(test_tick_step),
+        cmocka_unit_test(test_scale),    cmocka_unit_test(test_slots_tile),
         cmocka_unit_test(test_stack),
     };
 

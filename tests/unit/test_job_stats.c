@@ -32,7 +32,7 @@
 
 struct world {
     struct fixture *f;
-    int64_t uid, a, b;             /* the user and its printers */
+    int64_t uid, a, b;              /* the user and its printers */
     int64_t p1, p2, p3, p4, p5, p6; /* prints */
 };
 
