@@ -5,6 +5,7 @@
 #include "base/arena.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "domain/job.h"
 #include "base/secret.h"
 
 #include "base/banned.h"
@@ -205,23 +206,15 @@ printer_delete(struct ctx *c, int64_t id)
         db_rollback(c->db);
         return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "no such printer");
     }
-    rc = db_get_int(c->db, &busy,
-                    "SELECT id FROM scheduled_prints WHERE printer_id = ? "
-                    "AND status = 'started' LIMIT 1",
-                    "i", id);
-    if (rc == DB_ROW) {
+    rc = job_started_on(c, id, &busy);
+    if (rc == 1) {
         db_rollback(c->db);
         return err_set(&c->err, ERR_CONFLICT,
                        "print %lld is running on this printer; wait for it "
                        "to end first",
                        (long long)busy);
     }
-    if (rc != DB_DONE ||
-        db_exec(c->db,
-                "UPDATE scheduled_prints SET status = 'cancelled', "
-                "updated_at = ? WHERE printer_id = ? "
-                "AND status IN ('queued', 'scheduled')",
-                "ii", c->now, id) != DB_DONE ||
+    if (rc < 0 || job_cancel_on_printer(c, id) < 0 ||
         db_exec(c->db, "DELETE FROM printers WHERE id = ? AND user_id = ?",
                 "ii", id, c->user_id) != DB_DONE ||
         db_commit(c->db) < 0) {
