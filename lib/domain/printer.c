@@ -239,3 +239,37 @@ printer_queue_version(struct ctx *c, int64_t id)
         return err_internal(&c->err, "printer: queue_version failed");
     return v;
 }
+
+/* ---- for the dispatcher ---- */
+
+int
+printer_set_current(struct ctx *c, int64_t id, int64_t print_id)
+{
+    if (db_exec(c->db, "UPDATE printers SET current_print_id = ? WHERE id = ?",
+                "ii", print_id, id) != DB_DONE)
+        return err_internal(&c->err, "printer: current print failed");
+    return 0;
+}
+
+int
+printer_clear_current(struct ctx *c, int64_t id, int64_t print_id)
+{
+    if (db_exec(c->db,
+                "UPDATE printers SET current_print_id = NULL WHERE id = ? "
+                "AND current_print_id = ?",
+                "ii", id, print_id) != DB_DONE)
+        return err_internal(&c->err, "printer: current print failed");
+    return 0;
+}
+
+int
+printer_set_blocked(struct ctx *c, int64_t id, const char *status,
+                    const char *detail, int64_t devmode_refused_at)
+{
+    if (db_exec(c->db,
+                "UPDATE printers SET status = ?, status_detail = ?, "
+                "devmode_refused_at = ? WHERE id = ?",
+                "ttii", status, detail, devmode_refused_at, id) != DB_DONE)
+        return err_internal(&c->err, "printer: status update failed");
+    return 0;
+}
