@@ -69,8 +69,12 @@ def test_print_failed_through_the_api_reaches_email_and_webhook(
         # started then failed: one event each, no duplicate
         assert kinds == ["print_started", "print_failed"]
 
-        st = farm.deliver()
-        assert st["delivered"] == 2  # on_print_start is off: failed only
+        farm.deliver()
+        # on_print_start is off: print_failed only, on both channels
+        rows = farm.rows(pid)
+        assert sorted(r["channel"] for r in rows) == ["email", "webhook"]
+        assert all(r["event"] == "print_failed" and
+                   r["status"] == "delivered" for r in rows)
 
         hooks = farm.hook_requests()
         assert len(hooks) == 1
