@@ -6,6 +6,7 @@
 #include "base/bind.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "domain/order.h"
 #include "domain/printer.h"
 #include "domain/printfile.h"
 
@@ -173,33 +174,6 @@ job_find(struct ctx *c, int64_t id, struct job *j)
         return -1;
     c->err = saved;
     return rc == 0;
-}
-
-static int
-order_owned(struct ctx *c, int64_t id)
-{
-    int64_t one = 0;
-    int rc = db_get_int(c->db, &one,
-                        "SELECT 1 FROM orders WHERE id = ? AND user_id = ?",
-                        "ii", id, c->user_id);
-
-    if (rc == DB_ERROR)
-        return err_internal(&c->err, "job: order lookup failed");
-    return rc == DB_ROW;
-}
-
-static int
-order_item_in(struct ctx *c, int64_t item, int64_t order)
-{
-    int64_t one = 0;
-    int rc = db_get_int(c->db, &one,
-                        "SELECT 1 FROM order_items WHERE id = ? "
-                        "AND order_id = ?",
-                        "ii", item, order);
-
-    if (rc == DB_ERROR)
-        return err_internal(&c->err, "job: order item lookup failed");
-    return rc == DB_ROW;
 }
 
 static void

@@ -5,6 +5,7 @@
 #include "base/arena.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "domain/order.h"
 #include "domain/printfile.h"
 
 #include "base/banned.h"
@@ -210,12 +211,7 @@ product_delete(struct ctx *c, int64_t id)
         db_rollback(c->db);
         return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "no such product");
     }
-    /* The schema says ON DELETE SET NULL; saying it here too keeps the
-     * rule when a backend runs without foreign-key enforcement. */
-    if (db_exec(c->db,
-                "UPDATE order_items SET product_id = NULL "
-                "WHERE product_id = ?",
-                "i", id) != DB_DONE ||
+    if (order_items_unmatch_product(c, id) < 0 ||
         db_exec(c->db, "DELETE FROM products WHERE id = ? AND user_id = ?",
                 "ii", id, c->user_id) != DB_DONE ||
         db_commit(c->db) < 0) {
