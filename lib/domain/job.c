@@ -1,11 +1,13 @@
 #include "domain/job.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "base/arena.h"
 #include "base/bind.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "domain/material.h"
 #include "domain/order.h"
 #include "domain/printer.h"
 #include "domain/printfile.h"
@@ -30,6 +32,43 @@ static const unsigned allowed[JOB__MAX] = {
 
 /* Retiming and cycle walks stop after this many steps, whatever the data. */
 #define JOB_WALK_MAX 100000
+
+#define IN struct job
+const struct field job_fields[] = {
+    {"printer_id", F_ID, offsetof(IN, printer_id), F_NULL, 0, 0, 0},
+    {"name", F_STR, offsetof(IN, name), F_REQ, 1, JOB_NAME_MAX, 0},
+    {"file", F_STR, offsetof(IN, file), F_REQ, 1, PRINTFILE_NAME_MAX, 0},
+    {"plate", F_INT, offsetof(IN, plate), 0, 1, JOB_PLATE_MAX, 0},
+    {"estimated_minutes", F_INT, offsetof(IN, estimated_minutes), F_REQ, 1,
+     JOB_MINUTES_MAX, 0},
+    {"priority", F_INT, offsetof(IN, priority), 0, -JOB_PRIORITY_MAX,
+     JOB_PRIORITY_MAX, 0},
+    {"scheduled_at", F_TIME, offsetof(IN, scheduled_at), F_NULL, 0, 0, 0},
+    {"chain_after_id", F_ID, offsetof(IN, chain_after_id), F_NULL, 0, 0, 0},
+    {"chain_offset_minutes", F_INT, offsetof(IN, chain_offset_minutes), 0,
+     -JOB_MINUTES_MAX, JOB_MINUTES_MAX, 0},
+    {"order_id", F_ID, offsetof(IN, order_id), F_NULL, 0, 0, 0},
+    {"nozzle_temp", F_INT, offsetof(IN, nozzle_temp), F_NULL, 0,
+     JOB_NOZZLE_TEMP_MAX, 0},
+    {"bed_temp", F_INT, offsetof(IN, bed_temp), F_NULL, 0,
+     JOB_BED_TEMP_MAX, 0},
+    {"speed_level", F_INT, offsetof(IN, speed_level), 0, 1,
+     JOB_SPEED_LEVEL_MAX, 0},
+    {"material_slot", F_INT, offsetof(IN, material_slot), F_NULL, 0,
+     MATERIAL_SLOTS - 1, 0},
+    {"material_type", F_STR, offsetof(IN, material_type), F_NULL, 1,
+     MATERIAL_TYPE_MAX, 0},
+    {"color", F_COLOR, offsetof(IN, color), F_NULL, 0, 0, 0},
+    {"grams", F_INT, offsetof(IN, grams), F_NULL, 0,
+     JOB_GRAMS_MAX, 0},
+    {"status", F_ENUM, offsetof(IN, status), 0, 0, 0, job_status_names},
+    {"failure_reason", F_STR, offsetof(IN, failure_reason), F_NULL, 1,
+     JOB_REASON_MAX, 0},
+    {"progress_percent", F_INT, offsetof(IN, progress_percent), F_NULL, 0, 100,
+     0},
+    {0},
+};
+#undef IN
 
 /* The effective material cost: recorded, else live from the slot. The
  * operands are non-negative integers, so +500 / 1000 rounds half up. */
@@ -176,42 +215,14 @@ job_find(struct ctx *c, int64_t id, struct job *j)
     return rc == 0;
 }
 
-static void
-check_range(struct ctx *c, const char *key, int64_t v, int64_t min, int64_t max,
-            int nullable)
-{
-    if (v == DB_NULL) {
-        if (!nullable)
-            err_field(&c->err, key, "is required");
-        return;
-    }
-    if (v < min || v > max)
-        err_field(&c->err, key, "must be between %lld and %lld", (long long)min,
-                  (long long)max);
-}
-
-/* The value rules (the API's field table says the same; other callers,
- * such as order scheduling, come straight here). */
+/* The value rules of job_fields, for every caller (the API binds with
+ * the same table; order scheduling comes straight here). */
 static int
 job_check_values(struct ctx *c, const struct job *j)
 {
-    size_t n = j->name == NULL ? 0 : bind_chars(j->name);
+    struct job copy = *j; /* bind_check normalises; only the verdict counts */
 
-    if (n < 1 || n > 200)
-        err_field(&c->err, "name", "must be 1 to 200 characters long");
-    if (j->file == NULL || j->file[0] == '\0')
-        err_field(&c->err, "file", "is required");
-    check_range(c, "plate", j->plate, 1, 64, 0);
-    check_range(c, "estimated_minutes", j->estimated_minutes, 1, 100000, 0);
-    check_range(c, "priority", j->priority, -1000, 1000, 0);
-    check_range(c, "chain_offset_minutes", j->chain_offset_minutes, -100000,
-                100000, 0);
-    check_range(c, "nozzle_temp", j->nozzle_temp, 0, 350, 1);
-    check_range(c, "bed_temp", j->bed_temp, 0, 130, 1);
-    check_range(c, "speed_level", j->speed_level, 1, 4, 0);
-    check_range(c, "material_slot", j->material_slot, 0, 7, 1);
-    check_range(c, "grams", j->grams, 0, 100000, 1);
-    return err_is_set(&c->err) ? -1 : 0;
+    return bind_check(c, job_fields, &copy);
 }
 
 /* Checks the references that changed from old (NULL: all of them). A

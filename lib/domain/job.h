@@ -38,7 +38,20 @@
 
 #include <stdint.h>
 
+#include "base/bind.h"
+
 struct ctx;
+
+/* Limits of a print's settings (a product's settings share them). */
+#define JOB_NAME_MAX 200
+#define JOB_PLATE_MAX 64
+#define JOB_MINUTES_MAX 100000  /* estimated_minutes, chain offset: +- */
+#define JOB_PRIORITY_MAX 1000   /* -max..max */
+#define JOB_NOZZLE_TEMP_MAX 350 /* deg C */
+#define JOB_BED_TEMP_MAX 130    /* deg C */
+#define JOB_SPEED_LEVEL_MAX 4   /* 1 silent .. 4 ludicrous */
+#define JOB_GRAMS_MAX 100000
+#define JOB_REASON_MAX 500 /* failure_reason, characters */
 
 enum job_status {
     JOB_QUEUED,
@@ -51,6 +64,13 @@ enum job_status {
 };
 
 extern const char *const job_status_names[]; /* JOB__MAX + NULL */
+
+/* The rules of a print's fields, for create and update: the API binds
+ * JSON with it and job_create/job_update check with it (bind_check). On
+ * create the server decides status, and failure_reason and
+ * progress_percent are not stored, so those three only need to be
+ * well-formed there. */
+extern const struct field job_fields[];
 
 struct job {
     int64_t id;

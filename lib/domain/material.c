@@ -1,6 +1,6 @@
 #include "domain/material.h"
 
-#include <ctype.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -12,6 +12,24 @@
 #include "base/banned.h"
 
 const char *const material_sources[] = {"manual", "printer", NULL};
+
+#define IN struct material
+const struct field material_fields[] = {
+    {"slot", F_INT, offsetof(IN, slot), F_REQ, 0, MATERIAL_SLOTS - 1, 0},
+    {"material_type", F_STR, offsetof(IN, material_type), F_REQ, 1,
+     MATERIAL_TYPE_MAX, 0},
+    {"color", F_COLOR, offsetof(IN, color), F_NULL, 0, 0, 0},
+    {"weight_grams", F_INT, offsetof(IN, weight_grams), 0, 1,
+     MATERIAL_WEIGHT_MAX, 0},
+    {"remaining_percent", F_INT, offsetof(IN, remaining_percent), F_NULL, 0,
+     100, 0},
+    {"vendor", F_STR, offsetof(IN, vendor), F_NULL, 0, MATERIAL_VENDOR_MAX,
+     0},
+    {"cost_per_kg", F_MONEY, offsetof(IN, cost_per_kg), F_NULL, 0,
+     MATERIAL_COST_MAX, 0},
+    {0},
+};
+#undef IN
 
 #define MATERIAL_COLS                                                          \
     "m.id, m.printer_id, m.slot, m.material_type, m.color, "                   \
@@ -140,54 +158,15 @@ material_get(struct ctx *c, int64_t id, struct material *m)
     return rc ? 0 : err_set(&c->err, ERR_NOT_FOUND, "no such material");
 }
 
-static int
-valid_color(const char *s)
-{
-    if (strlen(s) != 7 || s[0] != '#')
-        return 0;
-    for (int i = 1; i < 7; i++)
-        if (!isxdigit((unsigned char)s[i]))
-            return 0;
-    return 1;
-}
-
-/* Checks the values (whatever path they came by) and upper-cases the
- * colour; every bad field goes into c->err. */
+/* Checks the values (whatever path they came by) against
+ * material_fields and upper-cases the colour; every bad field goes into
+ * c->err. */
 static int
 material_check(struct ctx *c, struct material *m)
 {
-    size_t n;
-
-    if (m->slot < 0 || m->slot >= MATERIAL_SLOTS)
-        err_field(&c->err, "slot", "must be between 0 and 7");
-    n = m->material_type == NULL ? 0 : bind_chars(m->material_type);
-    if (n < 1 || n > 32)
-        err_field(&c->err, "material_type", "must be 1 to 32 characters long");
-    if (m->color != NULL) {
-        if (!valid_color(m->color)) {
-            err_field(&c->err, "color", "must be a color like #FF8800");
-        } else {
-            char *u = arena_strdup(c->arena, m->color);
-
-            for (char *p = u; *p; p++)
-                *p = (char)toupper((unsigned char)*p);
-            m->color = u;
-        }
-    }
-    if (m->weight_grams < 1 || m->weight_grams > MATERIAL_WEIGHT_MAX)
-        err_field(&c->err, "weight_grams", "must be between 1 and %d",
-                  MATERIAL_WEIGHT_MAX);
-    if (m->remaining_percent != DB_NULL &&
-        (m->remaining_percent < 0 || m->remaining_percent > 100))
-        err_field(&c->err, "remaining_percent", "must be between 0 and 100");
-    if (m->vendor != NULL && bind_chars(m->vendor) > 64)
-        err_field(&c->err, "vendor", "must be at most 64 characters long");
-    if (m->cost_per_kg != DB_NULL &&
-        (m->cost_per_kg < 0 || m->cost_per_kg > MATERIAL_COST_MAX))
-        err_field(&c->err, "cost_per_kg", "must be between 0 and 100000.00");
     if (m->source == NULL)
         m->source = material_sources[0];
-    return err_is_set(&c->err) ? -1 : 0;
+    return bind_check(c, material_fields, m);
 }
 
 /* 1 when another material than self already holds slot, 0 when free, -1
