@@ -7,7 +7,6 @@
 #include "base/bind.h"
 #include "base/ctx.h"
 #include "store/db.h"
-#include "domain/material.h"
 #include "domain/order.h"
 #include "domain/printer.h"
 #include "domain/printfile.h"
@@ -36,11 +35,10 @@ static const unsigned allowed[JOB__MAX] = {
 #define IN struct job
 const struct field job_fields[] = {
     {"printer_id", F_ID, offsetof(IN, printer_id), F_NULL, 0, 0, 0},
-    {"name", F_STR, offsetof(IN, name), F_REQ, 1, JOB_NAME_MAX, 0},
-    {"file", F_STR, offsetof(IN, file), F_REQ, 1, PRINTFILE_NAME_MAX, 0},
-    {"plate", F_INT, offsetof(IN, plate), 0, 1, JOB_PLATE_MAX, 0},
-    {"estimated_minutes", F_INT, offsetof(IN, estimated_minutes), F_REQ, 1,
-     JOB_MINUTES_MAX, 0},
+    JOB_FIELD_NAME(IN),
+    JOB_FIELD_FILE(IN),
+    JOB_FIELD_PLATE(IN),
+    JOB_FIELD_MINUTES(IN),
     {"priority", F_INT, offsetof(IN, priority), 0, -JOB_PRIORITY_MAX,
      JOB_PRIORITY_MAX, 0},
     {"scheduled_at", F_TIME, offsetof(IN, scheduled_at), F_NULL, 0, 0, 0},
@@ -48,19 +46,9 @@ const struct field job_fields[] = {
     {"chain_offset_minutes", F_INT, offsetof(IN, chain_offset_minutes), 0,
      -JOB_MINUTES_MAX, JOB_MINUTES_MAX, 0},
     {"order_id", F_ID, offsetof(IN, order_id), F_NULL, 0, 0, 0},
-    {"nozzle_temp", F_INT, offsetof(IN, nozzle_temp), F_NULL, 0,
-     JOB_NOZZLE_TEMP_MAX, 0},
-    {"bed_temp", F_INT, offsetof(IN, bed_temp), F_NULL, 0,
-     JOB_BED_TEMP_MAX, 0},
-    {"speed_level", F_INT, offsetof(IN, speed_level), 0, 1,
-     JOB_SPEED_LEVEL_MAX, 0},
-    {"material_slot", F_INT, offsetof(IN, material_slot), F_NULL, 0,
-     MATERIAL_SLOTS - 1, 0},
-    {"material_type", F_STR, offsetof(IN, material_type), F_NULL, 1,
-     MATERIAL_TYPE_MAX, 0},
-    {"color", F_COLOR, offsetof(IN, color), F_NULL, 0, 0, 0},
-    {"grams", F_INT, offsetof(IN, grams), F_NULL, 0,
-     JOB_GRAMS_MAX, 0},
+    JOB_FIELDS_SETTINGS(IN),
+    JOB_FIELDS_MATERIAL(IN),
+    JOB_FIELD_GRAMS(IN),
     {"status", F_ENUM, offsetof(IN, status), 0, 0, 0, job_status_names},
     {"failure_reason", F_STR, offsetof(IN, failure_reason), F_NULL, 1,
      JOB_REASON_MAX, 0},

@@ -96,6 +96,12 @@ material_row(struct ctx *c, struct db_stmt *st, struct material *m)
     m->updated_at = db_int(st, 12);
 }
 
+static int
+not_found(struct ctx *c)
+{
+    return err_set(&c->err, ERR_NOT_FOUND, "no such material");
+}
+
 /* 1 when printer_id is one of the user's printers, 0 when not, -1. */
 static int
 material_printer_mine(struct ctx *c, int64_t printer_id)
@@ -155,7 +161,7 @@ material_get(struct ctx *c, int64_t id, struct material *m)
     } else {
         rc = 0;
     }
-    return rc ? 0 : err_set(&c->err, ERR_NOT_FOUND, "no such material");
+    return rc ? 0 : not_found(c);
 }
 
 /* Checks the values (whatever path they came by) against
@@ -229,7 +235,7 @@ material_update(struct ctx *c, struct material *m)
     int rc = material_printer_mine(c, m->printer_id);
 
     if (rc <= 0)
-        return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "no such material");
+        return rc < 0 ? -1 : not_found(c);
     if (material_check(c, m) < 0)
         return -1;
     rc = slot_taken(c, m->printer_id, m->slot, m->id);

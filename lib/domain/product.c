@@ -7,7 +7,6 @@
 #include "base/ctx.h"
 #include "store/db.h"
 #include "domain/job.h"
-#include "domain/material.h"
 #include "domain/order.h"
 #include "domain/printfile.h"
 
@@ -15,26 +14,15 @@
 
 #define IN struct product
 const struct field product_fields[] = {
-    {"name", F_STR, offsetof(IN, name), F_REQ, 1, JOB_NAME_MAX, 0},
+    JOB_FIELD_NAME(IN),
     {"sku", F_STR, offsetof(IN, sku), F_NULL, 1, PRODUCT_SKU_MAX, 0},
     {"etsy_listing_id", F_ID, offsetof(IN, etsy_listing_id), F_NULL, 0, 0, 0},
-    {"file", F_STR, offsetof(IN, file), F_REQ, 1, PRINTFILE_NAME_MAX, 0},
-    {"plate", F_INT, offsetof(IN, plate), 0, 1, JOB_PLATE_MAX, 0},
-    {"estimated_minutes", F_INT, offsetof(IN, estimated_minutes), F_REQ, 1,
-     JOB_MINUTES_MAX, 0},
-    {"grams", F_INT, offsetof(IN, grams), F_NULL, 0,
-     JOB_GRAMS_MAX, 0},
-    {"material_type", F_STR, offsetof(IN, material_type), F_NULL, 1,
-     MATERIAL_TYPE_MAX, 0},
-    {"color", F_COLOR, offsetof(IN, color), F_NULL, 0, 0, 0},
-    {"nozzle_temp", F_INT, offsetof(IN, nozzle_temp), F_NULL, 0,
-     JOB_NOZZLE_TEMP_MAX, 0},
-    {"bed_temp", F_INT, offsetof(IN, bed_temp), F_NULL, 0,
-     JOB_BED_TEMP_MAX, 0},
-    {"speed_level", F_INT, offsetof(IN, speed_level), 0, 1,
-     JOB_SPEED_LEVEL_MAX, 0},
-    {"material_slot", F_INT, offsetof(IN, material_slot), F_NULL, 0,
-     MATERIAL_SLOTS - 1, 0},
+    JOB_FIELD_FILE(IN),
+    JOB_FIELD_PLATE(IN),
+    JOB_FIELD_MINUTES(IN),
+    JOB_FIELD_GRAMS(IN),
+    JOB_FIELDS_MATERIAL(IN),
+    JOB_FIELDS_SETTINGS(IN),
     {0},
 };
 #undef IN
@@ -207,7 +195,8 @@ product_update(struct ctx *c, struct product *p)
 {
     struct product old;
 
-    if (bind_check(c, product_fields, p) < 0 || product_get(c, p->id, &old) < 0)
+    if (bind_check(c, product_fields, p) < 0 ||
+        product_get(c, p->id, &old) < 0)
         return -1;
     /* A file deleted since the product was made must not block edits of
      * other fields; a new file must exist. */
