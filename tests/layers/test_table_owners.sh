@@ -66,6 +66,11 @@ printf 'static const char *j = " FROM scheduled_prints sp LEFT JOIN materials m"
 expect 0 "a listed second reader (job.c joins materials)"
 
 fresh
+printf 'static const char *s = "SELECT 1 FROM scheduled_prints";\n' \
+    >"$tmp/lib/domain/job_stats.c"
+expect 0 "a file of the owner module (domain/job*.c)"
+
+fresh
 printf 'CREATE TABLE widgets (id INTEGER);\n' >"$tmp/sql/999-widgets.sql"
 expect 1 "a table without an owner"
 
