@@ -161,6 +161,7 @@ test: deps-test
 check-layers:
 	tools/check-layers.sh lib
 	tests/layers/test_check_layers.sh
+	tools/check-table-owners.sh lib && tests/layers/test_table_owners.sh
 
 unit: asan
 	@set -e; for t in $(patsubst tests/unit/%.c,$(ASAN)/unit/%,$(UNIT_SRC)); do \

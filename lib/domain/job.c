@@ -1,6 +1,7 @@
 #include "domain/job.h"
 #include "domain/job_overview.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -9,6 +10,7 @@
 #include "store/db.h"
 #include "base/secret.h"
 #include "domain/event.h"
+#include "domain/order.h"
 #include "domain/printer.h"
 #include "domain/printfile.h"
 
@@ -49,6 +51,32 @@ static const struct job_move {
 
 /* Retiming and cycle walks stop after this many steps, whatever the data. */
 #define JOB_WALK_MAX 100000
+
+#define IN struct job
+const struct field job_fields[] = {
+    {"printer_id", F_ID, offsetof(IN, printer_id), F_NULL, 0, 0, 0},
+    JOB_FIELD_NAME(IN),
+    JOB_FIELD_FILE(IN),
+    JOB_FIELD_PLATE(IN),
+    JOB_FIELD_MINUTES(IN),
+    {"priority", F_INT, offsetof(IN, priority), 0, -JOB_PRIORITY_MAX,
+     JOB_PRIORITY_MAX, 0},
+    {"scheduled_at", F_TIME, offsetof(IN, scheduled_at), F_NULL, 0, 0, 0},
+    {"chain_after_id", F_ID, offsetof(IN, chain_after_id), F_NULL, 0, 0, 0},
+    {"chain_offset_minutes", F_INT, offsetof(IN, chain_offset_minutes), 0,
+     -JOB_MINUTES_MAX, JOB_MINUTES_MAX, 0},
+    {"order_id", F_ID, offsetof(IN, order_id), F_NULL, 0, 0, 0},
+    JOB_FIELDS_SETTINGS(IN),
+    JOB_FIELDS_MATERIAL(IN),
+    JOB_FIELD_GRAMS(IN),
+    {"status", F_ENUM, offsetof(IN, status), 0, 0, 0, job_status_names},
+    {"failure_reason", F_STR, offsetof(IN, failure_reason), F_NULL, 1,
+     JOB_REASON_MAX, 0},
+    {"progress_percent", F_INT, offsetof(IN, progress_percent), F_NULL, 0, 100,
+     0},
+    {0},
+};
+#undef IN
 
 /* The effective material cost: recorded, else live from the slot. The
  * operands are non-negative integers, so +500 / 1000 rounds half up. */
@@ -233,69 +261,14 @@ job_find(struct ctx *c, int64_t id, struct job *j)
     return rc == 0;
 }
 
-static int
-order_owned(struct ctx *c, int64_t id)
-{
-    int64_t one = 0;
-    int rc = db_get_int(c->db, &one,
-                        "SELECT 1 FROM orders WHERE id = ? AND user_id = ?",
-                        "ii", id, c->user_id);
-
-    if (rc == DB_ERROR)
-        return err_internal(&c->err, "job: order lookup failed");
-    return rc == DB_ROW;
-}
-
-static int
-order_item_in(struct ctx *c, int64_t item, int64_t order)
-{
-    int64_t one = 0;
-    int rc = db_get_int(c->db, &one,
-                        "SELECT 1 FROM order_items WHERE id = ? "
-                        "AND order_id = ?",
-                        "ii", item, order);
-
-    if (rc == DB_ERROR)
-        return err_internal(&c->err, "job: order item lookup failed");
-    return rc == DB_ROW;
-}
-
-static void
-check_range(struct ctx *c, const char *key, int64_t v, int64_t min, int64_t max,
-            int nullable)
-{
-    if (v == DB_NULL) {
-        if (!nullable)
-            err_field(&c->err, key, "is required");
-        return;
-    }
-    if (v < min || v > max)
-        err_field(&c->err, key, "must be between %lld and %lld", (long long)min,
-                  (long long)max);
-}
-
-/* The value rules (the API's field table says the same; other callers,
- * such as order scheduling, come straight here). */
+/* The value rules of job_fields, for every caller (the API binds with
+ * the same table; order scheduling comes straight here). */
 static int
 job_check_values(struct ctx *c, const struct job *j)
 {
-    size_t n = j->name == NULL ? 0 : bind_chars(j->name);
+    struct job copy = *j; /* bind_check normalises; only the verdict counts */
 
-    if (n < 1 || n > 200)
-        err_field(&c->err, "name", "must be 1 to 200 characters long");
-    if (j->file == NULL || j->file[0] == '\0')
-        err_field(&c->err, "file", "is required");
-    check_range(c, "plate", j->plate, 1, 64, 0);
-    check_range(c, "estimated_minutes", j->estimated_minutes, 1, 100000, 0);
-    check_range(c, "priority", j->priority, -1000, 1000, 0);
-    check_range(c, "chain_offset_minutes", j->chain_offset_minutes, -100000,
-                100000, 0);
-    check_range(c, "nozzle_temp", j->nozzle_temp, 0, 350, 1);
-    check_range(c, "bed_temp", j->bed_temp, 0, 130, 1);
-    check_range(c, "speed_level", j->speed_level, 1, 4, 0);
-    check_range(c, "material_slot", j->material_slot, 0, 7, 1);
-    check_range(c, "grams", j->grams, 0, 100000, 1);
-    return err_is_set(&c->err) ? -1 : 0;
+    return bind_check(c, job_fields, &copy);
 }
 
 /* Checks the references that changed from old (NULL: all of them). A

@@ -50,7 +50,22 @@
 
 #include <stdint.h>
 
+#include "base/bind.h"
+#include "domain/material.h"
+#include "domain/printfile.h"
+
 struct ctx;
+
+/* Limits of a print's settings (a product's settings share them). */
+#define JOB_NAME_MAX 200
+#define JOB_PLATE_MAX 64
+#define JOB_MINUTES_MAX 100000  /* estimated_minutes, chain offset: +- */
+#define JOB_PRIORITY_MAX 1000   /* -max..max */
+#define JOB_NOZZLE_TEMP_MAX 350 /* deg C */
+#define JOB_BED_TEMP_MAX 130    /* deg C */
+#define JOB_SPEED_LEVEL_MAX 4   /* 1 silent .. 4 ludicrous */
+#define JOB_GRAMS_MAX 100000
+#define JOB_REASON_MAX 500 /* failure_reason, characters */
 
 enum job_status {
     JOB_QUEUED,
@@ -63,6 +78,41 @@ enum job_status {
 };
 
 extern const char *const job_status_names[]; /* JOB__MAX + NULL */
+
+/* The rules of a print's fields, for create and update: the API binds
+ * JSON with it and job_create/job_update check with it (bind_check). On
+ * create the server decides status, and failure_reason and
+ * progress_percent are not stored, so those three only need to be
+ * well-formed there. */
+extern const struct field job_fields[];
+
+/* Rows of job_fields that a product's table shares (struct T has members
+ * of the same names): what to print and how, one rule wherever it is kept.
+ * Needs <stddef.h> for offsetof. */
+#define JOB_FIELD_NAME(T)                                                      \
+    {"name", F_STR, offsetof(T, name), F_REQ, 1, JOB_NAME_MAX, 0}
+#define JOB_FIELD_FILE(T)                                                      \
+    {"file", F_STR, offsetof(T, file), F_REQ, 1, PRINTFILE_NAME_MAX, 0}
+#define JOB_FIELD_PLATE(T)                                                     \
+    {"plate", F_INT, offsetof(T, plate), 0, 1, JOB_PLATE_MAX, 0}
+#define JOB_FIELD_MINUTES(T)                                                   \
+    {"estimated_minutes", F_INT, offsetof(T, estimated_minutes), F_REQ, 1,    \
+     JOB_MINUTES_MAX, 0}
+#define JOB_FIELD_GRAMS(T)                                                     \
+    {"grams", F_INT, offsetof(T, grams), F_NULL, 0, JOB_GRAMS_MAX, 0}
+#define JOB_FIELDS_MATERIAL(T)                                                 \
+    {"material_type", F_STR, offsetof(T, material_type), F_NULL, 1,           \
+     MATERIAL_TYPE_MAX, 0},                                                    \
+    {"color", F_COLOR, offsetof(T, color), F_NULL, 0, 0, 0}
+#define JOB_FIELDS_SETTINGS(T)                                                 \
+    {"nozzle_temp", F_INT, offsetof(T, nozzle_temp), F_NULL, 0,               \
+     JOB_NOZZLE_TEMP_MAX, 0},                                                  \
+    {"bed_temp", F_INT, offsetof(T, bed_temp), F_NULL, 0, JOB_BED_TEMP_MAX,   \
+     0},                                                                       \
+    {"speed_level", F_INT, offsetof(T, speed_level), 0, 1,                    \
+     JOB_SPEED_LEVEL_MAX, 0},                                                  \
+    {"material_slot", F_INT, offsetof(T, material_slot), F_NULL, 0,           \
+     MATERIAL_SLOTS - 1, 0}
 
 struct job {
     int64_t id, user_id;

@@ -131,6 +131,46 @@ order_get(struct ctx *c, int64_t id, struct order *o)
     return load_children(c, o);
 }
 
+int
+order_owned(struct ctx *c, int64_t id)
+{
+    int64_t one = 0;
+    int rc = db_get_int(c->db, &one,
+                        "SELECT 1 FROM orders WHERE id = ? AND user_id = ?",
+                        "ii", id, c->user_id);
+
+    if (rc == DB_ERROR)
+        return err_internal(&c->err, "order: lookup failed");
+    return rc == DB_ROW;
+}
+
+int
+order_item_in(struct ctx *c, int64_t item, int64_t order)
+{
+    int64_t one = 0;
+    int rc = db_get_int(c->db, &one,
+                        "SELECT 1 FROM order_items WHERE id = ? "
+                        "AND order_id = ?",
+                        "ii", item, order);
+
+    if (rc == DB_ERROR)
+        return err_internal(&c->err, "order: item lookup failed");
+    return rc == DB_ROW;
+}
+
+int
+order_items_unmatch_product(struct ctx *c, int64_t product_id)
+{
+    /* The schema says ON DELETE SET NULL; saying it here too keeps the
+     * rule when a backend runs without foreign-key enforcement. */
+    if (db_exec(c->db,
+                "UPDATE order_items SET product_id = NULL "
+                "WHERE product_id = ?",
+                "i", product_id) != DB_DONE)
+        return err_internal(&c->err, "order: unmatch failed");
+    return 0;
+}
+
 /* Sets it->product_id from the item's product_id (which must be the
  * user's: 422 naming items[i].product_id), else its SKU, else its listing
  * id; DB_NULL when nothing matches. 0 or -1. */

@@ -106,6 +106,56 @@ printer_owned(struct ctx *c, int64_t id)
     return rc == DB_ROW;
 }
 
+int
+printer_maintenance_get(struct ctx *c, int64_t id, int64_t *interval_hours,
+                        int64_t *notified_at)
+{
+    struct db_stmt *st = db_query(c->db,
+                                  "SELECT maintenance_interval_hours, "
+                                  "maintenance_notified_at FROM printers "
+                                  "WHERE id = ? AND user_id = ?",
+                                  "ii", id, c->user_id);
+    int rc;
+
+    *interval_hours = *notified_at = DB_NULL;
+    if (st == NULL)
+        return err_internal(&c->err, "printer: maintenance select failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return 0;
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "printer: maintenance select failed");
+    *interval_hours = db_int(st, 0);
+    *notified_at = db_int(st, 1);
+    db_done(st);
+    return 1;
+}
+
+int
+printer_maintenance_set_interval(struct ctx *c, int64_t id, int64_t hours)
+{
+    /* the right-hand sides see the old row: only a change re-arms */
+    if (db_exec(c->db,
+                "UPDATE printers SET maintenance_notified_at = CASE "
+                "WHEN maintenance_interval_hours = ? "
+                "THEN maintenance_notified_at ELSE NULL END, "
+                "maintenance_interval_hours = ? WHERE id = ? AND user_id = ?",
+                "iiii", hours, hours, id, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "printer: maintenance update failed");
+    return db_changes(c->db) > 0;
+}
+
+int
+printer_maintenance_notified(struct ctx *c, int64_t id, int64_t at)
+{
+    if (db_exec(c->db,
+                "UPDATE printers SET maintenance_notified_at = ? "
+                "WHERE id = ? AND user_id = ?",
+                "iii", at, id, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "printer: maintenance update failed");
+    return 0;
+}
+
 static int
 printer_check(struct ctx *c, const struct printer *p)
 {

@@ -35,6 +35,23 @@ int printer_get(struct ctx *c, int64_t id, struct printer *p);
 /* 1 when id is one of the user's printers, 0 when not, -1 on error. */
 int printer_owned(struct ctx *c, int64_t id);
 
+/* The maintenance columns of the printer row; maintenance.c owns their
+ * rules. *interval_hours and *notified_at are DB_NULL when unset. 1 when
+ * id is one of the user's printers, 0 when not (nothing set in c->err: the
+ * caller decides whether that is a 404), -1 on error. */
+int printer_maintenance_get(struct ctx *c, int64_t id, int64_t *interval_hours,
+                            int64_t *notified_at);
+
+/* Sets the interval (DB_NULL: none); a changed interval clears
+ * maintenance_notified_at, so the reminder is armed again. 1 done, 0 not
+ * the user's printer, -1 on error. */
+int printer_maintenance_set_interval(struct ctx *c, int64_t id,
+                                     int64_t hours);
+
+/* Sets maintenance_notified_at to at (DB_NULL: a new period starts). 0, or
+ * -1 on error. */
+int printer_maintenance_notified(struct ctx *c, int64_t id, int64_t at);
+
 /* Checks p, seals its access code and inserts it: the id, or -1 (422, 409
  * for a serial the user already has). */
 int64_t printer_create(struct ctx *c, struct printer *p);
