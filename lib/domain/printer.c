@@ -1,14 +1,30 @@
 #include "domain/printer.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/bind.h"
 #include "base/ctx.h"
 #include "store/db.h"
 #include "domain/job.h"
 #include "base/secret.h"
 
 #include "base/banned.h"
+
+#define IN struct printer
+const struct field printer_fields[] = {
+    {"name", F_STR, offsetof(IN, name), F_REQ, 1, PRINTER_NAME_MAX, 0},
+    {"model", F_ENUM, offsetof(IN, model), F_REQ, 0, 0, printer_models},
+    {"serial", F_STR, offsetof(IN, serial), F_REQ, 1, PRINTER_SERIAL_MAX, 0},
+    {"host", F_STR, offsetof(IN, host), F_REQ, 1, PRINTER_HOST_MAX, 0},
+    {"port", F_INT, offsetof(IN, port), 0, 1, 65535, 0},
+    {"ftp_port", F_INT, offsetof(IN, ftp_port), 0, 1, 65535, 0},
+    {"access_code", F_STR, offsetof(IN, access_code), F_REQ | F_KEEP, 1,
+     PRINTER_CODE_MAX, 0},
+    {0},
+};
+#undef IN
 
 const char *const printer_models[] = {"X1C", "X1E", "X1",  "P1S",   "P1P",
                                       "A1",  "A1M", "H2D", "other", NULL};
@@ -157,24 +173,16 @@ printer_maintenance_notified(struct ctx *c, int64_t id, int64_t at)
 }
 
 static int
-printer_check(struct ctx *c, const struct printer *p)
+printer_check(struct ctx *c, struct printer *p)
 {
-    int ok = 0;
-
-    for (const char *const *m = printer_models; *m; m++)
-        if (strcmp(*m, p->model) == 0)
-            ok = 1;
-    if (!ok)
-        err_field(&c->err, "model",
-                  "must be one of X1C, X1E, X1, P1S, P1P, A1, A1M, H2D, "
-                  "other");
-    for (const char *s = p->serial; *s; s++)
+    bind_check(c, printer_fields, p); /* collects; the rules below add */
+    for (const char *s = p->serial ? p->serial : ""; *s; s++)
         if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') ||
               (*s >= 'a' && *s <= 'z'))) {
             err_field(&c->err, "serial", "must be letters and digits only");
             break;
         }
-    for (const char *s = p->host; *s; s++)
+    for (const char *s = p->host ? p->host : ""; *s; s++)
         if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') ||
               (*s >= 'a' && *s <= 'z') || *s == '.' || *s == '-' ||
               *s == ':' || *s == '_')) {
@@ -191,6 +199,8 @@ printer_create(struct ctx *c, struct printer *p)
     char *sealed;
     int rc;
 
+    if (p->access_code == NULL)
+        err_field(&c->err, "access_code", "is required");
     if (printer_check(c, p) < 0)
         return -1;
     sealed = secret_seal(c->arena, p->access_code);

@@ -8,9 +8,16 @@
 
 #include <stdint.h>
 
+#include "base/bind.h"
+
 struct ctx;
 
 extern const char *const printer_models[]; /* NULL-terminated */
+
+#define PRINTER_NAME_MAX 100   /* characters */
+#define PRINTER_SERIAL_MAX 64  /* characters */
+#define PRINTER_HOST_MAX 253   /* characters: a DNS name's limit */
+#define PRINTER_CODE_MAX 64    /* characters of an access code */
 
 struct printer {
     int64_t id;
@@ -21,6 +28,12 @@ struct printer {
     int64_t online, progress_percent, remaining_minutes, current_print_id;
     int64_t nozzle_temp, bed_temp, last_seen_at, created_at, updated_at;
 };
+
+/* What a printer's editable fields may hold: the API binds its bodies and
+ * the dashboard its forms with this table, and printer_create and
+ * printer_update check with it (bind_check), so one rule has one message.
+ * access_code is write-only: NULL on an update keeps the stored one. */
+extern const struct field printer_fields[];
 
 /* Defaults for a new printer (ports 8883/990). */
 void printer_init(struct printer *p);
