@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/secret.h"
 #include "web/tmpl.h"
+#include "domain/user.h"
 
 #include "base/banned.h"
 
@@ -247,6 +248,42 @@ page_redirect(struct req *r, const char *location)
 {
     page_headers(r);
     return http_redirect(r, location);
+}
+
+struct tmpl_dict *
+page_start(struct req *r, const char *title, const char *nav)
+{
+    struct tmpl_dict *d;
+    struct user u;
+    char key[48];
+
+    if (user_get(r->c, r->c->user_id, &u) < 0)
+        return NULL;
+    d = page_dict(r);
+    tmpl_set(d, "TITLE", title);
+    tmpl_set(d, "USER_EMAIL", u.email);
+    tmpl_show(d, "USER");
+    if (nav != NULL) {
+        snprintf(key, sizeof key, "NAV_%s", nav);
+        tmpl_show(d, key);
+    }
+    return d;
+}
+
+int
+page_session_form(struct req *r, struct page_form *f)
+{
+    const char *sent;
+
+    if (page_form_read(r, f) < 0)
+        return -1;
+    sent = page_form_get(f, PAGE_CSRF_FIELD);
+    if (r->c->user_id == 0 || sent == NULL || r->csrf == NULL ||
+        !secret_equal(sent, r->csrf))
+        return err_set(&r->c->err, ERR_CSRF,
+                       "This form has expired or did not come from this "
+                       "site. Go back, reload the page and try again.");
+    return 0;
 }
 
 int

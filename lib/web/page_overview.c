@@ -19,7 +19,6 @@
 #include "domain/material.h"
 #include "domain/notifypref.h"
 #include "domain/printer.h"
-#include "domain/user.h"
 #include "web/badge.h"
 #include "web/http.h"
 #include "web/page.h"
@@ -243,17 +242,11 @@ overview(struct req *r)
     struct overview o = {r, NULL, NULL};
     struct tmpl_dict *cards;
     struct printer *list;
-    struct user u;
     int n;
 
-    if (user_get(c, c->user_id, &u) < 0 ||
-        printer_list(c, OVERVIEW_PRINTERS_MAX, 0, &list, &n) < 0)
+    if (printer_list(c, OVERVIEW_PRINTERS_MAX, 0, &list, &n) < 0 ||
+        (o.d = page_start(r, "Overview", "OVERVIEW")) == NULL)
         return -1;
-    o.d = page_dict(r);
-    tmpl_set(o.d, "TITLE", "Overview");
-    tmpl_set(o.d, "USER_EMAIL", u.email);
-    tmpl_show(o.d, "USER");
-    tmpl_show(o.d, "NAV_OVERVIEW");
     if (failed_to_review(&o) < 0)
         return -1;
     if (n == 0)
