@@ -1,5 +1,6 @@
 #include "domain/order.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,37 @@
 #include "base/banned.h"
 
 const char *const order_sources[] = {"etsy", "manual", NULL};
+
+#define IN struct order
+const struct field order_fields[] = {
+    {"source", F_ENUM, offsetof(IN, source), 0, 0, 0, order_sources},
+    {"external_id", F_STR, offsetof(IN, external_id), F_NULL, 1,
+     ORDER_EXTERNAL_ID_MAX, 0},
+    {"buyer", F_STR, offsetof(IN, buyer), F_NULL, 1, ORDER_BUYER_MAX, 0},
+    {0},
+};
+#undef IN
+
+#define IN struct order_item
+const struct field order_item_fields[] = {
+    {"title", F_STR, offsetof(IN, title), F_REQ, 1, ORDER_TITLE_MAX, 0},
+    {"quantity", F_INT, offsetof(IN, quantity), F_REQ, 1, ORDER_QUANTITY_MAX,
+     0},
+    {"sku", F_STR, offsetof(IN, sku), F_NULL, 1, ORDER_SKU_MAX, 0},
+    {"product_id", F_ID, offsetof(IN, product_id), F_NULL, 0, 0, 0},
+    {"etsy_listing_id", F_ID, offsetof(IN, etsy_listing_id), F_NULL, 0, 0, 0},
+    {0},
+};
+#undef IN
+
+#define IN struct order_schedule_in
+const struct field order_schedule_fields[] = {
+    {"printer_id", F_ID, offsetof(IN, printer_id), F_NULL, 0, 0, 0},
+    {"start_at", F_TIME, offsetof(IN, start_at), F_NULL, 0, 0, 0},
+    {"gap_minutes", F_INT, offsetof(IN, gap_minutes), 0, 0, ORDER_GAP_MAX, 0},
+    {0},
+};
+#undef IN
 
 #define ORDER_COLS                                                             \
     "id, source, external_id, buyer, status, created_at, updated_at"
@@ -197,21 +229,85 @@ match_item(struct ctx *c, int i, struct order_item *it)
     return 0;
 }
 
+/* Checks o and its items with the field tables (an item's bad field is
+ * named "items[i].<key>", as the API names it) and the item count. 0, or
+ * -1 with every bad field in c->err. */
+static int
+check_order(struct ctx *c, struct order *o)
+{
+    struct ctx sub;
+
+    bind_check(c, order_fields, o);
+    if (err_is_set(&c->err) && c->err.kind != ERR_VALIDATION)
+        return -1;
+    if (o->nitems < 1 || o->nitems > ORDER_ITEMS_MAX)
+        err_field(&c->err, "items", "must hold 1 to %d items",
+                  ORDER_ITEMS_MAX);
+    for (int i = 0; i < o->nitems; i++) {
+        sub = *c;
+        err_clear(&sub.err);
+        if (bind_check(&sub, order_item_fields, &o->items[i]) == 0)
+            continue;
+        if (sub.err.kind != ERR_VALIDATION) {
+            c->err = sub.err;
+            return -1;
+        }
+        for (int k = 0; k < sub.err.nfields; k++)
+            err_field(&c->err,
+                      arena_printf(c->arena, "items[%d].%s", i,
+                                   sub.err.fields[k].name),
+                      "%s", sub.err.fields[k].msg);
+    }
+    return err_is_set(&c->err) ? -1 : 0;
+}
+
+/* Matches every item (inside the caller's transaction). 0 or -1. */
+static int
+match_items(struct ctx *c, struct order *o)
+{
+    for (int i = 0; i < o->nitems; i++)
+        if (match_item(c, i, &o->items[i]) < 0 && c->err.kind != ERR_VALIDATION)
+            break;
+    return err_is_set(&c->err) ? -1 : 0;
+}
+
+/* Inserts o's items under order id, filling in their ids. 0 or -1. */
+static int
+insert_items(struct ctx *c, int64_t id, struct order *o)
+{
+    for (int i = 0; i < o->nitems; i++) {
+        struct order_item *it = &o->items[i];
+
+        if (db_get_int(c->db, &it->id,
+                       "INSERT INTO order_items (order_id, title, sku, "
+                       "etsy_listing_id, quantity, product_id) "
+                       "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                       "ittiii", id, it->title, it->sku, it->etsy_listing_id,
+                       it->quantity, it->product_id) != DB_ROW)
+            return err_internal(&c->err, "order: item insert failed");
+    }
+    return 0;
+}
+
+static int
+duplicate(struct ctx *c, const struct order *o)
+{
+    return err_set(&c->err, ERR_CONFLICT,
+                   "an order from %s with external_id %s already exists",
+                   o->source, o->external_id);
+}
+
 int64_t
 order_create(struct ctx *c, struct order *o)
 {
     int64_t id = 0;
     int rc;
 
-    if (o->nitems < 1 || o->nitems > ORDER_ITEMS_MAX)
-        return err_field(&c->err, "items", "must hold 1 to %d items",
-                         ORDER_ITEMS_MAX);
+    if (check_order(c, o) < 0)
+        return -1;
     if (db_begin(c->db) < 0)
         return err_internal(&c->err, "order: begin failed");
-    for (int i = 0; i < o->nitems; i++)
-        if (match_item(c, i, &o->items[i]) < 0 && c->err.kind != ERR_VALIDATION)
-            break;
-    if (err_is_set(&c->err)) {
+    if (match_items(c, o) < 0) {
         db_rollback(c->db);
         return -1;
     }
@@ -223,30 +319,63 @@ order_create(struct ctx *c, struct order *o)
                     c->now, c->now);
     if (rc == DB_CONSTRAINT) {
         db_rollback(c->db);
-        return err_set(&c->err, ERR_CONFLICT,
-                       "an order from %s with external_id %s already exists",
-                       o->source, o->external_id);
+        return duplicate(c, o);
     }
-    if (rc != DB_ROW)
-        goto fail;
-    for (int i = 0; i < o->nitems; i++) {
-        struct order_item *it = &o->items[i];
-
-        if (db_get_int(c->db, &it->id,
-                       "INSERT INTO order_items (order_id, title, sku, "
-                       "etsy_listing_id, quantity, product_id) "
-                       "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                       "ittiii", id, it->title, it->sku, it->etsy_listing_id,
-                       it->quantity, it->product_id) != DB_ROW)
-            goto fail;
+    if (rc != DB_ROW || insert_items(c, id, o) < 0 || db_commit(c->db) < 0) {
+        db_rollback(c->db);
+        return err_internal(&c->err, "order: insert failed");
     }
-    if (db_commit(c->db) < 0)
-        goto fail;
     o->id = id;
     return id;
-fail:
-    db_rollback(c->db);
-    return err_internal(&c->err, "order: insert failed");
+}
+
+/* The update under the write lock: the order is read again so a schedule
+ * that committed in between is seen. */
+static int
+update_locked(struct ctx *c, struct order *o)
+{
+    struct order now;
+    int rc;
+
+    if (order_get(c, o->id, &now) < 0)
+        return -1;
+    if (now.nprints > 0 || strcmp(now.status, "open") != 0)
+        return err_set(&c->err, ERR_CONFLICT,
+                       "order %lld is %s; only an open order without prints "
+                       "can be edited",
+                       (long long)o->id, now.status);
+    o->source = now.source; /* an edit does not move an order's shop */
+    if (match_items(c, o) < 0)
+        return -1;
+    rc = db_exec(c->db,
+                 "UPDATE orders SET external_id = ?, buyer = ?, "
+                 "updated_at = ? WHERE id = ? AND user_id = ?",
+                 "ttiii", o->external_id, o->buyer, c->now, o->id,
+                 c->user_id);
+    if (rc == DB_CONSTRAINT)
+        return duplicate(c, o);
+    if (rc != DB_DONE ||
+        db_exec(c->db, "DELETE FROM order_items WHERE order_id = ?", "i",
+                o->id) != DB_DONE ||
+        insert_items(c, o->id, o) < 0)
+        return err_internal(&c->err, "order: update failed");
+    return 0;
+}
+
+int
+order_update(struct ctx *c, struct order *o)
+{
+    if (check_order(c, o) < 0)
+        return -1;
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "order: begin failed");
+    if (update_locked(c, o) < 0) {
+        db_rollback(c->db);
+        return -1;
+    }
+    if (db_commit(c->db) < 0)
+        return err_internal(&c->err, "order: commit failed");
+    return 0;
 }
 
 /* "name #k of qty" without the "of": the product's name, cut at a

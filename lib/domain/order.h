@@ -13,12 +13,20 @@
 
 #include <stdint.h>
 
+#include "base/bind.h"
+
 struct ctx;
 
 #define ORDER_ITEMS_MAX 100
 #define ORDER_QUANTITY_MAX 1000
 /* Prints one schedule call may create (items x quantity). */
 #define ORDER_PRINTS_MAX 1000
+
+#define ORDER_EXTERNAL_ID_MAX 64 /* characters */
+#define ORDER_BUYER_MAX 200
+#define ORDER_TITLE_MAX 200
+#define ORDER_SKU_MAX 64
+#define ORDER_GAP_MAX 10080 /* minutes between scheduled prints: a week */
 
 extern const char *const order_sources[]; /* NULL-terminated */
 
@@ -39,6 +47,18 @@ struct order {
     int64_t *print_ids; /* the order's prints, ascending (chain order) */
     int nprints;
 };
+
+/* What scheduling an order takes besides its id (order_schedule). */
+struct order_schedule_in {
+    int64_t printer_id, start_at, gap_minutes;
+};
+
+/* The rules of an order's own fields, of one item's and of a schedule
+ * request: the API and the dashboard bind with them, order_create and
+ * order_update check with them (bind_check). */
+extern const struct field order_fields[];
+extern const struct field order_item_fields[];
+extern const struct field order_schedule_fields[];
 
 /* Defaults for a new order: source "manual", no items. */
 void order_init(struct order *o);
@@ -68,6 +88,11 @@ int order_items_unmatch_product(struct ctx *c, int64_t product_id);
  * transaction. Fills in each item's product_id. The id, or -1 (422; 409
  * when source + external_id already exists). */
 int64_t order_create(struct ctx *c, struct order *o);
+
+/* Replaces the order's external_id, buyer and items (matched again as in
+ * order_create), in one transaction. Only while the order has no prints:
+ * 409 once it is scheduled or cancelled. 0, or -1 (404, 409, 422). */
+int order_update(struct ctx *c, struct order *o);
 
 /* Creates one print per unit of every item of the order, chained one
  * after another (gap_minutes apart), the first at start_at (DB_NULL:

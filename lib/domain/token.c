@@ -1,5 +1,6 @@
 #include "domain/token.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -9,6 +10,14 @@
 #include "base/secret.h"
 
 #include "base/banned.h"
+
+const struct field token_fields[] = {
+    {"name", F_STR, offsetof(struct token_in, name), F_REQ, 1, TOKEN_NAME_MAX,
+     0},
+    {0},
+};
+
+#define TOKENS_MAX 1000 /* a list shows at most this many */
 
 char *
 token_issue(struct ctx *c, int64_t user_id, const char *name,
@@ -107,5 +116,66 @@ session_lookup(struct ctx *c, const char *token, int64_t *user_id,
     } else if (rc != DB_DONE) {
         return err_internal(&c->err, "session: lookup failed");
     }
+    return 0;
+}
+
+char *
+token_create(struct ctx *c, struct token_in *in)
+{
+    if (bind_check(c, token_fields, in) < 0)
+        return NULL;
+    return token_issue(c, c->user_id, in->name, DB_NULL);
+}
+
+int
+token_list(struct ctx *c, struct token_info **out, int *n)
+{
+    struct db_stmt *st = db_query(
+        c->db,
+        "SELECT id, name, created_at, expires_at FROM api_tokens "
+        "WHERE user_id = ? AND (expires_at IS NULL OR expires_at > ?) "
+        "ORDER BY id DESC LIMIT ?",
+        "iii", c->user_id, c->now, (int64_t)TOKENS_MAX);
+    int rc;
+
+    *n = 0;
+    *out = arena_alloc(c->arena, sizeof(**out) * TOKENS_MAX);
+    if (st == NULL)
+        return err_internal(&c->err, "token: list failed");
+    while ((rc = db_step(st)) == DB_ROW) {
+        struct token_info *t = &(*out)[(*n)++];
+
+        t->id = db_int(st, 0);
+        t->name = arena_strdup(c->arena, db_text(st, 1));
+        t->created_at = db_int(st, 2);
+        t->expires_at = db_int(st, 3);
+    }
+    if (rc != DB_DONE)
+        return err_internal(&c->err, "token: list failed");
+    return 0;
+}
+
+int
+token_revoke_id(struct ctx *c, int64_t id)
+{
+    int64_t gone = 0;
+    int rc = db_get_int(c->db, &gone,
+                        "DELETE FROM api_tokens WHERE id = ? AND user_id = ? "
+                        "RETURNING id",
+                        "ii", id, c->user_id);
+
+    if (rc == DB_DONE)
+        return err_set(&c->err, ERR_NOT_FOUND, "no such token");
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "token: revoke failed");
+    return 0;
+}
+
+int
+session_revoke_all(struct ctx *c)
+{
+    if (db_exec(c->db, "DELETE FROM sessions WHERE user_id = ?", "i",
+                c->user_id) != DB_DONE)
+        return err_internal(&c->err, "session: revoke all failed");
     return 0;
 }

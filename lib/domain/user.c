@@ -22,6 +22,19 @@ lower(struct ctx *c, const char *s)
     return l;
 }
 
+/* The password rules, one place for sign-up and a change: adds a 422
+ * field to c->err when password breaks them. */
+static void
+password_rules(struct ctx *c, const char *password)
+{
+    if (password == NULL || strlen(password) < USER_PASSWORD_MIN)
+        err_field(&c->err, "password", "must be at least %d characters",
+                  USER_PASSWORD_MIN);
+    else if (strlen(password) > USER_PASSWORD_MAX)
+        err_field(&c->err, "password", "must be at most %d characters",
+                  USER_PASSWORD_MAX);
+}
+
 int64_t
 user_create(struct ctx *c, const char *email, const char *password)
 {
@@ -31,11 +44,7 @@ user_create(struct ctx *c, const char *email, const char *password)
 
     if (email == NULL || !bind_valid_email(email))
         err_field(&c->err, "email", "must be an email address");
-    if (password == NULL || strlen(password) < USER_PASSWORD_MIN)
-        err_field(&c->err, "password", "must be at least %d characters",
-                  USER_PASSWORD_MIN);
-    else if (strlen(password) > 1024)
-        err_field(&c->err, "password", "must be at most 1024 characters");
+    password_rules(c, password);
     if (err_is_set(&c->err))
         return -1;
     if (secret_password_hash(password, hash) < 0)
@@ -198,4 +207,52 @@ user_none_yet(struct ctx *c)
     if (rc == DB_ERROR)
         return err_internal(&c->err, "user: count failed");
     return rc == DB_DONE;
+}
+
+/* 1 when password is the user's, 0 when not, -1 on error. */
+static int
+password_is(struct ctx *c, int64_t id, const char *password)
+{
+    struct db_stmt *st = db_query(
+        c->db, "SELECT password_hash FROM users WHERE id = ?", "i", id);
+    int ok = 0, rc;
+
+    if (st == NULL)
+        return err_internal(&c->err, "user: select failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return err_set(&c->err, ERR_NOT_FOUND, "no such user");
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "user: select failed");
+    ok = secret_password_check(db_text(st, 0), password);
+    db_done(st);
+    return ok;
+}
+
+int
+user_password_change(struct ctx *c, const char *current, const char *fresh)
+{
+    char hash[SECRET_PWHASH_MAX];
+    int ok;
+
+    password_rules(c, fresh);
+    if (current == NULL || *current == '\0') {
+        err_field(&c->err, "current_password", "is required");
+        return -1;
+    }
+    /* the hash is checked even when the new one is bad, so the form can
+     * say both at once */
+    ok = password_is(c, c->user_id, current);
+    if (ok < 0)
+        return -1;
+    if (ok == 0)
+        err_field(&c->err, "current_password", "is not your password");
+    if (err_is_set(&c->err))
+        return -1;
+    if (secret_password_hash(fresh, hash) < 0)
+        return err_internal(&c->err, "user: password hashing failed");
+    if (db_exec(c->db, "UPDATE users SET password_hash = ? WHERE id = ?",
+                "ti", hash, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "user: password update failed");
+    return 0;
 }

@@ -11,6 +11,7 @@
 struct ctx;
 
 #define USER_PASSWORD_MIN 8
+#define USER_PASSWORD_MAX 1024
 
 struct user {
     int64_t id;
@@ -32,6 +33,13 @@ int64_t user_find(struct ctx *c, const char *email);
  * 401 (bad credentials) or 429 (too many failures; *retry_after set). */
 int64_t user_login(struct ctx *c, const char *email, const char *password,
                    const char *addr, int64_t *retry_after);
+
+/* Changes the signed-in user's (c->user_id) password to fresh after
+ * checking current: 422 naming "current_password" when it is wrong,
+ * "password" when fresh breaks the rules of user_create. Sessions and
+ * tokens stay valid. 0 or -1. */
+int user_password_change(struct ctx *c, const char *current,
+                         const char *fresh);
 
 /* 1 when no user exists yet (the first-account page is open), 0, or -1. */
 int user_none_yet(struct ctx *c);

@@ -18,39 +18,7 @@
 
 #include "base/banned.h"
 
-#define IN struct order
-static const struct field order_fields[] = {
-    {"source", F_ENUM, offsetof(IN, source), 0, 0, 0, order_sources},
-    {"external_id", F_STR, offsetof(IN, external_id), F_NULL, 1, 64, 0},
-    {"buyer", F_STR, offsetof(IN, buyer), F_NULL, 1, 200, 0},
-    {0},
-};
-#undef IN
-
-#define IN struct order_item
-static const struct field item_fields[] = {
-    {"title", F_STR, offsetof(IN, title), F_REQ, 1, 200, 0},
-    {"quantity", F_INT, offsetof(IN, quantity), F_REQ, 1, ORDER_QUANTITY_MAX,
-     0},
-    {"sku", F_STR, offsetof(IN, sku), F_NULL, 1, 64, 0},
-    {"product_id", F_ID, offsetof(IN, product_id), F_NULL, 0, 0, 0},
-    {"etsy_listing_id", F_ID, offsetof(IN, etsy_listing_id), F_NULL, 0, 0, 0},
-    {0},
-};
-#undef IN
-
-struct schedule_in {
-    int64_t printer_id, start_at, gap_minutes;
-};
-
-#define IN struct schedule_in
-static const struct field schedule_fields[] = {
-    {"printer_id", F_ID, offsetof(IN, printer_id), F_NULL, 0, 0, 0},
-    {"start_at", F_TIME, offsetof(IN, start_at), F_NULL, 0, 0, 0},
-    {"gap_minutes", F_INT, offsetof(IN, gap_minutes), 0, 0, 10080, 0},
-    {0},
-};
-#undef IN
+/* order_fields, order_item_fields, order_schedule_fields: order.h */
 
 static struct json_object *
 order_json(const struct order *o)
@@ -128,7 +96,7 @@ bind_item(struct ctx *c, int i, struct json_object *v, struct order_item *it)
                          "must be an object");
     sub = *c;
     err_clear(&sub.err);
-    if (bind_json(&sub, v, item_fields, it, &b, 0) == 0)
+    if (bind_json(&sub, v, order_item_fields, it, &b, 0) == 0)
         return 0;
     if (sub.err.kind != ERR_VALIDATION) {
         c->err = sub.err;
@@ -195,7 +163,7 @@ int
 api_order_schedule(struct req *r)
 {
     struct ctx *c = r->c;
-    struct schedule_in in = {DB_NULL, DB_NULL, 0};
+    struct order_schedule_in in = {DB_NULL, DB_NULL, 0};
     struct json_object *body;
     struct jsonw w;
     struct bound b;
@@ -203,7 +171,7 @@ api_order_schedule(struct req *r)
     int n;
 
     if ((body = http_body_json_opt(r)) == NULL ||
-        bind_json(c, body, schedule_fields, &in, &b, 0) < 0 ||
+        bind_json(c, body, order_schedule_fields, &in, &b, 0) < 0 ||
         order_schedule(c, order_id, in.printer_id, in.start_at, in.gap_minutes,
                        &ids, &n) < 0)
         return -1;

@@ -192,6 +192,10 @@ test_duplicate_external_id_is_409(void **state)
     o.nitems = 1;
     assert_true(order_create(&f->c, &o) > 0);
     fixture_next(f);
+    /* the check normalised the strings into the last unit's arena */
+    o.source = "etsy";
+    o.external_id = "R-1";
+    it.title = "x";
     assert_int_equal(order_create(&f->c, &o), -1);
     assert_int_equal(f->c.err.kind, ERR_CONFLICT);
     fixture_next(f);
@@ -408,6 +412,90 @@ test_delete_file_in_use_is_409(void **state)
     assert_int_equal(printfile_exists(&f->c, "part.3mf"), 0);
 }
 
+/* The field tables check what code fills in: a bad item is named by its
+ * index, as the API names it. */
+static void
+test_create_checks_fields(void **state)
+{
+    struct fixture *f = *state;
+    struct order_item items[2];
+    struct order o;
+
+    item(&items[0], "", 0, DB_NULL, NULL, DB_NULL);
+    item(&items[1], "ok", ORDER_QUANTITY_MAX + 1, DB_NULL, NULL, DB_NULL);
+    order_init(&o);
+    o.buyer = "";
+    o.items = items;
+    o.nitems = 2;
+    assert_int_equal(order_create(&f->c, &o), -1);
+    assert_int_equal(f->c.err.kind, ERR_VALIDATION);
+    assert_true(has_field(&f->c.err, "items[0].title"));
+    assert_true(has_field(&f->c.err, "items[0].quantity"));
+    assert_true(has_field(&f->c.err, "items[1].quantity"));
+    assert_true(has_field(&f->c.err, "buyer"));
+    fixture_next(f);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM orders WHERE user_id = ?"),
+                     0);
+}
+
+static void
+test_update_replaces_items_until_scheduled(void **state)
+{
+    struct fixture *f = *state;
+    int64_t prod = make_product(f, "Hook", "HK-1", DB_NULL), *ids;
+    struct order_item items[1], two[2];
+    struct order o, got;
+    int n = 0;
+
+    item(&items[0], "a", 1, DB_NULL, NULL, DB_NULL);
+    order_init(&o);
+    o.external_id = "E-1";
+    o.items = items;
+    o.nitems = 1;
+    assert_true(order_create(&f->c, &o) > 0);
+    fixture_next(f);
+
+    assert_int_equal(order_get(&f->c, o.id, &got), 0);
+    got.buyer = "Bea";
+    item(&two[0], "hooks", 2, DB_NULL, "HK-1", DB_NULL);
+    item(&two[1], "loose", 1, DB_NULL, NULL, DB_NULL);
+    got.items = two;
+    got.nitems = 2;
+    assert_int_equal(order_update(&f->c, &got), 0);
+    fixture_next(f);
+    assert_int_equal(order_get(&f->c, o.id, &got), 0);
+    assert_string_equal(got.buyer, "Bea");
+    assert_string_equal(got.external_id, "E-1");
+    assert_int_equal(got.nitems, 2);
+    assert_true(got.items[0].product_id == prod); /* matched by SKU */
+    assert_true(got.items[1].product_id == DB_NULL);
+
+    /* a bad item: nothing changes */
+    got.items[1].title = "";
+    assert_int_equal(order_update(&f->c, &got), -1);
+    assert_true(has_field(&f->c.err, "items[1].title"));
+    fixture_next(f);
+    assert_int_equal(order_get(&f->c, o.id, &got), 0);
+    assert_string_equal(got.items[1].title, "loose");
+
+    /* once scheduled, an edit is a 409 */
+    got.nitems = 1;
+    assert_int_equal(order_update(&f->c, &got), 0);
+    fixture_next(f);
+    assert_int_equal(order_schedule(&f->c, o.id, DB_NULL, DB_NULL, 0, &ids, &n),
+                     0);
+    fixture_next(f);
+    assert_int_equal(order_get(&f->c, o.id, &got), 0);
+    assert_int_equal(order_update(&f->c, &got), -1);
+    assert_int_equal(f->c.err.kind, ERR_CONFLICT);
+    fixture_next(f);
+    /* another user's order is not found */
+    as_user(f, fixture_user(f, "ord-b@example.test"));
+    got.status = "open";
+    assert_int_equal(order_update(&f->c, &got), -1);
+    assert_int_equal(f->c.err.kind, ERR_NOT_FOUND);
+}
+
 int
 main(void)
 {
@@ -429,6 +517,10 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_delete_file_in_use_is_409, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_create_checks_fields, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_update_replaces_items_until_scheduled, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

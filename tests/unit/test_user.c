@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -291,6 +292,111 @@ test_tokens(void **state)
     assert_int_equal(who, 0);
 }
 
+/* The field named name in c->err, or NULL. */
+static const char *
+field_msg(struct ctx *c, const char *name)
+{
+    for (int i = 0; i < c->err.nfields; i++)
+        if (strcmp(c->err.fields[i].name, name) == 0)
+            return c->err.fields[i].msg;
+    return NULL;
+}
+
+static void
+test_password_change(void **state)
+{
+    struct fixture *f = *state;
+    struct ctx *c = &f->c;
+    int64_t uid = fixture_user(f, "hal@example.com"), retry = 0;
+
+    assert_true(uid > 0);
+    /* a wrong current password and a short new one: both named at once */
+    assert_int_equal(user_password_change(c, "wrong-password", "short"), -1);
+    assert_int_equal(c->err.kind, ERR_VALIDATION);
+    assert_non_null(field_msg(c, "current_password"));
+    assert_string_equal(field_msg(c, "password"),
+                        "must be at least 8 characters");
+    fixture_next(f);
+    assert_int_equal(user_password_change(c, "", "long-enough-1"), -1);
+    assert_non_null(field_msg(c, "current_password"));
+    fixture_next(f);
+    /* nothing changed by the failures */
+    assert_int_equal(user_login(c, "hal@example.com", "password-123", "a",
+                                &retry),
+                     uid);
+    fixture_next(f);
+    assert_int_equal(user_password_change(c, "password-123", "new-secret-9"),
+                     0);
+    fixture_next(f);
+    assert_int_equal(user_login(c, "hal@example.com", "new-secret-9", "a",
+                                &retry),
+                     uid);
+    fixture_next(f);
+    assert_int_equal(user_login(c, "hal@example.com", "password-123", "a",
+                                &retry),
+                     -1);
+    assert_int_equal(c->err.kind, ERR_UNAUTHORIZED);
+}
+
+static void
+test_token_list_revoke(void **state)
+{
+    struct fixture *f = *state;
+    struct ctx *c = &f->c;
+    struct token_in in = {"laptop"}, bad = {""};
+    struct token_info *list;
+    int64_t other, uid, who = -1, id;
+    char *tok, *s, *s2, *csrf, s1[64];
+    int n;
+
+    other = fixture_user(f, "ivy@example.com");
+    assert_non_null(token_issue(c, other, "ivy's", DB_NULL));
+    assert_int_equal(session_create(c, other, &s, &csrf), 0);
+    /* outlives the units of work below */
+    snprintf(s1, sizeof s1, "%s", s);
+    uid = fixture_user(f, "jo@example.com");
+    /* a name is checked by the table */
+    assert_null(token_create(c, &bad));
+    assert_int_equal(c->err.kind, ERR_VALIDATION);
+    assert_non_null(field_msg(c, "name"));
+    fixture_next(f);
+    tok = token_create(c, &in);
+    assert_non_null(tok);
+    tok = arena_strdup(c->arena, tok);
+    assert_int_equal(token_lookup(c, tok, &who), 0);
+    assert_int_equal(who, uid);
+    /* only the user's own, unexpired tokens, never the token itself */
+    assert_non_null(token_issue(c, uid, "expired", c->now - 1));
+    assert_int_equal(token_list(c, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].name, "laptop");
+    assert_int_equal(list[0].expires_at, DB_NULL);
+    assert_int_equal(list[0].created_at, c->now);
+    id = list[0].id;
+    /* another user's id is not found */
+    assert_int_equal(token_revoke_id(c, id - 1), -1);
+    assert_int_equal(c->err.kind, ERR_NOT_FOUND);
+    err_clear(&c->err);
+    assert_int_equal(token_revoke_id(c, id), 0);
+    assert_int_equal(token_lookup(c, tok, &who), 0);
+    assert_int_equal(who, 0);
+    assert_int_equal(token_revoke_id(c, id), -1);
+    assert_int_equal(c->err.kind, ERR_NOT_FOUND);
+    fixture_next(f);
+
+    /* sign out everywhere: this user's sessions only, tokens stay */
+    assert_int_equal(session_create(c, uid, &s2, &csrf), 0);
+    s2 = arena_strdup(c->arena, s2);
+    tok = arena_strdup(c->arena, token_create(c, &in));
+    assert_int_equal(session_revoke_all(c), 0);
+    assert_int_equal(session_lookup(c, s2, &who, &csrf), 0);
+    assert_int_equal(who, 0);
+    assert_int_equal(token_lookup(c, tok, &who), 0);
+    assert_int_equal(who, uid);
+    assert_int_equal(session_lookup(c, s1, &who, &csrf), 0);
+    assert_int_equal(who, other);
+}
+
 int
 main(void)
 {
@@ -302,6 +408,10 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_address_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_password_change, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_token_list_revoke, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
