@@ -80,5 +80,30 @@ int page_printers(struct req *r);
 int page_history(struct req *r);
 int page_history_csv(struct req *r);
 int page_analytics(struct req *r);
+/* page_files.c */
+int page_files(struct req *r);
+int page_files_upload(struct req *r);
+int page_files_delete(struct req *r);
+/* page_products.c */
+int page_products(struct req *r);
+int page_product_new(struct req *r);
+int page_product_create(struct req *r);
+int page_product_edit(struct req *r);
+int page_product_update(struct req *r);
+int page_product_delete(struct req *r);
+/* page_orders.c */
+int page_orders(struct req *r);
+int page_order_new(struct req *r);
+int page_order_create(struct req *r);
+int page_order(struct req *r);
+int page_order_edit(struct req *r);
+int page_order_update(struct req *r);
+int page_order_schedule(struct req *r);
+/* page_account.c */
+int page_account(struct req *r);
+int page_account_password(struct req *r);
+int page_account_token_create(struct req *r);
+int page_account_token_revoke(struct req *r);
+int page_account_sign_out_all(struct req *r);
 
 #endif
