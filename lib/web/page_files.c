@@ -130,8 +130,10 @@ file_begin(struct upload *up, const struct multipart_part *p)
     }
     if (!printfile_name_ok(name))
         return err_field(&c->err, "name", "%s " NAME_RULE, name);
-    snprintf(up->name, sizeof up->name, "%s", name);
-    up->name_len = strlen(up->name);
+    if (name != up->name) { /* the filename's: kept for the notice */
+        snprintf(up->name, sizeof up->name, "%s", name);
+        up->name_len = strlen(up->name);
+    }
     up->u = printfile_begin(c, up->name);
     up->have_file = up->u != NULL;
     return up->u ? 0 : -1;
