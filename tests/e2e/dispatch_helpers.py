@@ -19,14 +19,15 @@ root, or (for events/outbox) a read-only look at the SQLite database.
     wait_until(pred, timeout, what)  bounded polling
     project_files(watcher, ...)      project_file commands seen on MQTT
 
-Every farm-dispatch run is checked for sanitizer reports. Printers and
-pending prints a test made are removed when it ends, so later --once runs
-(the stack is shared by the whole session) do not keep dialling them.
+Every farm-dispatch run is checked for sanitizer reports. A --once run
+dials every printer in the database, so each test using `farm` runs on a
+stack of its own (mark it own_stack; Farm checks): another test's printers
+never cost it a budget. Printers and pending prints a test made are still
+removed when it ends.
 """
 
 import io
 import json
-import os
 import sqlite3
 import subprocess
 import time
@@ -37,6 +38,7 @@ from datetime import datetime, timezone
 import pytest
 
 from printers import ACCESS_CODE, SANITIZER_MARKERS, bin_dir, tail
+from stack import need_bin, need_own_stack
 
 # Simulator options that keep the tests quick: idle/busy pushes twice a
 # second or more (so a --once run always sees a frame in its budget), a short
@@ -48,12 +50,8 @@ RUN_TIMEOUT = 90
 
 
 def dispatch_path():
-    """$FARM_BIN_DIR/farm-dispatch; skips the test when it is not built."""
-    p = bin_dir() / "farm-dispatch"
-    if not os.access(p, os.X_OK):
-        pytest.skip(f"{p} not built (dispatcher/dispatch.c not in the tree "
-                    f"yet)")
-    return p
+    """$FARM_BIN_DIR/farm-dispatch; the test fails when it is not built."""
+    return need_bin(bin_dir() / "farm-dispatch")
 
 
 def new_serial(prefix="DT"):
@@ -169,6 +167,7 @@ class Farm:
         self.printers = []        # (api, id) made by this test
         self.apis = [user.api]
         self.exe = dispatch_path()
+        need_own_stack(stack, "farm-dispatch")
 
     # --- the dispatcher -------------------------------------------------
 
@@ -395,7 +394,8 @@ class Farm:
 
 @pytest.fixture
 def farm(stack, user, broker, ftps_server, bambu_sim, mqtt_watch, tmp_path):
-    """A Farm for this test (skips when farm-dispatch is not built)."""
+    """A Farm for this test (fails when farm-dispatch is not built; the
+    test must be marked own_stack)."""
     f = Farm(stack, user, broker, ftps_server, bambu_sim, mqtt_watch,
              tmp_path)
     try:

@@ -14,8 +14,12 @@ import pytest
 
 from dispatch_helpers import (farm, iso_to_epoch, new_serial,  # noqa: F401
                               project_files)
-from printers import FtpsServer, Watcher, free_port
+from printers import FtpsServer, Watcher
 from receivers import webhook_receiver  # noqa: F401
+
+# farm-dispatch and farm-deliver act on a whole database: every test
+# here runs on a stack of its own (conftest.py).
+pytestmark = pytest.mark.own_stack
 
 LONG_JOB = 36000
 AMS_CANT_FEED = 117473286             # 0x07008006
@@ -103,8 +107,9 @@ def test_cancel_on_the_printer_becomes_cancelled(farm):
     assert not farm.events(printer_id=p["id"], kind="print_failed")
 
 
-def test_offline_printer_nothing_listening_keeps_prints_queued(farm):
-    dead = free_port()
+def test_offline_printer_nothing_listening_keeps_prints_queued(farm,
+                                                               dead_port):
+    dead = dead_port
     p = farm.printer(new_serial(), port=dead, ftp_port=dead)
     name, _ = farm.upload()
     job = farm.queue(p["id"], name)
@@ -196,10 +201,10 @@ def test_wrong_access_code_is_auth_failed(farm):
     assert farm.events(printer_id=p["id"], kind="printer_auth_failed")
 
 
-def test_failed_upload_goes_back_to_the_queue_then_fails(farm):
+def test_failed_upload_goes_back_to_the_queue_then_fails(farm, dead_port):
     serial = new_serial()
     sim = farm.sim([(serial, "X1C")])
-    p = farm.printer(serial, ftp_port=free_port())     # no FTPS there
+    p = farm.printer(serial, ftp_port=dead_port)       # no FTPS there
     w = farm.watch_requests(serial)
     name, _ = farm.upload()
     job = farm.queue(p["id"], name)

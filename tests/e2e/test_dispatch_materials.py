@@ -15,6 +15,10 @@ import pytest
 
 from dispatch_helpers import farm, new_serial, project_files  # noqa: F401
 
+# farm-dispatch and farm-deliver act on a whole database: every test
+# here runs on a stack of its own (conftest.py).
+pytestmark = pytest.mark.own_stack
+
 LONG_JOB = 36000
 
 

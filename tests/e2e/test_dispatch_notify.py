@@ -10,8 +10,14 @@ with FARM_NOW instead of sleeping.
 import json
 import time
 
+import pytest
+
 from dispatch_helpers import farm, new_serial  # noqa: F401
 from receivers import webhook_receiver  # noqa: F401
+
+# farm-dispatch and farm-deliver act on a whole database: every test
+# here runs on a stack of its own (conftest.py).
+pytestmark = pytest.mark.own_stack
 
 NEW_SPOOL = "A1B2C3D4E5F60718293A4B5C6D7E8F90"
 

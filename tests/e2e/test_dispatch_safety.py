@@ -9,10 +9,16 @@ import os
 import signal
 import subprocess
 
+import pytest
+
 from dispatch_helpers import (LOCK_MESSAGE, check_clean,  # noqa: F401
                               dispatch_path, farm, new_serial,
                               project_files, wait_until)
 from printers import bin_dir
+
+# farm-dispatch and farm-deliver act on a whole database: every test
+# here runs on a stack of its own (conftest.py).
+pytestmark = pytest.mark.own_stack
 
 LONG_JOB = 36000
 

@@ -37,7 +37,7 @@ def world(stack):
 
 
 PRINTER_BODY = {"name": "mine now", "model": "X1C", "serial": "X1C000000001",
-                "host": "10.0.0.9", "access_code": "abcdefgh"}
+                "host": "127.0.0.1", "access_code": "abcdefgh"}
 
 # (method, path template, body): {id} is the first user's object
 MATRIX = [
