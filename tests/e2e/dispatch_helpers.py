@@ -47,6 +47,13 @@ FAST = ["--idle-push", "0.5", "--busy-push", "0.3", "--prepare-seconds", "2",
         "--error-hold", "30"]
 LOCK_MESSAGE = "another run holds the lock"
 RUN_TIMEOUT = 90
+# --budget-ms for a run in which every printer is expected to stay silent or
+# unreachable: such a printer keeps a --once run going for its whole budget
+# (4 s by default), and the test learns nothing more by waiting.
+QUIET_MS = 300
+# --budget-ms for a run where some printers are silent and the others must
+# still answer: every sim pushes at least twice a second (FAST).
+SHORT_MS = 1500
 
 
 def dispatch_path():
@@ -208,10 +215,14 @@ class Farm:
             assert run.returncode == 0, run
         return run
 
-    def dispatch(self, *args, env=None, check=True, timeout=RUN_TIMEOUT):
+    def dispatch(self, *args, env=None, check=True, timeout=RUN_TIMEOUT,
+                 budget_ms=None):
         """Runs farm-dispatch (default --once) to the end with the stack's
         DATA_DIR -> Run. check: fail unless it exits 0. Always fails on a
-        sanitizer report."""
+        sanitizer report. budget_ms: --once --budget-ms N (QUIET_MS when
+        no printer is expected to answer, SHORT_MS when some are)."""
+        if budget_ms is not None:
+            args = (*(args or ("--once",)), "--budget-ms", str(budget_ms))
         return self.finish(self.start_dispatch(*args, env=env), check=check,
                            timeout=timeout)
 

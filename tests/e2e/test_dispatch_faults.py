@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from dispatch_helpers import (farm, iso_to_epoch, new_serial,  # noqa: F401
-                              project_files)
+from dispatch_helpers import (QUIET_MS, farm, iso_to_epoch,  # noqa: F401
+                              new_serial, project_files)
 from printers import FtpsServer, Watcher
 from receivers import webhook_receiver  # noqa: F401
 
@@ -114,7 +114,7 @@ def test_offline_printer_nothing_listening_keeps_prints_queued(farm,
     name, _ = farm.upload()
     job = farm.queue(p["id"], name)
 
-    farm.dispatch()
+    farm.dispatch(budget_ms=QUIET_MS)
     pr = farm.get_printer(p["id"])
     assert pr["status"] == "offline", pr
     assert pr["online"] is False
@@ -122,7 +122,7 @@ def test_offline_printer_nothing_listening_keeps_prints_queued(farm,
     assert j["status"] == "queued" and j["started_at"] is None, j
     assert farm.print_row(job["id"])["dispatch_attempts"] == 0
 
-    farm.dispatch()
+    farm.dispatch(budget_ms=QUIET_MS)
     assert farm.get_print(job["id"])["status"] == "queued"
     assert farm.get_printer(p["id"])["status"] == "offline"
 
@@ -147,7 +147,7 @@ def test_printer_that_drops_off_keeps_prints_queued_and_comes_back(farm):
 
     no_grace = {"FARM_OFFLINE_GRACE": 0}  # test_dispatch_notify: the grace
     pr = farm.dispatch_until(offline, runs=3, what="printer offline",
-                             env=no_grace)
+                             env=no_grace, budget_ms=QUIET_MS)
     assert pr["online"] is False, pr
     assert project_files(w) == [], "a start was sent to an offline printer"
     assert sim.state(serial)["jobs_started"] == 0

@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
-from dispatch_helpers import (LOCK_MESSAGE, check_clean,  # noqa: F401
-                              dispatch_path, farm, new_serial,
+from dispatch_helpers import (LOCK_MESSAGE, SHORT_MS,  # noqa: F401
+                              check_clean, dispatch_path, farm, new_serial,
                               project_files, wait_until)
 from printers import bin_dir
 
@@ -146,15 +146,17 @@ def test_two_overlapping_runs_never_both_act(farm):
     assert len(project_files(w, job["id"])) == 1, project_files(w)
 
     # and two started together: exactly one acts, the other steps aside
+    # (the quiet printer keeps the one that acts going for its budget)
     job2 = farm.queue(p["id"], name, name="second-job")
     sim.control(busy, {"finish_now": True})
     sim.wait_state(busy, lambda s: s["gcode_state"] == "FINISH")
-    procs = [farm.start_dispatch("--once") for _ in range(2)]
+    short = ("--once", "--budget-ms", str(SHORT_MS))
+    procs = [farm.start_dispatch(*short) for _ in range(2)]
     runs = [farm.finish(x) for x in procs]
     assert sum(LOCK_MESSAGE in r.stderr for r in runs) == 1, runs
     farm.dispatch_until(
         lambda: farm.get_print(job2["id"])["status"] == "started", runs=2,
-        what="second job started")
+        what="second job started", budget_ms=SHORT_MS)
     assert len(project_files(w, job2["id"])) == 1, project_files(w)
     assert len(project_files(w, job["id"])) == 1
 
@@ -198,14 +200,16 @@ def test_bad_printer_rows_do_not_crash_it(farm):
     farm.db_write("UPDATE printers SET state_json = ? WHERE id = ?",
                   ('{"gcode_state": "RUNNING", "ams": [1, {', pc["id"]))
 
-    farm.dispatch()
+    # the bad rows' printers never answer: short budgets (the good ones
+    # push twice a second)
+    farm.dispatch(budget_ms=SHORT_MS)
     for k in bad:
         j = farm.get_print(jobs[k]["id"])
         assert j["status"] == "queued", (k, j)
     farm.dispatch_until(
         lambda: all(farm.get_print(jobs[k]["id"])["status"] == "started"
                     for k in ("good", "cached")), runs=2,
-        what="the good printers' prints started")
+        what="the good printers' prints started", budget_ms=SHORT_MS)
     sim.wait_state(good, lambda s: s["jobs_started"] == 1)
     sim.wait_state(cached, lambda s: s["jobs_started"] == 1)
-    farm.dispatch()                     # and again, with the broken rows
+    farm.dispatch(budget_ms=SHORT_MS)   # and again, with the broken rows
