@@ -5,6 +5,8 @@
     FARM_E2E_KEEP=1 ...                         # keep the temp dir and logs
 
 Fixtures:
+  shared_stack (session) the stack this pytest process shares (for
+          module-scoped fixtures; tests ask for `stack`)
   stack   a running Stack: .url, .farmctl(*args, input=None, check=True),
           .make_user(email=None, password=...), .session(token). One per
           pytest process (shared by its tests), except for tests marked
@@ -76,10 +78,11 @@ def stack(request):
 @pytest.fixture(autouse=True)
 def _sanitizer_watch(request):
     """Fails a test whose requests made a worker print a sanitizer report."""
-    if "stack" not in request.fixturenames:
+    names = [n for n in ("stack", "shared_stack") if n in request.fixturenames]
+    if not names:
         yield
         return
-    s = request.getfixturevalue("stack")
+    s = request.getfixturevalue(names[0])
     start = s.worker_log_size()
     yield
     s.check_worker_log(start)

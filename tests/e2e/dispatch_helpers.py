@@ -28,6 +28,7 @@ removed when it ends.
 
 import io
 import json
+import os
 import sqlite3
 import subprocess
 import time
@@ -87,6 +88,32 @@ def wait_until(pred, timeout=20.0, what="condition", interval=0.1):
             raise AssertionError(f"{what}: not true within {timeout}s "
                                  f"(last: {last!r})")
         time.sleep(interval)
+
+
+def lock_holders(path):
+    """pids holding a flock on path, from /proc/locks."""
+    ino = os.stat(path).st_ino
+    pids = set()
+    with open("/proc/locks") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and parts[1] == "FLOCK":
+                dev_ino = parts[5].split(":")
+                if len(dev_ino) == 3 and dev_ino[2] == str(ino):
+                    pids.add(int(parts[4]))
+    return pids
+
+
+def wait_holding_lock(data_dir, proc, timeout=30):
+    """Waits until farm-dispatch proc holds DATA_DIR/dispatch.lock (it takes
+    it before it first loads the printers); fails if it exits first."""
+    lock = data_dir / "dispatch.lock"
+    wait_until(lambda: proc.poll() is not None or
+               (lock.exists() and proc.pid in lock_holders(lock)),
+               timeout=timeout, what="farm-dispatch holds the lock",
+               interval=0.005)
+    assert proc.poll() is None, "farm-dispatch ended before it was seen " \
+        "holding the lock"
 
 
 def make_3mf(seconds=None, grams=None, plate_gcode=b"; fake gcode\nG28\n"):

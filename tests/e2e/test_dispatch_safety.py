@@ -13,7 +13,7 @@ import pytest
 
 from dispatch_helpers import (LOCK_MESSAGE, SHORT_MS,  # noqa: F401
                               check_clean, dispatch_path, farm, new_serial,
-                              project_files, wait_until)
+                              project_files, wait_holding_lock)
 from printers import bin_dir
 
 # farm-dispatch and farm-deliver act on a whole database: every test
@@ -74,20 +74,6 @@ def test_crash_after_marking_never_starts_the_print_twice(farm):
     assert farm.get_print(job["id"])["status"] == "started"
 
 
-def lock_holders(path):
-    """pids holding a flock on path, from /proc/locks."""
-    ino = os.stat(path).st_ino
-    pids = set()
-    with open("/proc/locks") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) >= 6 and parts[1] == "FLOCK":
-                dev_ino = parts[5].split(":")
-                if len(dev_ino) == 3 and dev_ino[2] == str(ino):
-                    pids.add(int(parts[4]))
-    return pids
-
-
 def test_run_finding_the_lock_held_exits_at_once_doing_nothing(farm):
     serial = new_serial()
     sim = farm.sim([(serial, "X1C")])
@@ -129,14 +115,8 @@ def test_two_overlapping_runs_never_both_act(farm):
     job = farm.queue(p["id"], name)
 
     first = farm.start_dispatch("--once")
-    lock = farm.stack.data_dir / "dispatch.lock"
     try:
-        wait_until(lambda: first.poll() is not None or
-                   (lock.exists() and first.pid in lock_holders(lock)),
-                   timeout=30, what="first run holds the lock",
-                   interval=0.005)
-        assert first.poll() is None, "first run ended before it was seen " \
-            "holding the lock"
+        wait_holding_lock(farm.stack.data_dir, first)
         second = farm.dispatch()
         assert LOCK_MESSAGE in second.stderr, second
     finally:

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from dispatch_helpers import wait_holding_lock
 from helpers import new_print, new_printer
 from printers import bin_dir
 from stack import need_bin, need_own_stack
@@ -184,7 +185,9 @@ def test_watch_picks_up_a_printer_added_while_it_runs(
         [str(bin_dir() / "farm-dispatch"), "--watch", "--interval-s", "1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=e)
     try:
-        time.sleep(1.5)  # let it run a step or two with no such printer
+        # running (it loads the printers right after taking the lock), with
+        # no such printer yet
+        wait_holding_lock(stack.data_dir, proc)
         printer = sim_printer(user, broker, ftps_server, serial)
         name = upload(user, seconds=60)
         job = new_print(user.api, printer["id"], file=name, name="late")

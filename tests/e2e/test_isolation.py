@@ -12,7 +12,8 @@ UNKNOWN = 987654321
 
 
 @pytest.fixture(scope="module")
-def world(stack):
+def world(shared_stack):
+    stack = shared_stack
     a, b = stack.make_user(), stack.make_user()
     new_file(a.api, "owned.3mf")
     p = new_printer(a.api)
