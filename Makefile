@@ -16,9 +16,10 @@ DEBS_RUN := gcc g++ make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	spawn-fcgi multiwatch nginx libsqlite3-dev libjson-c-dev \
 	libctemplate-dev libsodium-dev libmosquitto-dev libcurl4-openssl-dev \
 	libssl-dev curl ca-certificates
-DEBS_TEST := libcmocka-dev python3 python3-pytest python3-requests wrk \
-	sqlite3 procps mosquitto openssl python3-paho-mqtt python3-pyftpdlib \
-	python3-openssl python3-aiosmtpd clang
+DEBS_TEST := libcmocka-dev python3 python3-pytest python3-pytest-xdist \
+	python3-requests wrk sqlite3 procps mosquitto openssl \
+	python3-paho-mqtt python3-pyftpdlib python3-openssl python3-aiosmtpd \
+	clang
 
 CC := gcc
 CXX := g++
@@ -166,8 +167,12 @@ unit: asan
 	@set -e; for t in $(patsubst tests/unit/%.c,$(ASAN)/unit/%,$(UNIT_SRC)); do \
 	  echo "== $$t"; $$t; done
 
+# The e2e tests run in parallel (pytest-xdist): each worker process starts
+# its own servers on free loopback ports. E2E_JOBS=0: all in one process.
+E2E_JOBS ?= auto
 e2e: asan
-	cd tests/e2e && FARM_BIN_DIR=$(CURDIR)/$(ASAN) $(PYTHON) -m pytest -q -p no:cacheprovider .
+	cd tests/e2e && FARM_BIN_DIR=$(CURDIR)/$(ASAN) $(PYTHON) -m pytest -q \
+	  -p no:cacheprovider -n $(E2E_JOBS) --durations=10 .
 
 # Fuzz targets: `make test` replays the saved corpus under the sanitizers;
 # `make fuzz` runs libFuzzer (clang) on each target for FUZZ_SECONDS.

@@ -11,6 +11,7 @@ root, or (for events/outbox) a read-only look at the SQLite database.
     Farm (fixture `farm`): one test's user, printers, sims and dispatcher
         .printer(serial, model, ...)  printer row via POST /api/printers
         .sim(printers, ...)           bambu-sim on the shared broker
+        .rack(printers)               one sim and one FTPS server per printer
         .upload(seconds, grams)       a small real 3MF via PUT /api/files
         .queue(printer_id, file, ...) POST /api/bambu/scheduled-prints
         .dispatch(...)                farm-dispatch --once -> Run
@@ -38,7 +39,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from printers import ACCESS_CODE, SANITIZER_MARKERS, bin_dir, tail
+from printers import (ACCESS_CODE, SANITIZER_MARKERS, FtpsServer, bin_dir,
+                      tail)
 from stack import need_bin, need_own_stack
 
 # Simulator options that keep the tests quick: idle/busy pushes twice a
@@ -199,6 +201,7 @@ class Farm:
         self._mqtt_watch = mqtt_watch
         self.tmp = tmp_path
         self.printers = []        # (api, id) made by this test
+        self._servers = []        # own_ftps() servers
         self.apis = [user.api]
         self.exe = dispatch_path()
         need_own_stack(stack, "farm-dispatch")
@@ -294,6 +297,22 @@ class Farm:
                                job_seconds=job_seconds,
                                extra_args=list(FAST) + list(extra_args),
                                **kw)
+
+    def own_ftps(self):
+        """An FTPS server of its own (a printer's own SD card), stopped when
+        the test ends."""
+        f = FtpsServer(self.tmp / f"ftps{len(self._servers)}",
+                       self.ftps.cert).start()
+        self._servers.append(f)
+        return f
+
+    def rack(self, printers, **kw):
+        """Printers that each have an SD card of their own -> Rack: one FTPS
+        server and one bambu-sim per printer. Tests that start one file on
+        several printers at once need it: in the shared FTPS root, parallel
+        uploads of one name would overwrite each other, which real
+        printers never see."""
+        return Rack(self, printers, **kw)
 
     def watch_requests(self, serial, broker=None):
         """A Watcher (QoS 1) on device/<serial>/request."""
@@ -428,6 +447,31 @@ class Farm:
                 api.delete(f"/api/printers/{pid}")
             except Exception:
                 pass
+        for f in self._servers:
+            f.stop()
+
+
+class Rack:
+    """Printers with an FTPS server and a bambu-sim each (Farm.rack); reads
+    like one Sim: .state, .wait_state, .control by serial; .ftps[serial]
+    is the printer's server (pass it to Farm.printer)."""
+
+    def __init__(self, farm, printers, **kw):
+        self.ftps, self.sims = {}, {}
+        for serial, model in printers:
+            self.ftps[serial] = farm.own_ftps()
+            self.sims[serial] = farm.sim([(serial, model)],
+                                         ftp_root=self.ftps[serial].root,
+                                         **kw)
+
+    def state(self, serial, timeout=0.0):
+        return self.sims[serial].state(serial, timeout)
+
+    def wait_state(self, serial, pred, timeout=20.0):
+        return self.sims[serial].wait_state(serial, pred, timeout)
+
+    def control(self, serial, obj):
+        self.sims[serial].control(serial, obj)
 
 
 @pytest.fixture

@@ -161,10 +161,11 @@ def test_once_with_no_printers_exits_0(tmp_path):
 
 def test_bad_printer_rows_do_not_crash_it(farm):
     good, cached = new_serial(), new_serial()
-    sim = farm.sim([(good, "X1C"), (cached, "P1S")])
+    # one card each: both starts upload one file at once
+    sim = farm.rack([(good, "X1C"), (cached, "P1S")])
     name, _ = farm.upload(seconds=LONG_JOB)
-    pg = farm.printer(good)
-    pc = farm.printer(cached, model="P1S")
+    pg = farm.printer(good, ftps=sim.ftps[good])
+    pc = farm.printer(cached, model="P1S", ftps=sim.ftps[cached])
     bad = {k: farm.printer(new_serial()) for k in
            ("garbage_code", "empty_code", "bad_model", "no_host")}
     jobs = {k: farm.queue(p["id"], name) for k, p in
