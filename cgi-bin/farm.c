@@ -4,6 +4,7 @@
  * by a web server as plain CGI it answers that one request and exits.
  * `farm.fcgi --routes` prints the API route table.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,24 +18,38 @@
 
 #include "base/banned.h"
 
-/* Templates every page needs, loaded (and checked) before serving. */
-static const char *const templates[] = {
-    "layout_head.tpl", "layout_foot.tpl", "login.tpl", "setup.tpl",
-    "printers.tpl",    "error.tpl",       NULL,
-};
+/* 1 when name ends in ".tpl". */
+static int
+is_template(const char *name)
+{
+    size_t n = strlen(name);
 
+    return n > 4 && strcmp(name + n - 4, ".tpl") == 0;
+}
+
+/* Every template of the directory, loaded (and its auto-escaping checked)
+ * before serving, so a broken one stops the worker at start rather than
+ * failing a page later. */
 static int
 load_templates(const struct app *a)
 {
-    if (tmpl_init(a->conf.templates) < 0)
+    DIR *dir;
+    struct dirent *e;
+    int rc = 0;
+
+    if (tmpl_init(a->conf.templates) < 0 ||
+        (dir = opendir(a->conf.templates)) == NULL) {
+        log_error("templates %s: cannot open", a->conf.templates);
         return -1;
-    for (const char *const *t = templates; *t; t++)
-        if (tmpl_preload(*t) < 0) {
-            log_error("template %s/%s: %s", a->conf.templates, *t,
+    }
+    while (rc == 0 && (e = readdir(dir)) != NULL)
+        if (is_template(e->d_name) && tmpl_preload(e->d_name) < 0) {
+            log_error("template %s/%s: %s", a->conf.templates, e->d_name,
                       tmpl_last_error());
-            return -1;
+            rc = -1;
         }
-    return 0;
+    closedir(dir);
+    return rc;
 }
 
 int

@@ -225,6 +225,10 @@ int bambu_frame_matches(const struct bambu_frame *f, const char *cls,
  * reason "mqtt message verify failed" (§3.1, §7). */
 int bambu_frame_verify_failed(const struct bambu_frame *f);
 
+/* 1 when a refusal's reason is that rejection ("mqtt message verify
+ * failed", any case). */
+int bambu_reason_verify_failed(const char *reason);
+
 /* One AMS tray or the external spool, as the dispatcher stores it. */
 struct bambu_tray {
     int present;        /* a spool is there (non-empty tray_type and

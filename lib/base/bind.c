@@ -93,15 +93,12 @@ bind_valid_url(const char *s)
     return strlen(s) <= 2048;
 }
 
+/* The range rule of F_INT and F_ID, whichever way the value came. */
 static int
-bind_int(struct ctx *c, const struct field *f, struct json_object *v,
-         int64_t *dst)
+check_int(struct ctx *c, const struct field *f, int64_t n)
 {
-    int64_t n, min = f->min, max = f->max;
+    int64_t min = f->min, max = f->max;
 
-    if (!json_object_is_type(v, json_type_int))
-        return err_field(&c->err, f->key, "must be %s", type_names[f->type]);
-    n = json_object_get_int64(v);
     if (f->type == F_ID && min == 0 && max == 0) {
         min = 1;
         max = INT64_MAX;
@@ -110,15 +107,48 @@ bind_int(struct ctx *c, const struct field *f, struct json_object *v,
         min = -2147483647;
         max = 2147483647;
     }
+    if (n < min || n > max)
+        return err_field(&c->err, f->key, "must be between %lld and %lld",
+                         (long long)min, (long long)max);
+    return 0;
+}
+
+static int
+bind_int(struct ctx *c, const struct field *f, struct json_object *v,
+         int64_t *dst)
+{
+    int64_t n;
+
+    if (!json_object_is_type(v, json_type_int))
+        return err_field(&c->err, f->key, "must be %s", type_names[f->type]);
+    n = json_object_get_int64(v);
     /* json-c clamps numbers past int64 (below to INT64_MIN, which is also
      * DB_NULL) and keeps uint64 apart */
     if (n == INT64_MIN || (n == INT64_MAX && json_object_get_uint64(v) !=
                                                  (uint64_t)INT64_MAX))
         return err_field(&c->err, f->key, "is out of range");
-    if (n < min || n > max)
-        return err_field(&c->err, f->key, "must be between %lld and %lld",
-                         (long long)min, (long long)max);
+    if (check_int(c, f, n) < 0)
+        return -1;
     *dst = n;
+    return 0;
+}
+
+static int
+money_bad(struct ctx *c, const struct field *f)
+{
+    return err_field(&c->err, f->key,
+                     "must be a non-negative amount with at most two "
+                     "decimals");
+}
+
+/* The range rule of F_MONEY (cents), whichever way the value came. */
+static int
+check_money(struct ctx *c, const struct field *f, int64_t cents)
+{
+    if (cents < 0)
+        return money_bad(c, f);
+    if (f->max && cents > f->max)
+        return err_field(&c->err, f->key, "is too large");
     return 0;
 }
 
@@ -132,27 +162,21 @@ bind_money(struct ctx *c, const struct field *f, struct json_object *v,
         !json_object_is_type(v, json_type_double))
         return err_field(&c->err, f->key, "must be a number");
     if (jsonio_parse_money(json_object_to_json_string(v), &cents) < 0)
-        return err_field(&c->err, f->key,
-                         "must be a non-negative amount with at most two "
-                         "decimals");
-    if (f->max && cents > f->max)
-        return err_field(&c->err, f->key, "is too large");
+        return money_bad(c, f);
+    if (check_money(c, f, cents) < 0)
+        return -1;
     *dst = cents;
     return 0;
 }
 
+/* The rules of the text types, whichever way s came: checks s and stores
+ * it (normalised, an arena copy) in *dst. */
 static int
-bind_str(struct ctx *c, const struct field *f, struct json_object *v,
-         const char **dst)
+check_text(struct ctx *c, const struct field *f, const char *s,
+           const char **dst)
 {
-    const char *s;
     size_t n;
 
-    if (!json_object_is_type(v, json_type_string))
-        return err_field(&c->err, f->key, "must be a string");
-    s = json_object_get_string(v);
-    if (strlen(s) != (size_t)json_object_get_string_len(v))
-        return err_field(&c->err, f->key, "must not contain NUL characters");
     switch (f->type) {
     case F_STR:
         n = bind_chars(s);
@@ -222,6 +246,20 @@ bind_str(struct ctx *c, const struct field *f, struct json_object *v,
 }
 
 static int
+bind_str(struct ctx *c, const struct field *f, struct json_object *v,
+         const char **dst)
+{
+    const char *s;
+
+    if (!json_object_is_type(v, json_type_string))
+        return err_field(&c->err, f->key, "must be a string");
+    s = json_object_get_string(v);
+    if (strlen(s) != (size_t)json_object_get_string_len(v))
+        return err_field(&c->err, f->key, "must not contain NUL characters");
+    return check_text(c, f, s, dst);
+}
+
+static int
 bind_one(struct ctx *c, const struct field *f, struct json_object *v,
          void *out)
 {
@@ -286,6 +324,43 @@ bind_json(struct ctx *c, struct json_object *obj, const struct field *fields,
             failed = -1;
     }
     return failed < 0 || err_is_set(&c->err) ? -1 : 0;
+}
+
+/* One member of in against its field: the same rules as bind_one. */
+static int
+check_one(struct ctx *c, const struct field *f, void *in)
+{
+    int64_t *n = MEMBER(in, f, int64_t);
+    const char **s = MEMBER(in, f, const char *);
+    int missing = f->type <= F_BOOL ? *n == DB_NULL : *s == NULL;
+
+    if (missing)
+        return f->flags & (F_NULL | F_KEEP)
+                   ? 0
+                   : err_field(&c->err, f->key, "is required");
+    switch (f->type) {
+    case F_INT:
+    case F_ID:
+        return check_int(c, f, *n);
+    case F_MONEY:
+        return check_money(c, f, *n);
+    case F_BOOL:
+        return *n == 0 || *n == 1
+                   ? 0
+                   : err_field(&c->err, f->key, "must be true or false");
+    case F_TIME:
+        return 0;
+    default:
+        return check_text(c, f, *s, s);
+    }
+}
+
+int
+bind_check(struct ctx *c, const struct field *fields, void *in)
+{
+    for (int i = 0; i < BIND_MAX_FIELDS && fields[i].key != NULL; i++)
+        check_one(c, &fields[i], in);
+    return err_is_set(&c->err) ? -1 : 0;
 }
 
 static int

@@ -40,6 +40,8 @@ enum field_type {
 enum {
     F_REQ = 1,  /* must be present (on create) */
     F_NULL = 2, /* may be JSON null */
+    F_KEEP = 4, /* bind_check: NULL/DB_NULL is left to the domain module
+                 * (a write-only secret kept, a value the server decides) */
 };
 
 struct field {
@@ -64,6 +66,15 @@ struct bound {
 int bind_json(struct ctx *c, struct json_object *obj,
               const struct field *fields, void *out, struct bound *b,
               int ignore_required);
+
+/* Checks the values already in in (filled by code: a form, an import, a
+ * domain caller) against the same table with the same rules and messages
+ * as bind_json, and normalises them the same way (colours upper case,
+ * emails lower case, enum values the table's own strings). A NULL string
+ * or DB_NULL number is "is required" unless the field is F_NULL or F_KEEP.
+ * 0, or -1 with every bad field in c->err. This is how a domain module
+ * applies its own field table, so one rule lives in one place. */
+int bind_check(struct ctx *c, const struct field *fields, void *in);
 
 int bind_has(const struct bound *b, const char *key);
 int bind_is_null(const struct bound *b, const char *key);

@@ -8,7 +8,9 @@
 #include "base/ctx.h"
 #include "store/db.h"
 #include "base/jsonio.h"
+#include "base/bind.h"
 #include "domain/notifypref.h"
+#include "domain/printer.h"
 
 #include "base/banned.h"
 
@@ -143,17 +145,80 @@ int64_t
 event_emit(struct ctx *c, const char *kind, const struct event_printer *p,
            const struct event_print *j, const char *detail)
 {
-    int own = !db_in_transaction(c->db);
     int64_t id;
 
-    if (own && db_begin(c->db) < 0)
+    /* a savepoint inside the caller's transaction, so the event and its
+     * outbox rows are written together or not at all */
+    if (db_begin(c->db) < 0)
         return err_internal(&c->err, "event: begin failed");
     id = event_write(c, kind, p, j, detail);
-    if (!own)
-        return id;
-    if (id < 0 || db_commit(c->db) < 0) {
-        db_rollback(c->db);
+    if (db_end(c->db, id < 0 ? -1 : 0) < 0)
         return id < 0 ? -1 : err_internal(&c->err, "event: commit failed");
-    }
     return id;
+}
+
+/* Indexed by bit position; the outbox's status column (sql/sqlite/003). */
+static const char *const delivery_states[] = {"pending", "delivered", "failed",
+                                              "expired", NULL};
+
+int
+event_delivery_mask(const char *list, unsigned *mask)
+{
+    return bind_name_mask(list, delivery_states, mask);
+}
+
+int
+event_deliveries(struct ctx *c, int64_t printer_id, int64_t event_id,
+                 unsigned mask, int64_t limit, int64_t offset,
+                      struct event_delivery **out, int *n)
+{
+    struct db_stmt *st;
+    int rc = printer_owned(c, printer_id);
+
+    *n = 0;
+    *out = NULL;
+    if (rc <= 0)
+        return rc < 0 ? -1
+                      : err_set(&c->err, ERR_NOT_FOUND, "no such printer");
+    *out = arena_alloc(c->arena, sizeof(**out) * (size_t)limit);
+    /* outbox_printer (printer_id, id) serves the order; the status test
+     * maps each state to its bit of mask */
+    st = db_query(c->db,
+                  "SELECT id, delivery_id, event, channel, target, status, "
+                  "attempts, last_code, last_error, next_attempt_at, "
+                  "delivered_at, created_at FROM outbox "
+                  "WHERE printer_id = ? AND user_id = ? "
+                  "AND (? = 0 OR event_id = ?) "
+                  "AND (? & CASE status WHEN 'pending' THEN 1 "
+                  "WHEN 'delivered' THEN 2 WHEN 'failed' THEN 4 "
+                  "WHEN 'expired' THEN 8 ELSE 0 END) <> 0 "
+                  "ORDER BY id DESC LIMIT ? OFFSET ?",
+                  "iiiiiii", printer_id, c->user_id, event_id, event_id,
+                  (int64_t)mask, limit, offset);
+    if (st == NULL)
+        return err_internal(&c->err, "event: deliveries failed");
+    while ((rc = db_step(st)) == DB_ROW && *n < limit) {
+        struct event_delivery *d = &(*out)[(*n)++];
+
+        d->id = db_int(st, 0);
+        d->delivery_id = arena_strdup(c->arena, db_text(st, 1));
+        d->event = arena_strdup(c->arena, db_text(st, 2));
+        d->channel = arena_strdup(c->arena, db_text(st, 3));
+        d->target = arena_strdup(c->arena, db_text(st, 4));
+        d->status = arena_strdup(c->arena, db_text(st, 5));
+        d->attempts = db_int(st, 6);
+        d->last_code = db_int(st, 7);
+        d->last_error = arena_strdup(c->arena, db_text(st, 8));
+        d->next_attempt_at =
+            strcmp(d->status, "pending") == 0 ? db_int(st, 9) : DB_NULL;
+        d->delivered_at = db_int(st, 10);
+        d->created_at = db_int(st, 11);
+    }
+    if (rc == DB_ROW) {
+        db_done(st);
+        rc = DB_DONE;
+    }
+    return rc == DB_DONE
+               ? 0
+               : err_internal(&c->err, "event: deliveries failed");
 }

@@ -5,8 +5,9 @@
  * auth failed/needs Developer Mode) and, per the printer's notification
  * preferences (defaults when none were saved), one outbox row per enabled
  * channel (email when email_enabled, webhook when a URL is set and not
- * disabled after a 410). Delivery
- * of the outbox is another module's job; this one only writes rows.
+ * disabled after a 410). This module owns the outbox in the domain layer:
+ * it writes the rows and lists them for the API; delivering them is
+ * notify/deliver.c's job.
  *
  * Invariants: the events row and its outbox rows are written together
  * (inside the caller's transaction when one is open, else in their own);
@@ -61,5 +62,38 @@ int event_wanted(const struct notifypref *n, const char *kind);
 int64_t event_emit(struct ctx *c, const char *kind,
                    const struct event_printer *p, const struct event_print *j,
                    const char *detail);
+
+/* Delivery states of an outbox row; EVENT_DELIVERY_ALL matches all. */
+enum {
+    EVENT_PENDING = 1,
+    EVENT_DELIVERED = 2,
+    EVENT_FAILED = 4,
+    EVENT_EXPIRED = 8,
+    EVENT_DELIVERY_ALL = 15,
+};
+
+/* One outbox row of a printer, as the API shows it. */
+struct event_delivery {
+    int64_t id;
+    const char *delivery_id; /* NULL until first tried */
+    const char *event, *channel, *target, *status;
+    int64_t attempts;
+    int64_t last_code; /* DB_NULL: no answer */
+    const char *last_error;
+    int64_t next_attempt_at; /* DB_NULL unless pending */
+    int64_t delivered_at, created_at;
+};
+
+/* "pending,failed" into a mask of EVENT_PENDING... bits: 0, or -1 when an
+ * element is empty or unknown. */
+int event_delivery_mask(const char *list, unsigned *mask);
+
+/* The deliveries queued for one of the user's printers, newest first
+ * (outbox id descending), only those of event_id when it is not 0 and
+ * those whose status is in mask; from the arena. 0, or -1 (404 when the
+ * printer is not the user's, 500). */
+int event_deliveries(struct ctx *c, int64_t printer_id, int64_t event_id,
+                     unsigned mask, int64_t limit, int64_t offset,
+                          struct event_delivery **out, int *n);
 
 #endif

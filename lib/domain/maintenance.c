@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "domain/job.h"
 #include "domain/event.h"
 #include "domain/printer.h"
 
@@ -22,21 +23,7 @@ int64_t
 maintenance_print_seconds(struct ctx *c, int64_t printer_id, int64_t since,
                           int64_t until)
 {
-    int64_t secs = 0;
-
-    /* sp_printer_status (printer_id, status) finds the rows; a missing
-     * bound (NULL) compares the start with itself */
-    if (db_get_int(c->db, &secs,
-                   "SELECT COALESCE(SUM(CASE WHEN completed_at > started_at "
-                   "THEN completed_at - started_at ELSE 0 END), 0) "
-                   "FROM scheduled_prints WHERE printer_id = ? "
-                   "AND user_id = ? AND status IN ('completed', 'failed') "
-                   "AND started_at IS NOT NULL AND completed_at IS NOT NULL "
-                   "AND started_at >= COALESCE(?, started_at) "
-                   "AND started_at < COALESCE(?, started_at + 1)",
-                   "iiii", printer_id, c->user_id, since, until) != DB_ROW)
-        return err_internal(&c->err, "maintenance: print time failed");
-    return secs;
+    return job_print_seconds(c, printer_id, since, until);
 }
 
 /* The printer's latest performed_at into *at (DB_NULL: none). */
@@ -65,25 +52,14 @@ maintenance_since_last(struct ctx *c, int64_t printer_id, int64_t *seconds,
 int
 maintenance_get(struct ctx *c, int64_t printer_id, struct maintenance *m)
 {
-    struct db_stmt *st;
     int rc;
 
     memset(m, 0, sizeof(*m));
     m->printer_id = printer_id;
-    st = db_query(c->db,
-                  "SELECT maintenance_interval_hours, maintenance_notified_at "
-                  "FROM printers WHERE id = ? AND user_id = ?",
-                  "ii", printer_id, c->user_id);
-    if (st == NULL)
-        return err_internal(&c->err, "maintenance: select failed");
-    rc = db_step(st);
-    if (rc == DB_DONE)
-        return not_found(c);
-    if (rc != DB_ROW)
-        return err_internal(&c->err, "maintenance: select failed");
-    m->interval_hours = db_int(st, 0);
-    m->notified_at = db_int(st, 1);
-    db_done(st);
+    rc = printer_maintenance_get(c, printer_id, &m->interval_hours,
+                                 &m->notified_at);
+    if (rc <= 0)
+        return rc < 0 ? -1 : not_found(c);
     return maintenance_since_last(c, printer_id, &m->print_seconds,
                                   &m->last_at);
 }
@@ -109,19 +85,16 @@ maintenance_tenths(int64_t seconds)
 int
 maintenance_set_interval(struct ctx *c, int64_t printer_id, int64_t hours)
 {
+    int rc;
+
     if (hours != DB_NULL && (hours < 1 || hours > MAINTENANCE_INTERVAL_MAX))
         return err_field(&c->err, "interval_hours",
                          "must be between 1 and %d, or null",
                          MAINTENANCE_INTERVAL_MAX);
-    /* the right-hand sides see the old row: only a change re-arms */
-    if (db_exec(c->db,
-                "UPDATE printers SET maintenance_notified_at = CASE "
-                "WHEN maintenance_interval_hours = ? "
-                "THEN maintenance_notified_at ELSE NULL END, "
-                "maintenance_interval_hours = ? WHERE id = ? AND user_id = ?",
-                "iiii", hours, hours, printer_id, c->user_id) != DB_DONE)
-        return err_internal(&c->err, "maintenance: update failed");
-    return db_changes(c->db) > 0 ? 0 : not_found(c);
+    rc = printer_maintenance_set_interval(c, printer_id, hours);
+    if (rc <= 0)
+        return rc < 0 ? -1 : not_found(c);
+    return 0;
 }
 
 void
@@ -163,12 +136,11 @@ record_write(struct ctx *c, struct maintenance_record *r)
                     "RETURNING id",
                     "iitii", r->printer_id, r->performed_at, r->note,
                     r->print_seconds, r->created_at);
-    if (rc != DB_ROW ||
-        db_exec(c->db,
-                "UPDATE printers SET maintenance_notified_at = NULL "
-                "WHERE id = ? AND user_id = ?",
-                "ii", r->printer_id, c->user_id) != DB_DONE)
+    if (rc != DB_ROW)
         return err_internal(&c->err, "maintenance: insert failed");
+    /* a new period starts: the next due reminder may go out */
+    if (printer_maintenance_notified(c, r->printer_id, DB_NULL) < 0)
+        return -1;
     r->id = id;
     return id;
 }
@@ -239,21 +211,13 @@ maintenance_record_list(struct ctx *c, int64_t printer_id, int64_t limit,
 static int
 notify_write(struct ctx *c, const struct event_printer *p)
 {
-    int64_t interval = DB_NULL, secs, last, tenths;
+    int64_t interval, notified, secs, last, tenths;
     const char *detail;
-    int rc;
+    int rc = printer_maintenance_get(c, p->id, &interval, &notified);
 
     /* the common case ends here: no interval, or already told */
-    rc = db_get_int(c->db, &interval,
-                    "SELECT maintenance_interval_hours FROM printers "
-                    "WHERE id = ? AND user_id = ? "
-                    "AND maintenance_interval_hours IS NOT NULL "
-                    "AND maintenance_notified_at IS NULL",
-                    "ii", p->id, c->user_id);
-    if (rc == DB_DONE)
-        return 0;
-    if (rc != DB_ROW)
-        return err_internal(&c->err, "maintenance: select failed");
+    if (rc <= 0 || interval == DB_NULL || notified != DB_NULL)
+        return rc < 0 ? -1 : 0;
     if (maintenance_since_last(c, p->id, &secs, &last) < 0)
         return -1;
     if (!due(interval, secs))
@@ -267,29 +231,21 @@ notify_write(struct ctx *c, const struct event_printer *p)
                      (long long)interval);
     if (event_emit(c, "maintenance_due", p, NULL, detail) < 0)
         return -1;
-    if (db_exec(c->db,
-                "UPDATE printers SET maintenance_notified_at = ? "
-                "WHERE id = ? AND user_id = ?",
-                "iii", c->now, p->id, c->user_id) != DB_DONE)
-        return err_internal(&c->err, "maintenance: update failed");
+    if (printer_maintenance_notified(c, p->id, c->now) < 0)
+        return -1;
     return 1;
 }
 
 int
 maintenance_notify_due(struct ctx *c, const struct event_printer *p)
 {
-    int own = !db_in_transaction(c->db);
     int rc;
 
-    if (own && db_begin(c->db) < 0)
+    if (db_begin(c->db) < 0)
         return err_internal(&c->err, "maintenance: begin failed");
     rc = notify_write(c, p);
-    if (!own)
-        return rc;
-    if (rc < 0 || db_commit(c->db) < 0) {
-        db_rollback(c->db);
+    if (db_end(c->db, rc) < 0)
         return rc < 0 ? -1
                       : err_internal(&c->err, "maintenance: commit failed");
-    }
     return rc;
 }

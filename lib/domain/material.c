@@ -1,6 +1,6 @@
 #include "domain/material.h"
 
-#include <ctype.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -13,15 +13,32 @@
 
 const char *const material_sources[] = {"manual", "printer", NULL};
 
+#define IN struct material
+const struct field material_fields[] = {
+    {"slot", F_INT, offsetof(IN, slot), F_REQ, 0, MATERIAL_SLOTS - 1, 0},
+    {"material_type", F_STR, offsetof(IN, material_type), F_REQ, 1,
+     MATERIAL_TYPE_MAX, 0},
+    {"color", F_COLOR, offsetof(IN, color), F_NULL, 0, 0, 0},
+    {"weight_grams", F_INT, offsetof(IN, weight_grams), 0, 1,
+     MATERIAL_WEIGHT_MAX, 0},
+    {"remaining_percent", F_INT, offsetof(IN, remaining_percent), F_NULL, 0,
+     100, 0},
+    {"vendor", F_STR, offsetof(IN, vendor), F_NULL, 0, MATERIAL_VENDOR_MAX,
+     0},
+    {"cost_per_kg", F_MONEY, offsetof(IN, cost_per_kg), F_NULL, 0,
+     MATERIAL_COST_MAX, 0},
+    {0},
+};
+#undef IN
+
 #define MATERIAL_COLS                                                          \
     "m.id, m.printer_id, m.slot, m.material_type, m.color, "                   \
     "m.weight_grams, m.remaining_percent, m.vendor, m.cost_per_kg, "           \
     "m.source, m.synced_at, m.created_at, m.updated_at"
 
-/* The user's materials: joined through the printer's owner. */
-#define MATERIAL_FROM                                                          \
-    " FROM materials m JOIN printers p ON p.id = m.printer_id "                \
-    "AND p.user_id = ? "
+/* Materials have no owner column: a material is the user's when its
+ * printer is (printer_owned), checked before any read or write. */
+#define MATERIAL_FROM " FROM materials m "
 
 void
 material_init(struct material *m)
@@ -79,6 +96,19 @@ material_row(struct ctx *c, struct db_stmt *st, struct material *m)
     m->updated_at = db_int(st, 12);
 }
 
+static int
+not_found(struct ctx *c)
+{
+    return err_set(&c->err, ERR_NOT_FOUND, "no such material");
+}
+
+/* 1 when printer_id is one of the user's printers, 0 when not, -1. */
+static int
+material_printer_mine(struct ctx *c, int64_t printer_id)
+{
+    return printer_id == DB_NULL ? 0 : printer_owned(c, printer_id);
+}
+
 int
 material_list(struct ctx *c, int64_t printer_id, int64_t limit, int64_t offset,
               struct material **out, int *n)
@@ -97,7 +127,7 @@ material_list(struct ctx *c, int64_t printer_id, int64_t limit, int64_t offset,
     st = db_query(c->db,
                   "SELECT " MATERIAL_COLS MATERIAL_FROM
                   "WHERE m.printer_id = ? ORDER BY m.slot LIMIT ? OFFSET ?",
-                  "iiii", c->user_id, printer_id, limit, offset);
+                  "iii", printer_id, limit, offset);
     if (st == NULL)
         return err_internal(&c->err, "material: list failed");
     while ((rc = db_step(st)) == DB_ROW && *n < MATERIAL_SLOTS)
@@ -114,69 +144,35 @@ material_get(struct ctx *c, int64_t id, struct material *m)
 {
     struct db_stmt *st =
         db_query(c->db, "SELECT " MATERIAL_COLS MATERIAL_FROM "WHERE m.id = ?",
-                 "ii", c->user_id, id);
+                 "i", id);
     int rc;
 
     if (st == NULL)
         return err_internal(&c->err, "material: select failed");
     rc = db_step(st);
-    if (rc == DB_DONE)
-        return err_set(&c->err, ERR_NOT_FOUND, "no such material");
-    if (rc != DB_ROW)
+    if (rc != DB_ROW && rc != DB_DONE)
         return err_internal(&c->err, "material: select failed");
-    material_row(c, st, m);
-    db_done(st);
-    return 0;
+    if (rc == DB_ROW) {
+        material_row(c, st, m);
+        db_done(st);
+        rc = material_printer_mine(c, m->printer_id);
+        if (rc < 0)
+            return -1;
+    } else {
+        rc = 0;
+    }
+    return rc ? 0 : not_found(c);
 }
 
-static int
-valid_color(const char *s)
-{
-    if (strlen(s) != 7 || s[0] != '#')
-        return 0;
-    for (int i = 1; i < 7; i++)
-        if (!isxdigit((unsigned char)s[i]))
-            return 0;
-    return 1;
-}
-
-/* Checks the values (whatever path they came by) and upper-cases the
- * colour; every bad field goes into c->err. */
+/* Checks the values (whatever path they came by) against
+ * material_fields and upper-cases the colour; every bad field goes into
+ * c->err. */
 static int
 material_check(struct ctx *c, struct material *m)
 {
-    size_t n;
-
-    if (m->slot < 0 || m->slot >= MATERIAL_SLOTS)
-        err_field(&c->err, "slot", "must be between 0 and 7");
-    n = m->material_type == NULL ? 0 : bind_chars(m->material_type);
-    if (n < 1 || n > 32)
-        err_field(&c->err, "material_type", "must be 1 to 32 characters long");
-    if (m->color != NULL) {
-        if (!valid_color(m->color)) {
-            err_field(&c->err, "color", "must be a color like #FF8800");
-        } else {
-            char *u = arena_strdup(c->arena, m->color);
-
-            for (char *p = u; *p; p++)
-                *p = (char)toupper((unsigned char)*p);
-            m->color = u;
-        }
-    }
-    if (m->weight_grams < 1 || m->weight_grams > MATERIAL_WEIGHT_MAX)
-        err_field(&c->err, "weight_grams", "must be between 1 and %d",
-                  MATERIAL_WEIGHT_MAX);
-    if (m->remaining_percent != DB_NULL &&
-        (m->remaining_percent < 0 || m->remaining_percent > 100))
-        err_field(&c->err, "remaining_percent", "must be between 0 and 100");
-    if (m->vendor != NULL && bind_chars(m->vendor) > 64)
-        err_field(&c->err, "vendor", "must be at most 64 characters long");
-    if (m->cost_per_kg != DB_NULL &&
-        (m->cost_per_kg < 0 || m->cost_per_kg > MATERIAL_COST_MAX))
-        err_field(&c->err, "cost_per_kg", "must be between 0 and 100000.00");
     if (m->source == NULL)
         m->source = material_sources[0];
-    return err_is_set(&c->err) ? -1 : 0;
+    return bind_check(c, material_fields, m);
 }
 
 /* 1 when another material than self already holds slot, 0 when free, -1
@@ -236,8 +232,10 @@ material_create(struct ctx *c, struct material *m)
 int
 material_update(struct ctx *c, struct material *m)
 {
-    int rc;
+    int rc = material_printer_mine(c, m->printer_id);
 
+    if (rc <= 0)
+        return rc < 0 ? -1 : not_found(c);
     if (material_check(c, m) < 0)
         return -1;
     rc = slot_taken(c, m->printer_id, m->slot, m->id);
@@ -248,11 +246,10 @@ material_update(struct ctx *c, struct material *m)
                  "UPDATE materials SET slot = ?, material_type = ?, "
                  "color = ?, weight_grams = ?, remaining_percent = ?, "
                  "vendor = ?, cost_per_kg = ?, source = ?, updated_at = ? "
-                 "WHERE id = ? AND printer_id IN "
-                 "(SELECT id FROM printers WHERE user_id = ?)",
+                 "WHERE id = ? AND printer_id = ?",
                  "ittiititiii", m->slot, m->material_type, m->color,
                  m->weight_grams, m->remaining_percent, m->vendor,
-                 m->cost_per_kg, m->source, c->now, m->id, c->user_id);
+                 m->cost_per_kg, m->source, c->now, m->id, m->printer_id);
     if (rc == DB_CONSTRAINT)
         return slot_conflict(c, m->slot);
     if (rc != DB_DONE)
@@ -265,10 +262,12 @@ material_update(struct ctx *c, struct material *m)
 int
 material_delete(struct ctx *c, int64_t id)
 {
-    if (db_exec(c->db,
-                "DELETE FROM materials WHERE id = ? AND printer_id IN "
-                "(SELECT id FROM printers WHERE user_id = ?)",
-                "ii", id, c->user_id) != DB_DONE)
+    struct material m;
+
+    if (material_get(c, id, &m) < 0)
+        return -1;
+    if (db_exec(c->db, "DELETE FROM materials WHERE id = ? AND printer_id = ?",
+                "ii", id, m.printer_id) != DB_DONE)
         return err_internal(&c->err, "material: delete failed");
     if (db_changes(c->db) == 0)
         return err_set(&c->err, ERR_NOT_FOUND, "no such material");
@@ -286,10 +285,13 @@ material_cost_cents(struct ctx *c, int64_t printer_id, int64_t slot,
     if (printer_id == DB_NULL || slot == DB_NULL || grams == DB_NULL ||
         grams < 0)
         return 0;
+    rc = material_printer_mine(c, printer_id);
+    if (rc <= 0)
+        return rc;
     rc = db_get_int(c->db, &cost,
                     "SELECT m.cost_per_kg" MATERIAL_FROM
                     "WHERE m.printer_id = ? AND m.slot = ?",
-                    "iii", c->user_id, printer_id, slot);
+                    "ii", printer_id, slot);
     if (rc == DB_ERROR || rc == DB_CONSTRAINT)
         return err_internal(&c->err, "material: cost lookup failed");
     if (rc == DB_ROW)
@@ -315,11 +317,14 @@ material_sync(struct ctx *c, int64_t printer_id, int64_t slot,
     int rc;
 
     *changed = 0;
+    rc = material_printer_mine(c, printer_id);
+    if (rc <= 0)
+        return rc;
     st = db_query(c->db,
                   "SELECT m.id, m.material_type, m.color, "
                   "m.source" MATERIAL_FROM
                   "WHERE m.printer_id = ? AND m.slot = ?",
-                  "iii", c->user_id, printer_id, slot);
+                  "ii", printer_id, slot);
     if (st == NULL)
         return err_internal(&c->err, "material: sync select failed");
     rc = db_step(st);
@@ -379,19 +384,23 @@ int
 material_consume(struct ctx *c, int64_t printer_id, int64_t slot,
                  int64_t grams)
 {
+    int rc;
+
     if (grams == DB_NULL || grams <= 0 || slot == DB_NULL ||
         printer_id == DB_NULL)
         return 0;
+    rc = material_printer_mine(c, printer_id);
+    if (rc <= 0)
+        return rc;
     if (db_exec(c->db,
                 "UPDATE materials SET remaining_percent = CASE WHEN "
                 "remaining_percent * weight_grams - ? * 100 <= 0 THEN 0 "
                 "ELSE (remaining_percent * weight_grams - ? * 100) / "
                 "weight_grams END, updated_at = ? "
                 "WHERE printer_id = ? AND slot = ? AND weight_grams > 0 AND "
-                "remaining_percent IS NOT NULL AND printer_id IN "
-                "(SELECT id FROM printers WHERE user_id = ?)",
-                "iiiiii", grams, grams, c->now, printer_id, slot,
-                c->user_id) != DB_DONE)
+                "remaining_percent IS NOT NULL",
+                "iiiii", grams, grams, c->now, printer_id,
+                slot) != DB_DONE)
         return err_internal(&c->err, "material: consume failed");
     return 0;
 }

@@ -14,9 +14,13 @@
 
 #include <stdint.h>
 
+#include "base/bind.h"
+
 struct ctx;
 
 #define MATERIAL_SLOTS 8
+#define MATERIAL_TYPE_MAX 32       /* characters */
+#define MATERIAL_VENDOR_MAX 64     /* characters */
 #define MATERIAL_WEIGHT_MAX 100000 /* grams */
 #define MATERIAL_COST_MAX 10000000 /* cents per kg: 100000.00 */
 
@@ -33,6 +37,11 @@ struct material {
     const char *source;        /* "manual" or "printer" */
     int64_t synced_at, created_at, updated_at;
 };
+
+/* The rules of a material's editable fields: the API binds JSON with it,
+ * material_create and material_update check with it (bind_check), so a
+ * value is refused with the same message whichever way it came. */
+extern const struct field material_fields[];
 
 /* Defaults for a new material: 1000 g, 100 % left, source "manual", no
  * colour, vendor or cost. */

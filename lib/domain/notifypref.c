@@ -259,13 +259,15 @@ int
 notifypref_webhook_disable(struct ctx *c, int64_t printer_id, const char *url,
                            const char *reason)
 {
+    int rc = printer_owned(c, printer_id);
+
+    if (rc <= 0)
+        return rc;
     if (db_exec(c->db,
                 "UPDATE notification_settings SET webhook_disabled_at = ?, "
                 "webhook_disabled_reason = ? WHERE printer_id = ? AND "
-                "webhook_url = ? AND webhook_disabled_at IS NULL AND "
-                "printer_id IN (SELECT id FROM printers WHERE user_id = ?)",
-                "ititi", c->now, reason, printer_id, url,
-                c->user_id) != DB_DONE)
+                "webhook_url = ? AND webhook_disabled_at IS NULL",
+                "itit", c->now, reason, printer_id, url) != DB_DONE)
         return err_internal(&c->err, "notifypref: disable failed");
     return db_changes(c->db) > 0;
 }
@@ -281,69 +283,4 @@ notifypref_channels(const struct notifypref *n)
         n->webhook_disabled_at == DB_NULL)
         k++;
     return k;
-}
-
-/* Indexed by bit position; the outbox's status column (sql/sqlite/003). */
-static const char *const delivery_states[] = {"pending", "delivered", "failed",
-                                              "expired", NULL};
-
-int
-notifypref_delivery_mask(const char *list, unsigned *mask)
-{
-    return bind_name_mask(list, delivery_states, mask);
-}
-
-int
-notifypref_deliveries(struct ctx *c, int64_t printer_id, int64_t event_id,
-                      unsigned mask, int64_t limit, int64_t offset,
-                      struct notifypref_delivery **out, int *n)
-{
-    struct db_stmt *st;
-    int rc = printer_owned(c, printer_id);
-
-    *n = 0;
-    *out = NULL;
-    if (rc <= 0)
-        return rc < 0 ? -1 : not_found(c);
-    *out = arena_alloc(c->arena, sizeof(**out) * (size_t)limit);
-    /* outbox_printer (printer_id, id) serves the order; the status test
-     * maps each state to its bit of mask */
-    st = db_query(c->db,
-                  "SELECT id, delivery_id, event, channel, target, status, "
-                  "attempts, last_code, last_error, next_attempt_at, "
-                  "delivered_at, created_at FROM outbox "
-                  "WHERE printer_id = ? AND user_id = ? "
-                  "AND (? = 0 OR event_id = ?) "
-                  "AND (? & CASE status WHEN 'pending' THEN 1 "
-                  "WHEN 'delivered' THEN 2 WHEN 'failed' THEN 4 "
-                  "WHEN 'expired' THEN 8 ELSE 0 END) <> 0 "
-                  "ORDER BY id DESC LIMIT ? OFFSET ?",
-                  "iiiiiii", printer_id, c->user_id, event_id, event_id,
-                  (int64_t)mask, limit, offset);
-    if (st == NULL)
-        return err_internal(&c->err, "notifypref: deliveries failed");
-    while ((rc = db_step(st)) == DB_ROW && *n < limit) {
-        struct notifypref_delivery *d = &(*out)[(*n)++];
-
-        d->id = db_int(st, 0);
-        d->delivery_id = arena_strdup(c->arena, db_text(st, 1));
-        d->event = arena_strdup(c->arena, db_text(st, 2));
-        d->channel = arena_strdup(c->arena, db_text(st, 3));
-        d->target = arena_strdup(c->arena, db_text(st, 4));
-        d->status = arena_strdup(c->arena, db_text(st, 5));
-        d->attempts = db_int(st, 6);
-        d->last_code = db_int(st, 7);
-        d->last_error = arena_strdup(c->arena, db_text(st, 8));
-        d->next_attempt_at =
-            strcmp(d->status, "pending") == 0 ? db_int(st, 9) : DB_NULL;
-        d->delivered_at = db_int(st, 10);
-        d->created_at = db_int(st, 11);
-    }
-    if (rc == DB_ROW) {
-        db_done(st);
-        rc = DB_DONE;
-    }
-    return rc == DB_DONE
-               ? 0
-               : err_internal(&c->err, "notifypref: deliveries failed");
 }

@@ -1,7 +1,7 @@
 /*
  * notifypref — per printer, which events notify its owner and how (email
  * address, webhook URL and the webhook's signing secret), and what was
- * queued for delivery to it (the printer's outbox rows, read-only here).
+ * queued for delivery to it (listed by event.h, which owns the outbox).
  *
  * Invariants: a printer without a row has the defaults (print complete and
  * failed on, the rest off, material low at 10 %, no email, no webhook);
@@ -88,38 +88,5 @@ int notifypref_channels(const struct notifypref *n);
  * one is open. 1 disabled, 0 nothing to do, -1 with c->err set (500). */
 int notifypref_webhook_disable(struct ctx *c, int64_t printer_id,
                                const char *url, const char *reason);
-
-/* Delivery states of an outbox row; NOTIFYPREF_DELIVERY_ALL matches all. */
-enum {
-    NOTIFYPREF_PENDING = 1,
-    NOTIFYPREF_DELIVERED = 2,
-    NOTIFYPREF_FAILED = 4,
-    NOTIFYPREF_EXPIRED = 8,
-    NOTIFYPREF_DELIVERY_ALL = 15,
-};
-
-/* One outbox row of a printer, as the API shows it. */
-struct notifypref_delivery {
-    int64_t id;
-    const char *delivery_id; /* NULL until first tried */
-    const char *event, *channel, *target, *status;
-    int64_t attempts;
-    int64_t last_code; /* DB_NULL: no answer */
-    const char *last_error;
-    int64_t next_attempt_at; /* DB_NULL unless pending */
-    int64_t delivered_at, created_at;
-};
-
-/* "pending,failed" into a mask of NOTIFYPREF_* bits: 0, or -1 when an
- * element is empty or unknown. */
-int notifypref_delivery_mask(const char *list, unsigned *mask);
-
-/* The deliveries queued for one of the user's printers, newest first
- * (outbox id descending), only those of event_id when it is not 0 and
- * those whose status is in mask; from the arena. 0, or -1 (404 when the
- * printer is not the user's, 500). */
-int notifypref_deliveries(struct ctx *c, int64_t printer_id, int64_t event_id,
-                          unsigned mask, int64_t limit, int64_t offset,
-                          struct notifypref_delivery **out, int *n);
 
 #endif

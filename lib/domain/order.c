@@ -78,25 +78,8 @@ load_children(struct ctx *c, struct order *o)
     if (rc != DB_ROW && rc != DB_DONE)
         return err_internal(&c->err, "order: items failed");
 
-    if (db_get_int(c->db, &count,
-                   "SELECT COUNT(*) FROM scheduled_prints WHERE order_id = ? "
-                   "AND user_id = ?",
-                   "ii", o->id, c->user_id) != DB_ROW)
-        return err_internal(&c->err, "order: count prints failed");
-    o->print_ids =
-        arena_alloc(c->arena, sizeof(*o->print_ids) * (size_t)(count + 1));
-    o->nprints = 0;
-    st = db_query(c->db,
-                  "SELECT id FROM scheduled_prints WHERE order_id = ? "
-                  "AND user_id = ? ORDER BY id",
-                  "ii", o->id, c->user_id);
-    if (st == NULL)
-        return err_internal(&c->err, "order: prints failed");
-    while (o->nprints < count && (rc = db_step(st)) == DB_ROW)
-        o->print_ids[o->nprints++] = db_int(st, 0);
-    db_done(st);
-    if (rc != DB_ROW && rc != DB_DONE)
-        return err_internal(&c->err, "order: prints failed");
+    if (job_order_prints(c, o->id, &o->print_ids, &o->nprints) < 0)
+        return -1;
     return 0;
 }
 
@@ -146,6 +129,46 @@ order_get(struct ctx *c, int64_t id, struct order *o)
     order_row(c, st, o);
     db_done(st);
     return load_children(c, o);
+}
+
+int
+order_owned(struct ctx *c, int64_t id)
+{
+    int64_t one = 0;
+    int rc = db_get_int(c->db, &one,
+                        "SELECT 1 FROM orders WHERE id = ? AND user_id = ?",
+                        "ii", id, c->user_id);
+
+    if (rc == DB_ERROR)
+        return err_internal(&c->err, "order: lookup failed");
+    return rc == DB_ROW;
+}
+
+int
+order_item_in(struct ctx *c, int64_t item, int64_t order)
+{
+    int64_t one = 0;
+    int rc = db_get_int(c->db, &one,
+                        "SELECT 1 FROM order_items WHERE id = ? "
+                        "AND order_id = ?",
+                        "ii", item, order);
+
+    if (rc == DB_ERROR)
+        return err_internal(&c->err, "order: item lookup failed");
+    return rc == DB_ROW;
+}
+
+int
+order_items_unmatch_product(struct ctx *c, int64_t product_id)
+{
+    /* The schema says ON DELETE SET NULL; saying it here too keeps the
+     * rule when a backend runs without foreign-key enforcement. */
+    if (db_exec(c->db,
+                "UPDATE order_items SET product_id = NULL "
+                "WHERE product_id = ?",
+                "i", product_id) != DB_DONE)
+        return err_internal(&c->err, "order: unmatch failed");
+    return 0;
 }
 
 /* Sets it->product_id from the item's product_id (which must be the

@@ -52,6 +52,16 @@ int order_list(struct ctx *c, int64_t limit, int64_t offset, struct order **out,
  * with 404. */
 int order_get(struct ctx *c, int64_t id, struct order *o);
 
+/* 1 when id is one of the user's orders, 0 when not, -1 on error. */
+int order_owned(struct ctx *c, int64_t id);
+
+/* 1 when item is an item of order, 0 when not, -1 on error. */
+int order_item_in(struct ctx *c, int64_t item, int64_t order);
+
+/* Items matched to product_id lose the match (the product is going away).
+ * 0, or -1 on error. */
+int order_items_unmatch_product(struct ctx *c, int64_t product_id);
+
 /* Matches each item of o to a product (product_id, else SKU, else listing
  * id; a product_id that is not the user's is a 422 naming
  * "items[i].product_id"), then inserts the order and its items in one

@@ -1,13 +1,30 @@
 #include "domain/printer.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/bind.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "domain/job.h"
 #include "base/secret.h"
 
 #include "base/banned.h"
+
+#define IN struct printer
+const struct field printer_fields[] = {
+    {"name", F_STR, offsetof(IN, name), F_REQ, 1, PRINTER_NAME_MAX, 0},
+    {"model", F_ENUM, offsetof(IN, model), F_REQ, 0, 0, printer_models},
+    {"serial", F_STR, offsetof(IN, serial), F_REQ, 1, PRINTER_SERIAL_MAX, 0},
+    {"host", F_STR, offsetof(IN, host), F_REQ, 1, PRINTER_HOST_MAX, 0},
+    {"port", F_INT, offsetof(IN, port), 0, 1, 65535, 0},
+    {"ftp_port", F_INT, offsetof(IN, ftp_port), 0, 1, 65535, 0},
+    {"access_code", F_STR, offsetof(IN, access_code), F_REQ | F_KEEP, 1,
+     PRINTER_CODE_MAX, 0},
+    {0},
+};
+#undef IN
 
 const char *const printer_models[] = {"X1C", "X1E", "X1",  "P1S",   "P1P",
                                       "A1",  "A1M", "H2D", "other", NULL};
@@ -105,25 +122,67 @@ printer_owned(struct ctx *c, int64_t id)
     return rc == DB_ROW;
 }
 
-static int
-printer_check(struct ctx *c, const struct printer *p)
+int
+printer_maintenance_get(struct ctx *c, int64_t id, int64_t *interval_hours,
+                        int64_t *notified_at)
 {
-    int ok = 0;
+    struct db_stmt *st = db_query(c->db,
+                                  "SELECT maintenance_interval_hours, "
+                                  "maintenance_notified_at FROM printers "
+                                  "WHERE id = ? AND user_id = ?",
+                                  "ii", id, c->user_id);
+    int rc;
 
-    for (const char *const *m = printer_models; *m; m++)
-        if (strcmp(*m, p->model) == 0)
-            ok = 1;
-    if (!ok)
-        err_field(&c->err, "model",
-                  "must be one of X1C, X1E, X1, P1S, P1P, A1, A1M, H2D, "
-                  "other");
-    for (const char *s = p->serial; *s; s++)
+    *interval_hours = *notified_at = DB_NULL;
+    if (st == NULL)
+        return err_internal(&c->err, "printer: maintenance select failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return 0;
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "printer: maintenance select failed");
+    *interval_hours = db_int(st, 0);
+    *notified_at = db_int(st, 1);
+    db_done(st);
+    return 1;
+}
+
+int
+printer_maintenance_set_interval(struct ctx *c, int64_t id, int64_t hours)
+{
+    /* the right-hand sides see the old row: only a change re-arms */
+    if (db_exec(c->db,
+                "UPDATE printers SET maintenance_notified_at = CASE "
+                "WHEN maintenance_interval_hours = ? "
+                "THEN maintenance_notified_at ELSE NULL END, "
+                "maintenance_interval_hours = ? WHERE id = ? AND user_id = ?",
+                "iiii", hours, hours, id, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "printer: maintenance update failed");
+    return db_changes(c->db) > 0;
+}
+
+int
+printer_maintenance_notified(struct ctx *c, int64_t id, int64_t at)
+{
+    if (db_exec(c->db,
+                "UPDATE printers SET maintenance_notified_at = ? "
+                "WHERE id = ? AND user_id = ?",
+                "iii", at, id, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "printer: maintenance update failed");
+    return 0;
+}
+
+static int
+printer_check(struct ctx *c, struct printer *p)
+{
+    bind_check(c, printer_fields, p); /* collects; the rules below add */
+    for (const char *s = p->serial ? p->serial : ""; *s; s++)
         if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') ||
               (*s >= 'a' && *s <= 'z'))) {
             err_field(&c->err, "serial", "must be letters and digits only");
             break;
         }
-    for (const char *s = p->host; *s; s++)
+    for (const char *s = p->host ? p->host : ""; *s; s++)
         if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') ||
               (*s >= 'a' && *s <= 'z') || *s == '.' || *s == '-' ||
               *s == ':' || *s == '_')) {
@@ -140,6 +199,8 @@ printer_create(struct ctx *c, struct printer *p)
     char *sealed;
     int rc;
 
+    if (p->access_code == NULL)
+        err_field(&c->err, "access_code", "is required");
     if (printer_check(c, p) < 0)
         return -1;
     sealed = secret_seal(c->arena, p->access_code);
@@ -205,23 +266,15 @@ printer_delete(struct ctx *c, int64_t id)
         db_rollback(c->db);
         return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "no such printer");
     }
-    rc = db_get_int(c->db, &busy,
-                    "SELECT id FROM scheduled_prints WHERE printer_id = ? "
-                    "AND status = 'started' LIMIT 1",
-                    "i", id);
-    if (rc == DB_ROW) {
+    rc = job_started_on(c, id, &busy);
+    if (rc == 1) {
         db_rollback(c->db);
         return err_set(&c->err, ERR_CONFLICT,
                        "print %lld is running on this printer; wait for it "
                        "to end first",
                        (long long)busy);
     }
-    if (rc != DB_DONE ||
-        db_exec(c->db,
-                "UPDATE scheduled_prints SET status = 'cancelled', "
-                "updated_at = ? WHERE printer_id = ? "
-                "AND status IN ('queued', 'scheduled')",
-                "ii", c->now, id) != DB_DONE ||
+    if (rc < 0 || job_cancel_on_printer(c, id) < 0 ||
         db_exec(c->db, "DELETE FROM printers WHERE id = ? AND user_id = ?",
                 "ii", id, c->user_id) != DB_DONE ||
         db_commit(c->db) < 0) {
@@ -245,4 +298,38 @@ printer_queue_version(struct ctx *c, int64_t id)
     if (rc != DB_ROW)
         return err_internal(&c->err, "printer: queue_version failed");
     return v;
+}
+
+/* ---- for the dispatcher ---- */
+
+int
+printer_set_current(struct ctx *c, int64_t id, int64_t print_id)
+{
+    if (db_exec(c->db, "UPDATE printers SET current_print_id = ? WHERE id = ?",
+                "ii", print_id, id) != DB_DONE)
+        return err_internal(&c->err, "printer: current print failed");
+    return 0;
+}
+
+int
+printer_clear_current(struct ctx *c, int64_t id, int64_t print_id)
+{
+    if (db_exec(c->db,
+                "UPDATE printers SET current_print_id = NULL WHERE id = ? "
+                "AND current_print_id = ?",
+                "ii", id, print_id) != DB_DONE)
+        return err_internal(&c->err, "printer: current print failed");
+    return 0;
+}
+
+int
+printer_set_blocked(struct ctx *c, int64_t id, const char *status,
+                    const char *detail, int64_t devmode_refused_at)
+{
+    if (db_exec(c->db,
+                "UPDATE printers SET status = ?, status_detail = ?, "
+                "devmode_refused_at = ? WHERE id = ?",
+                "ttii", status, detail, devmode_refused_at, id) != DB_DONE)
+        return err_internal(&c->err, "printer: status update failed");
+    return 0;
 }

@@ -8,9 +8,16 @@
 
 #include <stdint.h>
 
+#include "base/bind.h"
+
 struct ctx;
 
 extern const char *const printer_models[]; /* NULL-terminated */
+
+#define PRINTER_NAME_MAX 100   /* characters */
+#define PRINTER_SERIAL_MAX 64  /* characters */
+#define PRINTER_HOST_MAX 253   /* characters: a DNS name's limit */
+#define PRINTER_CODE_MAX 64    /* characters of an access code */
 
 struct printer {
     int64_t id;
@@ -21,6 +28,12 @@ struct printer {
     int64_t online, progress_percent, remaining_minutes, current_print_id;
     int64_t nozzle_temp, bed_temp, last_seen_at, created_at, updated_at;
 };
+
+/* What a printer's editable fields may hold: the API binds its bodies and
+ * the dashboard its forms with this table, and printer_create and
+ * printer_update check with it (bind_check), so one rule has one message.
+ * access_code is write-only: NULL on an update keeps the stored one. */
+extern const struct field printer_fields[];
 
 /* Defaults for a new printer (ports 8883/990). */
 void printer_init(struct printer *p);
@@ -34,6 +47,23 @@ int printer_get(struct ctx *c, int64_t id, struct printer *p);
 
 /* 1 when id is one of the user's printers, 0 when not, -1 on error. */
 int printer_owned(struct ctx *c, int64_t id);
+
+/* The maintenance columns of the printer row; maintenance.c owns their
+ * rules. *interval_hours and *notified_at are DB_NULL when unset. 1 when
+ * id is one of the user's printers, 0 when not (nothing set in c->err: the
+ * caller decides whether that is a 404), -1 on error. */
+int printer_maintenance_get(struct ctx *c, int64_t id, int64_t *interval_hours,
+                            int64_t *notified_at);
+
+/* Sets the interval (DB_NULL: none); a changed interval clears
+ * maintenance_notified_at, so the reminder is armed again. 1 done, 0 not
+ * the user's printer, -1 on error. */
+int printer_maintenance_set_interval(struct ctx *c, int64_t id,
+                                     int64_t hours);
+
+/* Sets maintenance_notified_at to at (DB_NULL: a new period starts). 0, or
+ * -1 on error. */
+int printer_maintenance_notified(struct ctx *c, int64_t id, int64_t at);
 
 /* Checks p, seals its access code and inserts it: the id, or -1 (422, 409
  * for a serial the user already has). */
@@ -53,5 +83,19 @@ int printer_delete(struct ctx *c, int64_t id);
  * its prints or materials): the version, or -1 with 404 when the printer
  * is not the user's. */
 int64_t printer_queue_version(struct ctx *c, int64_t id);
+
+/* ---- for the dispatcher: not scoped to a user (it serves them all) ---- */
+
+/* Records print_id as the print running on printer id. 0 or -1. */
+int printer_set_current(struct ctx *c, int64_t id, int64_t print_id);
+
+/* Clears printer id's current print when it is print_id. 0 or -1. */
+int printer_clear_current(struct ctx *c, int64_t id, int64_t print_id);
+
+/* The status a refusal that is the printer's own fault leaves it in
+ * (needs_developer_mode, untrusted_certificate), with detail and when the
+ * printer last refused our commands (DB_NULL: never). 0 or -1. */
+int printer_set_blocked(struct ctx *c, int64_t id, const char *status,
+                        const char *detail, int64_t devmode_refused_at);
 
 #endif

@@ -1,13 +1,31 @@
 #include "domain/product.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "base/arena.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "domain/job.h"
+#include "domain/order.h"
 #include "domain/printfile.h"
 
 #include "base/banned.h"
+
+#define IN struct product
+const struct field product_fields[] = {
+    JOB_FIELD_NAME(IN),
+    {"sku", F_STR, offsetof(IN, sku), F_NULL, 1, PRODUCT_SKU_MAX, 0},
+    {"etsy_listing_id", F_ID, offsetof(IN, etsy_listing_id), F_NULL, 0, 0, 0},
+    JOB_FIELD_FILE(IN),
+    JOB_FIELD_PLATE(IN),
+    JOB_FIELD_MINUTES(IN),
+    JOB_FIELD_GRAMS(IN),
+    JOB_FIELDS_MATERIAL(IN),
+    JOB_FIELDS_SETTINGS(IN),
+    {0},
+};
+#undef IN
 
 #define PRODUCT_COLS                                                           \
     "id, name, sku, etsy_listing_id, file, plate, estimated_minutes, grams, "  \
@@ -153,7 +171,7 @@ product_create(struct ctx *c, struct product *p)
     int64_t id = 0;
     int rc;
 
-    if (check_file(c, p->file) < 0)
+    if (bind_check(c, product_fields, p) < 0 || check_file(c, p->file) < 0)
         return -1;
     rc = db_get_int(c->db, &id,
                     "INSERT INTO products (user_id, name, sku, "
@@ -177,7 +195,8 @@ product_update(struct ctx *c, struct product *p)
 {
     struct product old;
 
-    if (product_get(c, p->id, &old) < 0)
+    if (bind_check(c, product_fields, p) < 0 ||
+        product_get(c, p->id, &old) < 0)
         return -1;
     /* A file deleted since the product was made must not block edits of
      * other fields; a new file must exist. */
@@ -210,12 +229,7 @@ product_delete(struct ctx *c, int64_t id)
         db_rollback(c->db);
         return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "no such product");
     }
-    /* The schema says ON DELETE SET NULL; saying it here too keeps the
-     * rule when a backend runs without foreign-key enforcement. */
-    if (db_exec(c->db,
-                "UPDATE order_items SET product_id = NULL "
-                "WHERE product_id = ?",
-                "i", id) != DB_DONE ||
+    if (order_items_unmatch_product(c, id) < 0 ||
         db_exec(c->db, "DELETE FROM products WHERE id = ? AND user_id = ?",
                 "ii", id, c->user_id) != DB_DONE ||
         db_commit(c->db) < 0) {

@@ -11,7 +11,11 @@
 
 #include <stdint.h>
 
+#include "base/bind.h"
+
 struct ctx;
+
+#define PRODUCT_SKU_MAX 64 /* characters; an order item's sku matches it */
 
 struct product {
     int64_t id;
@@ -23,6 +27,11 @@ struct product {
     int64_t nozzle_temp, bed_temp, speed_level, material_slot;
     int64_t created_at, updated_at;
 };
+
+/* The rules of a product's fields: the API binds JSON with it,
+ * product_create and product_update check with it (bind_check). The print
+ * settings share the limits of a print's (job.h). */
+extern const struct field product_fields[];
 
 /* Defaults for a new product: plate 1, speed 2, every optional value
  * DB_NULL/NULL. */

@@ -69,11 +69,16 @@ int api_order_schedule(struct req *r);
 
 /* page_*.c — the HTML pages */
 int page_home(struct req *r);
+int page_overview(struct req *r);
 int page_login(struct req *r);
 int page_login_post(struct req *r);
 int page_logout(struct req *r);
 int page_setup(struct req *r);
 int page_setup_post(struct req *r);
 int page_printers(struct req *r);
+/* page_stats.c */
+int page_history(struct req *r);
+int page_history_csv(struct req *r);
+int page_analytics(struct req *r);
 
 #endif

@@ -10,6 +10,7 @@
 #include "base/ctx.h"
 #include "store/db.h"
 #include "web/http.h"
+#include "domain/health.h"
 #include "base/jsonio.h"
 #include "domain/token.h"
 #include "domain/user.h"
@@ -20,8 +21,7 @@ int
 api_health(struct req *r)
 {
     struct json_object *o = json_object_new_object();
-    int64_t one = 0;
-    int db_ok = db_get_int(r->c->db, &one, "SELECT 1", "") == DB_ROW;
+    int db_ok = health_db_ok(r->c);
 
     jsonio_add_str(o, "status", db_ok ? "ok" : "degraded");
     jsonio_add_str(o, "database", db_ok ? "ok" : "unavailable");

@@ -3,7 +3,6 @@
 #include "web/api.h"
 
 #include <json-c/json.h>
-#include <stddef.h>
 
 #include "base/bind.h"
 #include "base/conf.h"
@@ -15,21 +14,7 @@
 
 #include "base/banned.h"
 
-#define IN struct material
-static const struct field material_fields[] = {
-    {"slot", F_INT, offsetof(IN, slot), F_REQ, 0, 7, 0},
-    {"material_type", F_STR, offsetof(IN, material_type), F_REQ, 1, 32, 0},
-    {"color", F_COLOR, offsetof(IN, color), F_NULL, 0, 0, 0},
-    {"weight_grams", F_INT, offsetof(IN, weight_grams), 0, 1,
-     MATERIAL_WEIGHT_MAX, 0},
-    {"remaining_percent", F_INT, offsetof(IN, remaining_percent), F_NULL, 0,
-     100, 0},
-    {"vendor", F_STR, offsetof(IN, vendor), F_NULL, 0, 64, 0},
-    {"cost_per_kg", F_MONEY, offsetof(IN, cost_per_kg), F_NULL, 0,
-     MATERIAL_COST_MAX, 0},
-    {0},
-};
-#undef IN
+/* material_fields: material.h */
 
 static struct json_object *
 material_json(struct ctx *c, const struct material *m)

@@ -106,7 +106,7 @@ api_notify_update(struct req *r)
 }
 
 static void
-delivery_json(struct jsonw *w, const struct notifypref_delivery *d)
+delivery_json(struct jsonw *w, const struct event_delivery *d)
 {
     jsonw_obj_begin(w);
     jsonw_kint(w, "id", d->id);
@@ -125,7 +125,7 @@ delivery_json(struct jsonw *w, const struct notifypref_delivery *d)
 }
 
 static void
-deliveries_json(struct jsonw *w, const struct notifypref_delivery *list, int n)
+deliveries_json(struct jsonw *w, const struct event_delivery *list, int n)
 {
     jsonw_key(w, "deliveries");
     jsonw_arr_begin(w);
@@ -137,7 +137,7 @@ deliveries_json(struct jsonw *w, const struct notifypref_delivery *list, int n)
 int
 api_notify_test(struct req *r)
 {
-    struct notifypref_delivery *list;
+    struct event_delivery *list;
     struct notifypref n;
     struct printer p;
     struct event_printer ep;
@@ -163,7 +163,7 @@ api_notify_test(struct req *r)
     event_id = event_emit(r->c, "test", &ep, NULL,
                           "This is a test message from bambufarm.");
     if (event_id < 0 ||
-        notifypref_deliveries(r->c, p.id, event_id, NOTIFYPREF_DELIVERY_ALL, 16,
+        event_deliveries(r->c, p.id, event_id, EVENT_DELIVERY_ALL, 16,
                               0, &list, &count) < 0)
         return -1;
     http_json_begin(r, &w);
@@ -177,19 +177,19 @@ api_notify_test(struct req *r)
 int
 api_notify_deliveries(struct req *r)
 {
-    struct notifypref_delivery *list;
+    struct event_delivery *list;
     const char *status = http_query(r, "status");
-    unsigned mask = NOTIFYPREF_DELIVERY_ALL;
+    unsigned mask = EVENT_DELIVERY_ALL;
     int64_t limit, offset;
     struct jsonw w;
     int n, rc;
 
     rc = http_list_params(r, &limit, &offset);
-    if (status != NULL && notifypref_delivery_mask(status, &mask) < 0)
+    if (status != NULL && event_delivery_mask(status, &mask) < 0)
         rc = err_field(&r->c->err, "status",
                        "must be a comma-separated list of pending, "
                        "delivered, failed, expired");
-    if (rc < 0 || notifypref_deliveries(r->c, http_param_id(r, 0), 0, mask,
+    if (rc < 0 || event_deliveries(r->c, http_param_id(r, 0), 0, mask,
                                         limit, offset, &list, &n) < 0)
         return -1;
     http_json_begin(r, &w);

@@ -3,7 +3,6 @@
 #include "web/api.h"
 
 #include <json-c/json.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -22,37 +21,7 @@
 
 #include "base/banned.h"
 
-#define IN struct job
-/* One table for create and update. On create the server decides status,
- * and failure_reason and progress_percent are not stored, so those three
- * are only type-checked there. */
-static const struct field print_fields[] = {
-    {"printer_id", F_ID, offsetof(IN, printer_id), F_NULL, 0, 0, 0},
-    {"name", F_STR, offsetof(IN, name), F_REQ, 1, 200, 0},
-    {"file", F_STR, offsetof(IN, file), F_REQ, 1, 128, 0},
-    {"plate", F_INT, offsetof(IN, plate), 0, 1, 64, 0},
-    {"estimated_minutes", F_INT, offsetof(IN, estimated_minutes), F_REQ, 1,
-     100000, 0},
-    {"priority", F_INT, offsetof(IN, priority), 0, -1000, 1000, 0},
-    {"scheduled_at", F_TIME, offsetof(IN, scheduled_at), F_NULL, 0, 0, 0},
-    {"chain_after_id", F_ID, offsetof(IN, chain_after_id), F_NULL, 0, 0, 0},
-    {"chain_offset_minutes", F_INT, offsetof(IN, chain_offset_minutes), 0,
-     -100000, 100000, 0},
-    {"order_id", F_ID, offsetof(IN, order_id), F_NULL, 0, 0, 0},
-    {"nozzle_temp", F_INT, offsetof(IN, nozzle_temp), F_NULL, 0, 350, 0},
-    {"bed_temp", F_INT, offsetof(IN, bed_temp), F_NULL, 0, 130, 0},
-    {"speed_level", F_INT, offsetof(IN, speed_level), 0, 1, 4, 0},
-    {"material_slot", F_INT, offsetof(IN, material_slot), F_NULL, 0, 7, 0},
-    {"material_type", F_STR, offsetof(IN, material_type), F_NULL, 1, 32, 0},
-    {"color", F_COLOR, offsetof(IN, color), F_NULL, 0, 0, 0},
-    {"grams", F_INT, offsetof(IN, grams), F_NULL, 0, 100000, 0},
-    {"status", F_ENUM, offsetof(IN, status), 0, 0, 0, job_status_names},
-    {"failure_reason", F_STR, offsetof(IN, failure_reason), F_NULL, 1, 500, 0},
-    {"progress_percent", F_INT, offsetof(IN, progress_percent), F_NULL, 0, 100,
-     0},
-    {0},
-};
-#undef IN
+/* job_fields: job.h */
 
 static int
 answer(struct req *r, int status, int64_t id)
@@ -129,7 +98,7 @@ api_print_create(struct req *r)
     int64_t id;
 
     job_init(&j);
-    if (body == NULL || bind_json(r->c, body, print_fields, &j, &b, 0) < 0)
+    if (body == NULL || bind_json(r->c, body, job_fields, &j, &b, 0) < 0)
         return -1;
     id = job_create(r->c, &j);
     return id < 0 ? -1 : answer(r, 201, id);
@@ -187,7 +156,7 @@ api_print_update(struct req *r)
     int64_t id = http_param_id(r, 0);
 
     if (job_get(r->c, id, &j) < 0 || (body = http_body_json(r)) == NULL ||
-        bind_json(r->c, body, print_fields, &j, &b, 1) < 0 ||
+        bind_json(r->c, body, job_fields, &j, &b, 1) < 0 ||
         job_update(r->c, &j) < 0)
         return -1;
     return answer(r, 200, id);

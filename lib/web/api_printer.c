@@ -12,18 +12,6 @@
 
 #include "base/banned.h"
 
-#define IN struct printer
-static const struct field printer_fields[] = {
-    {"name", F_STR, offsetof(IN, name), F_REQ, 1, 100, 0},
-    {"model", F_ENUM, offsetof(IN, model), F_REQ, 0, 0, printer_models},
-    {"serial", F_STR, offsetof(IN, serial), F_REQ, 1, 64, 0},
-    {"host", F_STR, offsetof(IN, host), F_REQ, 1, 253, 0},
-    {"port", F_INT, offsetof(IN, port), 0, 1, 65535, 0},
-    {"ftp_port", F_INT, offsetof(IN, ftp_port), 0, 1, 65535, 0},
-    {"access_code", F_STR, offsetof(IN, access_code), F_REQ, 1, 64, 0},
-    {0},
-};
-#undef IN
 
 static struct json_object *
 printer_json(const struct printer *p)

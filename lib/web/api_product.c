@@ -2,7 +2,6 @@
 #include "web/api.h"
 
 #include <json-c/json.h>
-#include <stddef.h>
 
 #include "base/bind.h"
 #include "base/ctx.h"
@@ -12,25 +11,7 @@
 
 #include "base/banned.h"
 
-#define IN struct product
-static const struct field product_fields[] = {
-    {"name", F_STR, offsetof(IN, name), F_REQ, 1, 200, 0},
-    {"sku", F_STR, offsetof(IN, sku), F_NULL, 1, 64, 0},
-    {"etsy_listing_id", F_ID, offsetof(IN, etsy_listing_id), F_NULL, 0, 0, 0},
-    {"file", F_STR, offsetof(IN, file), F_REQ, 1, 128, 0},
-    {"plate", F_INT, offsetof(IN, plate), 0, 1, 64, 0},
-    {"estimated_minutes", F_INT, offsetof(IN, estimated_minutes), F_REQ, 1,
-     100000, 0},
-    {"grams", F_INT, offsetof(IN, grams), F_NULL, 0, 100000, 0},
-    {"material_type", F_STR, offsetof(IN, material_type), F_NULL, 1, 32, 0},
-    {"color", F_COLOR, offsetof(IN, color), F_NULL, 0, 0, 0},
-    {"nozzle_temp", F_INT, offsetof(IN, nozzle_temp), F_NULL, 0, 350, 0},
-    {"bed_temp", F_INT, offsetof(IN, bed_temp), F_NULL, 0, 130, 0},
-    {"speed_level", F_INT, offsetof(IN, speed_level), 0, 1, 4, 0},
-    {"material_slot", F_INT, offsetof(IN, material_slot), F_NULL, 0, 7, 0},
-    {0},
-};
-#undef IN
+/* product_fields: product.h */
 
 static struct json_object *
 product_json(const struct product *p)

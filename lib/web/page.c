@@ -7,6 +7,7 @@
 
 #include "base/arena.h"
 #include "web/auth.h"
+#include "web/badge.h"
 #include "base/buf.h"
 #include "base/ctx.h"
 #include "store/db.h"
@@ -14,6 +15,7 @@
 #include "base/log.h"
 #include "base/secret.h"
 #include "web/tmpl.h"
+#include "domain/user.h"
 
 #include "base/banned.h"
 
@@ -23,6 +25,8 @@
     "base-uri 'none'"
 
 #define FORM_TYPE "application/x-www-form-urlencoded"
+#define NOTICE_COOKIE "farm_notice"
+#define NOTICE_MAX 200 /* bytes of notice text */
 
 static void
 page_headers(struct req *r)
@@ -186,6 +190,24 @@ page_dict(struct req *r)
     return d;
 }
 
+/* The notice a redirect left in its cookie, shown once: the cookie is
+ * cleared on this response. */
+static void
+notice_take(struct req *r, struct tmpl_dict *d)
+{
+    const char *v = auth_cookie(r, NOTICE_COOKIE);
+    char *text;
+
+    if (v == NULL || *v == '\0')
+        return;
+    http_header(r, "Set-Cookie",
+                NOTICE_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+    text = http_url_decode(r->c->arena, v, strlen(v), 0);
+    if (text == NULL || strlen(text) > NOTICE_MAX)
+        return;
+    tmpl_set(tmpl_section_add(d, "NOTICE"), "NOTICE_TEXT", text);
+}
+
 int
 page_render(struct req *r, int status, const char *name, struct tmpl_dict *d)
 {
@@ -195,6 +217,8 @@ page_render(struct req *r, int status, const char *name, struct tmpl_dict *d)
     if (r->csrf != NULL && r->c->user_id != 0) {
         tmpl_set(d, "CSRF_TOKEN", r->csrf);
         tmpl_show(d, "SESSION");
+        badge_vocabulary(d);
+        notice_take(r, d);
     }
     buf_init(&b, 0);
     for (int i = 0; i < 3; i++) {
@@ -224,6 +248,66 @@ page_redirect(struct req *r, const char *location)
 {
     page_headers(r);
     return http_redirect(r, location);
+}
+
+struct tmpl_dict *
+page_start(struct req *r, const char *title, const char *nav)
+{
+    struct tmpl_dict *d;
+    struct user u;
+    char key[48];
+
+    if (user_get(r->c, r->c->user_id, &u) < 0)
+        return NULL;
+    d = page_dict(r);
+    tmpl_set(d, "TITLE", title);
+    tmpl_set(d, "USER_EMAIL", u.email);
+    tmpl_show(d, "USER");
+    if (nav != NULL) {
+        snprintf(key, sizeof key, "NAV_%s", nav);
+        tmpl_show(d, key);
+    }
+    return d;
+}
+
+int
+page_session_form(struct req *r, struct page_form *f)
+{
+    const char *sent;
+
+    if (page_form_read(r, f) < 0)
+        return -1;
+    sent = page_form_get(f, PAGE_CSRF_FIELD);
+    if (r->c->user_id == 0 || sent == NULL || r->csrf == NULL ||
+        !secret_equal(sent, r->csrf))
+        return err_set(&r->c->err, ERR_CSRF,
+                       "This form has expired or did not come from this "
+                       "site. Go back, reload the page and try again.");
+    return 0;
+}
+
+int
+page_redirect_notice(struct req *r, const char *location, const char *notice)
+{
+    struct buf b;
+    size_t n = strlen(notice);
+
+    /* percent-encoded, so a name with ';' or ',' cannot break the cookie */
+    buf_init(&b, 4 * NOTICE_MAX);
+    buf_printf(&b, "%s=", NOTICE_COOKIE);
+    for (size_t i = 0; i < n && i < NOTICE_MAX; i++) {
+        unsigned char ch = (unsigned char)notice[i];
+
+        if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_')
+            buf_putc(&b, (char)ch);
+        else
+            buf_printf(&b, "%%%02X", ch);
+    }
+    buf_printf(&b, "; Path=/; Max-Age=60; HttpOnly; SameSite=Lax");
+    if (!buf_failed(&b))
+        http_header(r, "Set-Cookie", b.data);
+    buf_release(&b);
+    return page_redirect(r, location);
 }
 
 static const char *

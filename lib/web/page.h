@@ -60,6 +60,19 @@ int page_csrf_check(struct req *r, const struct page_form *f);
  * early return cannot leak it). Never NULL: out of memory aborts. */
 struct tmpl_dict *page_dict(struct req *r);
 
+/* The dictionary of a signed-in page: TITLE, the user's email for the
+ * header, and NAV_<nav> (e.g. "QUEUE"; NULL: none) marking the current
+ * entry of the navigation. NULL with c->err set when the user cannot be
+ * read. The caller has checked c->user_id. */
+struct tmpl_dict *page_start(struct req *r, const char *title,
+                             const char *nav);
+
+/* The start of every signed-in form post: reads the form into f and
+ * checks its csrf field against the session's token (the layout's
+ * CSRF_TOKEN, which every signed-in form carries as a hidden "csrf"
+ * input). 0, or -1 with 403 (or the form's 400/413/415) in c->err. */
+int page_session_form(struct req *r, struct page_form *f);
+
 /* Renders layout_head.tpl, then name, then layout_foot.tpl with d into the
  * response as text/html with status, adding the security headers. When the
  * request has a cookie session, the layout gets its CSRF token (the
@@ -71,6 +84,12 @@ int page_render(struct req *r, int status, const char *name,
 /* A 303 See Other to location (a path from code), with the security
  * headers. Returns 0. */
 int page_redirect(struct req *r, const char *location);
+
+/* page_redirect, with a one-line notice ("Printer X1C-01 added") that
+ * the next page rendered for this browser shows once (a short-lived
+ * cookie; cut to 200 bytes). Returns 0. */
+int page_redirect_notice(struct req *r, const char *location,
+                         const char *notice);
 
 /* Answers c->err (an internal error when none is set) as a small HTML
  * error page with its status, after rolling back an open transaction and

@@ -64,12 +64,15 @@ const struct route routes[] = {
     {GET,    "/api/orders/:id",                      api_order_get,          R_API},
     {POST,   "/api/orders/:id/schedule-prints",      api_order_schedule,     R_API},
 
-    {GET,    "/",                                    page_home,              R_PAGE},
+    {GET,    "/",                                    page_overview,          R_PAGE},
     {GET,    "/login",                               page_login,             R_PAGE},
     {POST,   "/login",                               page_login_post,        R_PAGE},
     {POST,   "/logout",                              page_logout,            R_PAGE},
     {GET,    "/setup",                               page_setup,             R_PAGE},
     {POST,   "/setup",                               page_setup_post,        R_PAGE},
     {GET,    "/printers",                            page_printers,          R_PAGE},
+    {GET,    "/history",                             page_history,           R_PAGE},
+    {GET,    "/history.csv",                         page_history_csv,       R_PAGE},
+    {GET,    "/analytics",                           page_analytics,         R_PAGE},
     {0, NULL, NULL, R_PUBLIC},
 };
