@@ -208,21 +208,19 @@
 <th scope="col" class="num">Position</th>
 <th scope="col">Start (UTC)</th>
 <th scope="col" class="num">Estimate</th>
-<th scope="col">Chained after</th>
 <th scope="col">Actions</th>
 </tr>
 </thead>
 <tbody>
 {{#ROW}}
 <tr data-print="{{ID}}">
-<td class="name">{{NAME}}<br><span class="hint mono">{{FILE}}</span></td>
+<td class="name">{{NAME}}<br><span class="hint mono">{{FILE}}</span>{{#CHAIN}}<span class="detail">after #{{PARENT}} {{PARENT_NAME}}, +{{OFFSET}} min</span>{{/CHAIN}}</td>
 <td>{{#ANY}}<span class="hint">{{/ANY}}{{PRINTER}}{{#ANY}}</span>{{/ANY}}</td>
 <td><span class="badge tone-{{STATUS_TONE}}" data-field="status">{{STATUS_SYMBOL}} {{STATUS_WORD}}</span>{{#REASON}}<span class="detail">{{TEXT}}</span>{{/REASON}}</td>
 <td class="num">{{PRIORITY}}</td>
 <td class="num">{{POSITION}}</td>
 <td>{{#START}}<time datetime="{{START_ISO}}" data-format="datetime">{{START_TEXT}}</time>{{/START}}{{#START_NONE}}&mdash;{{/START_NONE}}{{#EXPECTED}} <span class="hint">expected</span>{{/EXPECTED}}</td>
 <td class="num">{{MINUTES}}</td>
-<td>{{#CHAIN}}#{{PARENT}} {{PARENT_NAME}} <span class="hint">+{{OFFSET}} min</span>{{/CHAIN}}</td>
 <td class="row-actions">
 {{#MOVE}}<form class="move" method="post" action="/queue/{{ID}}/move">
 <input type="hidden" name="csrf" value="{{CSRF_TOKEN}}">
