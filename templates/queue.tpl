@@ -5,7 +5,8 @@
     F_UNASSIGNED fill the filter form; TABLE with one ROW per print (or
     NO_ROWS), PREV/NEXT page links. NEW is the new-print form: its fields'
     values, limits and errors by the API's field names (web/page_form),
-    FILE_OPT, PRINTER_OPT, CHAIN_OPT, SPEED_OPT its choices. }}
+    FILE_OPT, PRINTER_OPT, CHAIN_GROUP/CHAIN_OPT (by printer), SPEED_OPT
+    its choices. }}
 <div class="heading">
 <h1>Queue</h1>
 <p class="hint">Every print of the farm; the timeline shows what runs when.</p>
@@ -49,8 +50,8 @@
 {{/TIMELINE}}
 
 {{#NEW}}
-<details class="card new-print"{{#OPEN}} open{{/OPEN}}>
-<summary><h2 class="inline-h">New print</h2></summary>
+<section class="card new-print" aria-labelledby="new-h">
+<h2 id="new-h">New print</h2>
 {{#ERRORS}}<div class="alert" role="alert"><p>The print was not queued:</p><ul>{{#ERROR}}<li>{{field}} {{message}}</li>{{/ERROR}}</ul></div>{{/ERRORS}}
 {{#NO_FILES}}<p class="hint">Your library is empty: <a href="/files">upload a file</a> first.</p>{{/NO_FILES}}
 <form method="post" action="/queue">
@@ -100,8 +101,10 @@
 <label for="np-chain">Chain after</label>
 <select id="np-chain" name="chain_after_id"{{#chain_after_id_error}} aria-invalid="true" aria-describedby="np-chain-err"{{/chain_after_id_error}}>
 <option value="">No chain</option>
+{{#CHAIN_GROUP}}<optgroup label="{{LABEL}}">
 {{#CHAIN_OPT}}<option value="{{VALUE}}"{{#SELECTED}} selected{{/SELECTED}}>{{LABEL}}</option>
-{{/CHAIN_OPT}}
+{{/CHAIN_OPT}}</optgroup>
+{{/CHAIN_GROUP}}
 </select>
 <span class="help">Starts when that print ends (plus the offset).</span>
 {{#chain_after_id_error}}<p class="field-error" id="np-chain-err">{{msg}}</p>{{/chain_after_id_error}}
@@ -163,7 +166,7 @@
 </fieldset>
 <button type="submit">Queue print</button>
 </form>
-</details>
+</section>
 {{/NEW}}
 
 <section aria-labelledby="list-h">

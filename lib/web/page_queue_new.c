@@ -83,24 +83,30 @@ printer_choices(struct queue_view *v, struct tmpl_dict *n,
 }
 
 /* Prints to chain after: every open print (the plan holds exactly the
- * user's started, queued and scheduled prints), by name. */
+ * user's started, queued and scheduled prints), grouped by printer in run
+ * order; an option reads as the print's name. */
 static void
 chain_choices(struct queue_view *v, struct tmpl_dict *n,
               const struct page_form *form)
 {
     struct arena *a = v->r->c->arena;
     const char *cur = current(form, "chain_after_id", "");
+    struct tmpl_dict *group = NULL;
 
     for (int i = 0; i < v->nplan; i++) {
         const struct job_plan *p = &v->plan[i];
-        const char *where = p->printer_id == DB_NULL
-                                ? "any printer"
-                                : page_queue_printer_name(v, p->printer_id);
 
-        choice(n, "CHAIN_OPT", arena_printf(a, "%lld", (long long)p->id),
-               arena_printf(a, "#%lld %s (%s, %s)", (long long)p->id, p->name,
-                            where ? where : "?", p->status),
-               cur);
+        if (group == NULL || p->printer_id != v->plan[i - 1].printer_id) {
+            const char *where =
+                p->printer_id == DB_NULL
+                    ? "Any printer"
+                    : page_queue_printer_name(v, p->printer_id);
+
+            group = tmpl_section_add(n, "CHAIN_GROUP");
+            tmpl_set(group, "LABEL", where ? where : "?");
+        }
+        choice(group, "CHAIN_OPT", arena_printf(a, "%lld", (long long)p->id),
+               p->name, cur);
     }
 }
 
@@ -119,8 +125,6 @@ page_queue_new_fill(struct queue_view *v, const struct page_form *form)
     for (int i = 1; i <= JOB_SPEED_LEVEL_MAX; i++)
         choice(n, "SPEED_OPT", arena_printf(v->r->c->arena, "%d", i),
                arena_printf(v->r->c->arena, "%d %s", i, speed_names[i]), speed);
-    if (form != NULL)
-        tmpl_show(n, "OPEN"); /* keep the form unfolded to show its errors */
     return file_choices(v, n, form);
 }
 
