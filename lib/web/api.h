@@ -80,5 +80,11 @@ int page_printers(struct req *r);
 int page_history(struct req *r);
 int page_history_csv(struct req *r);
 int page_analytics(struct req *r);
+/* page_queue.c, page_queue_new.c */
+int page_queue(struct req *r);
+int page_queue_create(struct req *r);
+int page_queue_cancel(struct req *r);
+int page_queue_retry(struct req *r);
+int page_queue_move(struct req *r);
 
 #endif

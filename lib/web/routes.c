@@ -74,5 +74,10 @@ const struct route routes[] = {
     {GET,    "/history",                             page_history,           R_PAGE},
     {GET,    "/history.csv",                         page_history_csv,       R_PAGE},
     {GET,    "/analytics",                           page_analytics,         R_PAGE},
+    {GET,    "/queue",                               page_queue,             R_PAGE},
+    {POST,   "/queue",                               page_queue_create,      R_PAGE},
+    {POST,   "/queue/:id/cancel",                    page_queue_cancel,      R_PAGE},
+    {POST,   "/queue/:id/retry",                     page_queue_retry,       R_PAGE},
+    {POST,   "/queue/:id/move",                      page_queue_move,        R_PAGE},
     {0, NULL, NULL, R_PUBLIC},
 };
