@@ -284,3 +284,18 @@ notifypref_channels(const struct notifypref *n)
         k++;
     return k;
 }
+
+/* ---- for the dispatcher ---- */
+
+int
+notifypref_material_low_percent(struct ctx *c, int64_t printer_id,
+                                int64_t *percent)
+{
+    *percent = NOTIFYPREF_MATERIAL_LOW_DEFAULT;
+    if (db_get_int(c->db, percent,
+                   "SELECT material_low_percent FROM notification_settings "
+                   "WHERE printer_id = ?",
+                   "i", printer_id) == DB_ERROR)
+        return err_internal(&c->err, "notifypref: threshold select failed");
+    return 0;
+}

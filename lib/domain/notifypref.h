@@ -89,4 +89,12 @@ int notifypref_channels(const struct notifypref *n);
 int notifypref_webhook_disable(struct ctx *c, int64_t printer_id,
                                const char *url, const char *reason);
 
+
+/* ---- for the dispatcher: not scoped to a user (it serves them all) ---- */
+
+/* The material_low_percent of printer_id into *percent, the default when
+ * no preferences were saved. 0, or -1 (500). */
+int notifypref_material_low_percent(struct ctx *c, int64_t printer_id,
+                                    int64_t *percent);
+
 #endif
