@@ -168,8 +168,7 @@
 <td>{{PRIORITY_TEXT}}{{#PRIO}}
 <form method="post" action="/printers/{{ID}}/prints/{{PID}}/priority" class="inline-form" novalidate>
 <input type="hidden" name="csrf" value="{{CSRF_TOKEN}}">
-<label class="visually-hidden" for="p{{PID}}-priority">Priority of {{PNAME}}</label>
-<input id="p{{PID}}-priority" name="priority" type="number" min="{{priority_min}}" max="{{priority_max}}" value="{{priority}}"{{#ERRORS}} aria-invalid="true" aria-describedby="p{{PID}}-err"{{/ERRORS}}>
+<input id="p{{PID}}-priority" aria-label="Priority of {{PNAME}}" name="priority" type="number" min="{{priority_min}}" max="{{priority_max}}" value="{{priority}}"{{#ERRORS}} aria-invalid="true" aria-describedby="p{{PID}}-err"{{/ERRORS}}>
 <button type="submit" class="small secondary">Set</button>
 {{#ERRORS}}<p class="field-error" id="p{{PID}}-err">{{#ERROR}}{{field}} {{message}} {{/ERROR}}</p>{{/ERRORS}}
 </form>{{/PRIO}}</td>
