@@ -9,6 +9,7 @@
     NO_MATERIALS, ADD_MATERIAL; QUEUE/PRINT (PID POS PNAME FILE PSTATUS_* EST
     AT, PRIO and CANCEL when waiting, else PRIORITY_TEXT) or NO_QUEUE;
     HISTORY/ENDED (HNAME HSTATUS_* REASON ENDED_AT) or NO_HISTORY;
+    SWATCH/SWATCH_EMPTY (SLOT_NO COLOR TYPE PCT) the AMS at a glance;
     maintenance: HOURS INTERVAL/NO_INTERVAL DUE/NOT_DUE LAST RECORD
     INTERVAL_FORM RECORD_FORM; notifications: NOTIFY (WF_AUTO WF_EFFECTIVE
     DISABLED), HAS_WEBHOOK, SECRET_SET/NO_SECRET, SECRET (shown once), TEST,
@@ -34,6 +35,11 @@
 <div><dt>Bed</dt><dd data-field="bed_temp">{{BED}}</dd></div>
 <div><dt>Last seen</dt><dd>{{#SEEN}}<time datetime="{{SEEN_ISO}}" data-format="datetime">{{SEEN_TEXT}}</time>{{/SEEN}}{{#SEEN_NONE}}never{{/SEEN_NONE}}</dd></div>
 </dl>
+<ul class="ams" aria-label="AMS slots">
+{{#SWATCH}}<li class="slot"><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="{{COLOR}}" stroke="currentColor" stroke-width="1"/></svg><span class="slot-type">{{SLOT_NO}}: {{TYPE}}</span> <span class="slot-pct">{{PCT}}</span></li>
+{{/SWATCH}}{{#SWATCH_EMPTY}}<li class="slot empty-slot"><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="none" stroke="currentColor" stroke-width="1" stroke-dasharray="3 2"/></svg><span class="slot-type">{{SLOT_NO}}: empty</span></li>
+{{/SWATCH_EMPTY}}
+</ul>
 </section>
 
 <section id="materials" aria-labelledby="materials-h">
@@ -256,7 +262,7 @@
 <h2 id="notifications-h">Notifications</h2>
 {{#SECRET}}
 <div class="alert secret" role="alert">
-<p><strong>Your webhook signing secret</strong> &mdash; copy it now: it is not shown again.</p>
+<p>Notification settings saved. <strong>Your webhook signing secret</strong> &mdash; copy it now: it is not shown again.</p>
 <p><label for="secret-once">Secret</label> <input id="secret-once" class="mono" type="text" readonly value="{{SECRET_TEXT}}"></p>
 </div>
 {{/SECRET}}

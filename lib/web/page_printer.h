@@ -1,8 +1,8 @@
 /*
  * page_printer — what the printer page's files share (page_printer.c:
- * the page, edit and delete; page_printer_parts.c: its AMS slots, queue
- * and history; page_printer_notify.c: its maintenance and notification
- * preferences). Internal to those files.
+ * the page, edit and delete; page_printer_parts.c: its AMS slots;
+ * page_printer_queue.c: its queue and history; page_printer_notify.c: its
+ * maintenance and notification preferences). Internal to those files.
  *
  * The page holds many small forms. A post that fails re-renders the whole
  * page with 422, and only the form that was posted shows the user's input
@@ -54,6 +54,8 @@ int pp_after(struct req *r, int64_t id, int rc, const char *form,
 
 /* The sections of the page each part file fills; 0 or -1. */
 int pp_parts(struct req *r, struct tmpl_dict *d, const struct printer *p,
+             const struct pp_post *post);
+int pp_queue(struct req *r, struct tmpl_dict *d, const struct printer *p,
              const struct pp_post *post);
 int pp_notify(struct req *r, struct tmpl_dict *d, const struct printer *p,
               const struct pp_post *post, const char *secret);

@@ -1,8 +1,8 @@
 /*
- * The printer page's AMS slots (add, edit, remove a material), its queue
- * in run order (cancel a print, change its priority) and its recent
- * history. Forms bind through material_fields and job_fields, the API's
- * own tables; the queue is job_queue's order, the one the dispatcher runs.
+ * The printer page's AMS slots: at a glance in the status card, and a
+ * table to add, edit and remove a material. The forms bind through
+ * material_fields, the API's own table. The queue and history are in
+ * page_printer_queue.c.
  */
 #include "web/api.h"
 #include "web/page_printer.h"
@@ -12,11 +12,9 @@
 #include "base/arena.h"
 #include "base/bind.h"
 #include "base/ctx.h"
-#include "domain/job.h"
 #include "domain/material.h"
 #include "domain/printer.h"
 #include "store/db.h"
-#include "web/badge.h"
 #include "web/http.h"
 #include "web/page.h"
 #include "web/page_form.h"
@@ -25,22 +23,7 @@
 
 #include "base/banned.h"
 
-#define QUEUE_MAX 200  /* prints shown in a printer's queue */
-#define HISTORY_MAX 10 /* ended prints shown */
-
-/* The row of job_fields for priority alone: the change-priority form
- * binds and checks just that field with the API's rule. */
-static const struct field *
-priority_fields(void)
-{
-    static struct field one[2];
-
-    if (one[0].key == NULL)
-        for (const struct field *fd = job_fields; fd->key != NULL; fd++)
-            if (strcmp(fd->key, "priority") == 0)
-                one[0] = *fd;
-    return one;
-}
+#define AMS_TRAYS 4     /* slots of one AMS: drawn even when empty */
 
 static void
 material_row(struct req *r, struct tmpl_dict *list, const struct material *m,
@@ -71,6 +54,32 @@ material_row(struct req *r, struct tmpl_dict *list, const struct material *m,
         tmpl_show(row, "OPEN");
 }
 
+/* The AMS at a glance in the status card, as the overview draws it:
+ * each loaded slot as a swatch, the empty ones of the first AMS as
+ * outlines. */
+static void
+swatches(struct req *r, struct tmpl_dict *d, const struct material *list,
+         int n)
+{
+    int filled[MATERIAL_SLOTS] = {0};
+
+    for (int i = 0; i < n; i++) {
+        struct tmpl_dict *s = tmpl_section_add(d, "SWATCH");
+
+        if (list[i].slot >= 0 && list[i].slot < MATERIAL_SLOTS)
+            filled[list[i].slot] = 1;
+        tmpl_set_int(s, "SLOT_NO", list[i].slot + 1);
+        tmpl_set(s, "COLOR", list[i].color ? list[i].color : "#888888");
+        tmpl_set(s, "TYPE", list[i].material_type);
+        tmpl_set(s, "PCT",
+                 pagefmt_percent(r->c->arena, list[i].remaining_percent));
+    }
+    for (int slot = 0; slot < AMS_TRAYS; slot++)
+        if (!filled[slot])
+            tmpl_set_int(tmpl_section_add(d, "SWATCH_EMPTY"), "SLOT_NO",
+                         slot + 1);
+}
+
 static int
 materials(struct req *r, struct tmpl_dict *d, const struct printer *p,
           const struct pp_post *post)
@@ -80,6 +89,7 @@ materials(struct req *r, struct tmpl_dict *d, const struct printer *p,
 
     if (material_list(r->c, p->id, MATERIAL_SLOTS, 0, &list, &n) < 0)
         return -1;
+    swatches(r, d, list, n);
     if (n == 0)
         tmpl_show(d, "NO_MATERIALS");
     else {
@@ -95,92 +105,12 @@ materials(struct req *r, struct tmpl_dict *d, const struct printer *p,
     return 0;
 }
 
-static void
-queue_row(struct req *r, struct tmpl_dict *list, const struct job *j, int pos,
-          const struct pp_post *post)
-{
-    struct arena *a = r->c->arena;
-    struct tmpl_dict *row = tmpl_section_add(list, "PRINT");
-    int waiting = strcmp(j->status, "queued") == 0 ||
-                  strcmp(j->status, "scheduled") == 0;
-
-    tmpl_set_int(row, "PID", j->id);
-    tmpl_set_int(row, "POS", pos);
-    tmpl_set(row, "PNAME", j->name);
-    tmpl_set(row, "FILE", j->file);
-    badge_set(row, "PSTATUS", BADGE_PRINT, j->status);
-    tmpl_set(row, "EST", pagefmt_minutes(a, j->estimated_minutes));
-    pagefmt_time(a, row, "AT", j->scheduled_at);
-    if (!waiting) {
-        tmpl_set_int(row, "PRIORITY_TEXT", j->priority);
-        return;
-    }
-    pp_fill(r, tmpl_section_add(row, "PRIO"), priority_fields(), j, post,
-            "priority", j->id);
-    pp_fill(r, tmpl_section_add(row, "CANCEL"), pp_no_fields, NULL, post,
-            "cancel", j->id);
-}
-
-static int
-queue(struct req *r, struct tmpl_dict *d, const struct printer *p,
-      const struct pp_post *post)
-{
-    struct job *list;
-    int n;
-
-    if (job_queue(r->c, p->id, QUEUE_MAX, 0, &list, &n) < 0)
-        return -1;
-    if (n == 0) {
-        tmpl_show(d, "NO_QUEUE");
-        return 0;
-    }
-    d = tmpl_section_add(d, "QUEUE");
-    for (int i = 0; i < n; i++)
-        queue_row(r, d, &list[i], i + 1, post);
-    return 0;
-}
-
-static int
-history(struct req *r, struct tmpl_dict *d, const struct printer *p)
-{
-    struct arena *a = r->c->arena;
-    struct job_filter f = {0};
-    struct job *list;
-    int n;
-
-    f.printer_id = p->id;
-    f.statuses =
-        1u << JOB_COMPLETED | 1u << JOB_FAILED | 1u << JOB_CANCELLED;
-    if (job_list(r->c, &f, HISTORY_MAX, 0, &list, &n) < 0)
-        return -1;
-    if (n == 0) {
-        tmpl_show(d, "NO_HISTORY");
-        return 0;
-    }
-    d = tmpl_section_add(d, "HISTORY");
-    for (int i = 0; i < n; i++) {
-        struct tmpl_dict *row = tmpl_section_add(d, "ENDED");
-
-        tmpl_set(row, "HNAME", list[i].name);
-        badge_set(row, "HSTATUS", BADGE_PRINT, list[i].status);
-        if (list[i].failure_reason != NULL)
-            tmpl_set(tmpl_section_add(row, "REASON"), "REASON_TEXT",
-                     list[i].failure_reason);
-        pagefmt_time(a, row, "ENDED_AT",
-                     list[i].completed_at != DB_NULL ? list[i].completed_at
-                                                     : list[i].updated_at);
-    }
-    return 0;
-}
-
 int
 pp_parts(struct req *r, struct tmpl_dict *d, const struct printer *p,
          const struct pp_post *post)
 {
-    return materials(r, d, p, post) < 0 || queue(r, d, p, post) < 0 ||
-                   history(r, d, p) < 0
-               ? -1
-               : 0;
+    return materials(r, d, p, post) < 0 || pp_queue(r, d, p, post) < 0 ? -1
+                                                                        : 0;
 }
 
 /* ---- the posts ------------------------------------------------------- */
@@ -250,47 +180,6 @@ material_remove(struct req *r, int64_t id, int64_t mid)
         arena_printf(r->c->arena, "Slot %lld emptied", (long long)m.slot + 1));
 }
 
-/* Loads print pid of printer id: a print of another printer is not
- * found here. */
-static int
-print_of(struct req *r, int64_t id, int64_t pid, struct job *j)
-{
-    if (job_get(r->c, pid, j) < 0)
-        return -1;
-    if (j->printer_id != id)
-        return err_set(&r->c->err, ERR_NOT_FOUND, "no such print");
-    return 0;
-}
-
-static int
-print_cancel(struct req *r, int64_t id, int64_t pid)
-{
-    struct job j;
-
-    if (print_of(r, id, pid, &j) < 0 || job_cancel(r->c, pid) < 0)
-        return -1;
-    return page_redirect_notice(
-        r, page_of(r, id, "queue"),
-        arena_printf(r->c->arena, "Print %s cancelled", j.name));
-}
-
-static int
-print_priority(struct req *r, int64_t id, int64_t pid,
-               const struct page_form *f)
-{
-    struct job j;
-    struct bound b;
-
-    if (print_of(r, id, pid, &j) < 0 ||
-        page_form_bind(r, f, priority_fields(), &j, &b, 0) < 0 ||
-        job_update(r->c, &j) < 0)
-        return -1;
-    return page_redirect_notice(
-        r, page_of(r, id, "queue"),
-        arena_printf(r->c->arena, "Priority of %s set to %lld", j.name,
-                     (long long)j.priority));
-}
-
 /* The shape of every post here: the signed-in form, then the action. */
 #define POST(form, item, call)                                                 \
     struct page_form f;                                                        \
@@ -319,16 +208,3 @@ page_printer_material_delete(struct req *r)
          material_remove(r, id, http_param_id(r, 1)));
 }
 
-int
-page_printer_print_cancel(struct req *r)
-{
-    POST("cancel", http_param_id(r, 1),
-         print_cancel(r, id, http_param_id(r, 1)));
-}
-
-int
-page_printer_print_priority(struct req *r)
-{
-    POST("priority", http_param_id(r, 1),
-         print_priority(r, id, http_param_id(r, 1), &f));
-}

@@ -266,8 +266,10 @@ def test_materials_add_edit_remove(stack, user):
         "cost_per_kg": "24.50"})
     assert r.status_code == 303
     assert user.api.get(mats).json()["materials"][0]["remaining_percent"] == 35
-    # remove sits behind a confirm step
+    # remove sits behind a confirm step; the status card draws the AMS
     html = page(b, path).text
+    assert re.search(r'<li class="slot">.*fill="#FF6600".*3: PETG', html)
+    assert html.count('<li class="slot empty-slot">') == 3
     assert re.search(r'<details class="confirm"[^>]*>\s*<summary>Remove', html)
     r = send(b, path, f"{path}/materials/{mid}/delete", {})
     assert r.status_code == 303
@@ -361,6 +363,7 @@ def test_notifications_save_and_secret_shown_once(stack, user):
     r = send(b, path, f"{path}/notifications",
              notify_body(webhook_url=url, webhook_format="slack"))
     assert_html(r, 200)
+    assert "Notification settings saved" in r.text
     secret = re.search(r'value="(whsec_[^"]+)"', r.text).group(1)
     got = user.api.get(api).json()
     assert got["webhook_url"] == url and got["webhook_secret_set"] is True
