@@ -5,8 +5,8 @@
  * sections from page_printer_parts.c and page_printer_notify.c. Another
  * user's printer is the 404 page: printer_get answers 404 for it.
  */
-#include "web/api.h"
 #include "web/page_printer.h"
+#include "web/api.h"
 
 #include <string.h>
 
@@ -89,8 +89,8 @@ pp_fill(struct req *r, struct tmpl_dict *d, const struct field *fields,
 }
 
 int
-pp_show(struct req *r, int64_t id, int status, const char *form,
-        int64_t item, const struct page_form *f, const char *secret)
+pp_show(struct req *r, int64_t id, int status, const char *form, int64_t item,
+        const struct page_form *f, const char *secret)
 {
     struct ctx *c = r->c;
     struct pp_post post, *pp = NULL;
@@ -144,8 +144,8 @@ page_printer(struct req *r)
 {
     if (r->c->user_id == 0)
         return page_redirect(r, "/login");
-    return page_finish(r, pp_show(r, http_param_id(r, 0), 200, NULL, 0, NULL,
-                                  NULL));
+    return page_finish(
+        r, pp_show(r, http_param_id(r, 0), 200, NULL, 0, NULL, NULL));
 }
 
 static int
@@ -175,8 +175,7 @@ page_printer_update(struct req *r)
     return pp_after(r, id, update(r, id, &f), "edit", 0, &f);
 }
 
-static int
-delete(struct req *r, int64_t id)
+static int delete (struct req *r, int64_t id)
 {
     struct printer p;
 
@@ -184,7 +183,8 @@ delete(struct req *r, int64_t id)
     if (printer_get(r->c, id, &p) < 0 || printer_delete(r->c, id) < 0)
         return -1;
     return page_redirect_notice(
-        r, "/printers", arena_printf(r->c->arena, "Printer %s deleted", p.name));
+        r, "/printers",
+        arena_printf(r->c->arena, "Printer %s deleted", p.name));
 }
 
 int
@@ -195,5 +195,5 @@ page_printer_delete(struct req *r)
 
     if (page_session_form(r, &f) < 0)
         return page_error(r);
-    return pp_after(r, id, delete(r, id), "delete", 0, &f);
+    return pp_after(r, id, delete (r, id), "delete", 0, &f);
 }

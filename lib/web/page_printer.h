@@ -49,8 +49,8 @@ void pp_fill(struct req *r, struct tmpl_dict *d, const struct field *fields,
 /* The end of a form post: 0 when rc is 0 (the handler answered); after a
  * validation error (422) or a conflict (409) the page again with that
  * form's input and errors; anything else the error page. */
-int pp_after(struct req *r, int64_t id, int rc, const char *form,
-             int64_t item, const struct page_form *f);
+int pp_after(struct req *r, int64_t id, int rc, const char *form, int64_t item,
+             const struct page_form *f);
 
 /* The sections of the page each part file fills; 0 or -1. */
 int pp_parts(struct req *r, struct tmpl_dict *d, const struct printer *p,

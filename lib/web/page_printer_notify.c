@@ -99,8 +99,8 @@ deliveries(struct req *r, struct tmpl_dict *d, const struct printer *p)
     struct event_delivery *list;
     int n;
 
-    if (event_deliveries(r->c, p->id, 0, EVENT_DELIVERY_ALL, DELIVERIES_MAX,
-                         0, &list, &n) < 0)
+    if (event_deliveries(r->c, p->id, 0, EVENT_DELIVERY_ALL, DELIVERIES_MAX, 0,
+                         &list, &n) < 0)
         return -1;
     if (n == 0) {
         tmpl_show(d, "NO_DELIVERIES");
@@ -129,8 +129,8 @@ notify_form(struct req *r, struct tmpl_dict *d, const struct notifypref *n,
             const struct pp_post *post)
 {
     int mine = post != NULL && strcmp(post->form, "notify") == 0;
-    const char *wf = mine ? page_form_get(post->f, "webhook_format")
-                          : n->webhook_format;
+    const char *wf =
+        mine ? page_form_get(post->f, "webhook_format") : n->webhook_format;
 
     pp_fill(r, d, notifypref_fields, n, post, "notify", 0);
     if (wf == NULL || *wf == '\0')

@@ -23,7 +23,7 @@
 
 #include "base/banned.h"
 
-#define AMS_TRAYS 4     /* slots of one AMS: drawn even when empty */
+#define AMS_TRAYS 4 /* slots of one AMS: drawn even when empty */
 
 static void
 material_row(struct req *r, struct tmpl_dict *list, const struct material *m,
@@ -40,9 +40,9 @@ material_row(struct req *r, struct tmpl_dict *list, const struct material *m,
     tmpl_set(row, "PCT", pagefmt_percent(a, m->remaining_percent));
     tmpl_set(row, "LEFT", pagefmt_grams(a, material_remaining_grams(m)));
     tmpl_set(row, "VENDOR_TEXT", m->vendor ? m->vendor : PAGEFMT_NONE);
-    tmpl_set(row, "COST_TEXT", m->cost_per_kg == DB_NULL
-                                   ? PAGEFMT_NONE
-                                   : pagefmt_money(a, m->cost_per_kg));
+    tmpl_set(row, "COST_TEXT",
+             m->cost_per_kg == DB_NULL ? PAGEFMT_NONE
+                                       : pagefmt_money(a, m->cost_per_kg));
     tmpl_set(row, "SOURCE", m->source);
     pp_fill(r, tmpl_section_add(row, "FORM"), material_fields, m, post,
             "material", m->id);
@@ -58,8 +58,7 @@ material_row(struct req *r, struct tmpl_dict *list, const struct material *m,
  * each loaded slot as a swatch, the empty ones of the first AMS as
  * outlines. */
 static void
-swatches(struct req *r, struct tmpl_dict *d, const struct material *list,
-         int n)
+swatches(struct req *r, struct tmpl_dict *d, const struct material *list, int n)
 {
     int filled[MATERIAL_SLOTS] = {0};
 
@@ -109,8 +108,7 @@ int
 pp_parts(struct req *r, struct tmpl_dict *d, const struct printer *p,
          const struct pp_post *post)
 {
-    return materials(r, d, p, post) < 0 || pp_queue(r, d, p, post) < 0 ? -1
-                                                                        : 0;
+    return materials(r, d, p, post) < 0 || pp_queue(r, d, p, post) < 0 ? -1 : 0;
 }
 
 /* ---- the posts ------------------------------------------------------- */
@@ -153,8 +151,7 @@ material_add(struct req *r, int64_t id, const struct page_form *f)
 }
 
 static int
-material_edit(struct req *r, int64_t id, int64_t mid,
-              const struct page_form *f)
+material_edit(struct req *r, int64_t id, int64_t mid, const struct page_form *f)
 {
     struct material m;
     struct bound b;
@@ -207,4 +204,3 @@ page_printer_material_delete(struct req *r)
     POST("material_delete", http_param_id(r, 1),
          material_remove(r, id, http_param_id(r, 1)));
 }
-

@@ -47,8 +47,8 @@ queue_row(struct req *r, struct tmpl_dict *list, const struct job *j, int pos,
 {
     struct arena *a = r->c->arena;
     struct tmpl_dict *row = tmpl_section_add(list, "PRINT");
-    int waiting = strcmp(j->status, "queued") == 0 ||
-                  strcmp(j->status, "scheduled") == 0;
+    int waiting =
+        strcmp(j->status, "queued") == 0 || strcmp(j->status, "scheduled") == 0;
 
     tmpl_set_int(row, "PID", j->id);
     tmpl_set_int(row, "POS", pos);
@@ -69,7 +69,7 @@ queue_row(struct req *r, struct tmpl_dict *list, const struct job *j, int pos,
 
 static int
 queue_list(struct req *r, struct tmpl_dict *d, const struct printer *p,
-      const struct pp_post *post)
+           const struct pp_post *post)
 {
     struct job *list;
     int n;
@@ -95,8 +95,7 @@ history(struct req *r, struct tmpl_dict *d, const struct printer *p)
     int n;
 
     f.printer_id = p->id;
-    f.statuses =
-        1u << JOB_COMPLETED | 1u << JOB_FAILED | 1u << JOB_CANCELLED;
+    f.statuses = 1u << JOB_COMPLETED | 1u << JOB_FAILED | 1u << JOB_CANCELLED;
     if (job_list(r->c, &f, HISTORY_MAX, 0, &list, &n) < 0)
         return -1;
     if (n == 0) {
@@ -170,10 +169,10 @@ print_priority(struct req *r, int64_t id, int64_t pid,
         page_form_bind(r, f, priority_fields(), &j, &b, 0) < 0 ||
         job_update(r->c, &j) < 0)
         return -1;
-    return page_redirect_notice(
-        r, page_of(r, id, "queue"),
-        arena_printf(r->c->arena, "Priority of %s set to %lld", j.name,
-                     (long long)j.priority));
+    return page_redirect_notice(r, page_of(r, id, "queue"),
+                                arena_printf(r->c->arena,
+                                             "Priority of %s set to %lld",
+                                             j.name, (long long)j.priority));
 }
 
 /* The shape of every post here: the signed-in form, then the action. */
