@@ -8,7 +8,7 @@ mqtt_watch, smtp_sink, webhook_receiver) are reused from tests/e2e, loaded
 under another module name so both suites can run in one pytest session.
 
 Fixtures:
-  chrome   (function) a Chrome (chrome.py) on the session stack, with no
+  chrome   (function) a Chrome (chrome.py) on the shared stack, with no
            cookies: .page(path), .fill({...}), .submit(), .shot(name) ...
   signed   (function) chrome signed in as a fresh user -> (chrome, user)
 """
@@ -30,6 +30,7 @@ _spec = importlib.util.spec_from_file_location("e2e_conftest",
 _e2e = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_e2e)
 
+shared_stack = _e2e.shared_stack
 stack = _e2e.stack
 user = _e2e.user
 _sanitizer_watch = _e2e._sanitizer_watch
@@ -41,8 +42,8 @@ from receivers import smtp_sink, webhook_receiver  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
-def _chrome_session(stack):
-    c = Chrome(stack.url)
+def _chrome_session(shared_stack):
+    c = Chrome(shared_stack.url)
     try:
         yield c
     finally:
