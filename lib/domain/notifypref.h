@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/bind.h"
+
 struct ctx;
 
 #define NOTIFYPREF_SECRET_MIN 8
@@ -50,6 +52,15 @@ struct notifypref {
      * 0: never */
     int64_t material_low_percent;
 };
+
+/* The webhook formats a user may choose (NULL-terminated). */
+extern const char *const notifypref_formats[];
+
+/* The rules of the editable preferences: the API binds its PUT body and
+ * the dashboard its form with this table, and notifypref_save checks with
+ * it (bind_check), so one rule has one message. webhook_secret is
+ * write-only: NULL keeps the stored one. */
+extern const struct field notifypref_fields[];
 
 /* The defaults for printer_id (no row yet). */
 void notifypref_init(struct notifypref *n, int64_t printer_id);

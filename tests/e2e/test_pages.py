@@ -342,7 +342,8 @@ def test_printers_table_shows_reported_state():
         assert "<img" not in r.text
         assert "Online" in row and "42 %" in row and "2 h 05 min" in row
         assert "220 \u00b0C" in row and "60 \u00b0C" in row
-        assert '<time datetime="2025-11-24T16:00:00Z">' in row
+        assert ('<time datetime="2025-11-24T16:00:00Z" '
+                'data-format="datetime">2025-11-24 16:00 UTC</time>') in row
         u.api.close()
 
 
