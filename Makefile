@@ -16,9 +16,10 @@ DEBS_RUN := gcc g++ make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	spawn-fcgi multiwatch nginx libsqlite3-dev libjson-c-dev \
 	libctemplate-dev libsodium-dev libmosquitto-dev libcurl4-openssl-dev \
 	libssl-dev curl ca-certificates
-DEBS_TEST := libcmocka-dev python3 python3-pytest python3-requests wrk \
-	sqlite3 procps mosquitto openssl python3-paho-mqtt python3-pyftpdlib \
-	python3-openssl python3-aiosmtpd clang
+DEBS_TEST := libcmocka-dev python3 python3-pytest python3-pytest-xdist \
+	python3-requests wrk sqlite3 procps mosquitto openssl \
+	python3-paho-mqtt python3-pyftpdlib python3-openssl python3-aiosmtpd \
+	clang chromium chromium-driver python3-selenium
 
 CC := gcc
 CXX := g++
@@ -67,7 +68,8 @@ objs = $(patsubst %.c,$(1)/obj/%.o,$(LIB_C)) \
 # are reached only through a table).
 core = $(1)/obj/gen_migrations_sqlite.o
 
-.PHONY: all asan deps deps-test run demo test unit e2e fuzz-replay fuzz bench fmt \
+.PHONY: all asan deps deps-test run demo test unit e2e browser fuzz-replay fuzz \
+	bench fmt \
 	clean check-layers
 
 all: $(addprefix $(REL)/,$(PROGRAMS)) $(REL)/trivial-fcgi
@@ -155,6 +157,7 @@ test: deps-test
 	$(MAKE) unit
 	$(MAKE) fuzz-replay
 	$(MAKE) e2e
+	$(MAKE) browser
 
 # Includes point down the layers (DESIGN.md, Layout); the checker's own test
 # shows it failing on an upward include.
@@ -167,8 +170,18 @@ unit: asan
 	@set -e; for t in $(patsubst tests/unit/%.c,$(ASAN)/unit/%,$(UNIT_SRC)); do \
 	  echo "== $$t"; $$t; done
 
+# The e2e tests run in parallel (pytest-xdist): each worker process starts
+# its own servers on free loopback ports. E2E_JOBS=0: all in one process.
+E2E_JOBS ?= auto
 e2e: asan
-	cd tests/e2e && FARM_BIN_DIR=$(CURDIR)/$(ASAN) $(PYTHON) -m pytest -q -p no:cacheprovider .
+	cd tests/e2e && FARM_BIN_DIR=$(CURDIR)/$(ASAN) $(PYTHON) -m pytest -q \
+	  -p no:cacheprovider -n $(E2E_JOBS) --durations=10 .
+
+# The dashboard in headless Chromium (Selenium) against the same real stack;
+# screenshots of every page land in build/screenshots/.
+browser: asan
+	cd tests/browser && FARM_BIN_DIR=$(CURDIR)/$(ASAN) $(PYTHON) -m pytest -q \
+	  -p no:cacheprovider -n $(E2E_JOBS) --durations=5 .
 
 # Fuzz targets: `make test` replays the saved corpus under the sanitizers;
 # `make fuzz` runs libFuzzer (clang) on each target for FUZZ_SECONDS.

@@ -102,7 +102,7 @@ def cgi(method, path, body):
 
 pid = cgi("POST", "/api/printers", {
     "name": "P1S-01", "model": "P1S", "serial": "BENCHOUTBOX01",
-    "host": "192.168.1.10", "access_code": "12345678"})["id"]
+    "host": "127.0.0.1", "access_code": "12345678"})["id"]
 secret = cgi("PUT", f"/api/bambu/notifications/{pid}",
              {"webhook_url": url})["webhook_secret"]
 key[0] = base64.b64decode(secret[len("whsec_"):])

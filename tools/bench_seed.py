@@ -3,16 +3,18 @@
 
 bench_seed.py DB USER_ID... : 50 printers split over the users, four AMS
 materials each, and 100,000 prints (2,000 per printer: one started, about
-40 waiting in the queue, the rest ended). Writes straight to SQLite in one
+40 waiting in the queue, the rest ended). BENCH_PRINTERS and BENCH_PRINTS
+change the two counts (the dashboard's benchmark: 50 and 2,000). Writes straight to SQLite in one
 transaction; the schema is the application's own (sql/sqlite/).
 """
+import os
 import random
 import sqlite3
 import sys
 import time
 
-PRINTERS = 50
-PRINTS = 100_000
+PRINTERS = int(os.environ.get("BENCH_PRINTERS", 50))
+PRINTS = int(os.environ.get("BENCH_PRINTS", 100_000))
 
 
 def main():

@@ -1,12 +1,12 @@
 /*
  * dispatch_plan — step 8: which prints start now. Builds the plain views
- * of dispatch.h from the printers' state and the database (materials,
- * queue counts), assigns due unassigned prints to printers
- * (dispatch_pick_printer), picks each startable printer's head
- * (dispatch_pick_head, dispatch_pick_slot), and marks the chosen prints
- * started (job_mark_started: a fresh dispatch token) in one committed
- * transaction, each printer's pick in its own savepoint, before anything
- * is sent (dispatch_start.c sends them).
+ * of dispatch.h from the printers' state and the database (materials:
+ * material_list_every; queue counts: job_loads), assigns due unassigned
+ * prints to printers (dispatch_pick_printer), picks each startable
+ * printer's head (dispatch_pick_head, dispatch_pick_slot), and marks the
+ * chosen prints started (job_mark_started: a fresh dispatch token) in one
+ * committed transaction, each printer's pick in its own savepoint, before
+ * anything is sent (dispatch_start.c sends them).
  */
 #include "dispatch/dispatch_int.h"
 
@@ -20,6 +20,7 @@
 #include "store/db.h"
 #include "base/log.h"
 #include "domain/job.h"
+#include "domain/material.h"
 #include "domain/printer.h"
 #include "domain/printfile.h"
 
@@ -50,8 +51,8 @@ static int
 build_views(struct dispatcher *d, struct ctx *c, struct dispatch_printer *v)
 {
     struct job_load *load;
-    struct db_stmt *st;
-    int rc, i, nload;
+    struct material *mat;
+    int i, nload, nmat;
 
     for (i = 0; i < d->n; i++) {
         struct dprinter *p = d->p[i];
@@ -73,30 +74,22 @@ build_views(struct dispatcher *d, struct ctx *c, struct dispatch_printer *v)
         v[i].has_started = load[k].started > 0;
         v[i].queued += load[k].waiting;
     }
-    st = db_query(c->db,
-                  "SELECT printer_id, slot, material_type, color, "
-                  "weight_grams, remaining_percent FROM materials",
-                  "");
-    if (st == NULL)
-        return err_internal(&c->err, "dispatch: materials failed");
-    while ((rc = db_step(st)) == DB_ROW) {
-        int64_t slot = db_int(st, 1), pct = db_int(st, 5);
+    if (material_list_every(c, &mat, &nmat) < 0)
+        return -1;
+    for (int k = 0; k < nmat; k++) {
+        const struct material *m = &mat[k];
         struct dispatch_slot *s;
 
-        if ((i = index_of(d, db_int(st, 0))) < 0 || slot < 0 ||
-            slot >= BAMBU_SLOTS)
+        if ((i = index_of(d, m->printer_id)) < 0 || m->slot < 0 ||
+            m->slot >= BAMBU_SLOTS)
             continue;
-        s = &v[i].slots[slot];
+        s = &v[i].slots[m->slot];
         s->present = 1;
         snprintf(s->type, sizeof s->type, "%s",
-                 db_text(st, 2) ? db_text(st, 2) : "");
-        snprintf(s->color, sizeof s->color, "%s",
-                 db_text(st, 3) ? db_text(st, 3) : "");
-        s->remaining_grams =
-            pct == DB_NULL ? DB_NULL : db_int(st, 4) * pct / 100;
+                 m->material_type ? m->material_type : "");
+        snprintf(s->color, sizeof s->color, "%s", m->color ? m->color : "");
+        s->remaining_grams = material_remaining_grams(m);
     }
-    if (rc != DB_DONE)
-        return err_internal(&c->err, "dispatch: materials failed");
     return 0;
 }
 

@@ -1,9 +1,9 @@
 /*
  * dispatch_printers — the dispatcher's bookkeeping of its printers: one
- * struct dprinter per printers row, reloaded every step (a connection is
- * restarted when what it connects to changed), looked up by id, and
- * whether a printer's report is fresh. Calls nothing else of the
- * dispatcher's.
+ * struct dprinter per printers row (read with the printer module's
+ * printer_list_watched), reloaded every step (a connection is restarted
+ * when what it connects to changed), looked up by id, and whether a
+ * printer's report is fresh. Calls nothing else of the dispatcher's.
  */
 #include "dispatch/dispatch_int.h"
 
@@ -16,6 +16,7 @@
 #include "base/ctx.h"
 #include "base/secret.h"
 #include "store/db.h"
+#include "domain/printer.h"
 
 #include "base/banned.h"
 
@@ -82,52 +83,58 @@ dprinter_add(struct dispatcher *d, int64_t id)
     return p;
 }
 
-/* Fills p from the current row of st; restarts its connection when what
- * it connects to changed. */
-static void
-dprinter_fill(struct ctx *c, struct dprinter *p, struct db_stmt *st, int fresh)
+/* A NULL column as "". */
+static const char *
+str(const char *s)
 {
-    const char *serial = db_text(st, 4), *host = db_text(st, 5);
-    const char *sealed = db_text(st, 8), *pin = db_text(st, 17);
+    return s ? s : "";
+}
+
+/* Fills p from its printers row w; restarts its connection when what it
+ * connects to changed. */
+static void
+dprinter_fill(struct ctx *c, struct dprinter *p,
+              const struct printer_watched *w, int fresh)
+{
+    const char *sealed = w->access_code_sealed, *pin = w->cert_fingerprint;
     int changed =
-        !fresh && (strcmp(p->serial, serial ? serial : "") != 0 ||
-                   strcmp(p->host, host ? host : "") != 0 ||
-                   p->port != db_int(st, 6) || p->ftp_port != db_int(st, 7) ||
-                   strcmp(p->sealed, sealed ? sealed : "") != 0 ||
+        !fresh && (strcmp(p->serial, str(w->serial)) != 0 ||
+                   strcmp(p->host, str(w->host)) != 0 ||
+                   p->port != w->port || p->ftp_port != w->ftp_port ||
+                   strcmp(p->sealed, str(sealed)) != 0 ||
                    (p->pin[0] && (pin == NULL || !pin[0])));
     char *code;
 
     if (changed) {
-        if (strcmp(p->serial, serial ? serial : "") != 0)
+        if (strcmp(p->serial, str(w->serial)) != 0)
             bambu_state_clear(p->state);
         mqtt_conn_free(p->conn);
         p->conn = NULL;
     }
-    p->user_id = db_int(st, 1);
-    dispatch_copy(p->name, sizeof p->name, db_text(st, 2));
-    dispatch_copy(p->model, sizeof p->model, db_text(st, 3));
-    dispatch_copy(p->serial, sizeof p->serial, serial);
-    dispatch_copy(p->host, sizeof p->host, host);
-    p->port = db_int(st, 6);
-    p->ftp_port = db_int(st, 7);
+    p->user_id = w->user_id;
+    dispatch_copy(p->name, sizeof p->name, w->name);
+    dispatch_copy(p->model, sizeof p->model, w->model);
+    dispatch_copy(p->serial, sizeof p->serial, w->serial);
+    dispatch_copy(p->host, sizeof p->host, w->host);
+    p->port = w->port;
+    p->ftp_port = w->ftp_port;
     dispatch_copy(p->sealed, sizeof p->sealed, sealed);
     code = sealed ? secret_open(c->arena, sealed) : NULL;
     dispatch_copy(p->code, sizeof p->code, code);
-    dispatch_copy(p->status, sizeof p->status, db_text(st, 9));
-    p->online = db_int(st, 10);
-    p->current_print_id = db_int(st, 11);
+    dispatch_copy(p->status, sizeof p->status, w->status);
+    p->online = w->online;
+    p->current_print_id = w->current_print_id;
     if (fresh) { /* after that, this process keeps them up to date */
-        p->last_seen_at = db_int(st, 12);
-        p->last_pushall_at = db_int(st, 13);
-        p->devmode_at = db_int(st, 14);
-        p->silent_runs = db_int(st, 15);
+        p->last_seen_at = w->last_seen_at;
+        p->last_pushall_at = w->last_pushall_at;
+        p->devmode_at = w->devmode_refused_at;
+        p->silent_runs = w->silent_runs;
     }
-    p->offline_since = db_int(st, 18);
-    p->offline_notified = db_int(st, 19);
+    p->offline_since = w->offline_since;
+    p->offline_notified = w->offline_notified;
     dispatch_copy(p->pin, sizeof p->pin, pin);
-    if (fresh && db_text(st, 16) != NULL) {
-        const char *js = db_text(st, 16);
-        char *frame = arena_printf(c->arena, "{\"print\":%s}", js);
+    if (fresh && w->state_json != NULL) {
+        char *frame = arena_printf(c->arena, "{\"print\":%s}", w->state_json);
 
         if (bambu_state_merge(p->state, frame, strlen(frame), NULL, NULL) == 0)
             p->had_cache = 1;
@@ -138,31 +145,21 @@ dprinter_fill(struct ctx *c, struct dprinter *p, struct db_stmt *st, int fresh)
 int
 dispatch_load(struct dispatcher *d, struct ctx *c)
 {
-    struct db_stmt *st;
-    int rc, w = 0;
+    struct printer_watched *rows;
+    int nrows, w = 0;
 
+    if (printer_list_watched(c, &rows, &nrows) < 0)
+        return -1;
     for (int i = 0; i < d->n; i++)
         d->p[i]->listed = 0;
-    st = db_query(c->db,
-                  "SELECT id, user_id, name, model, serial, host, port, "
-                  "ftp_port, access_code_sealed, status, online, "
-                  "current_print_id, last_seen_at, last_pushall_at, "
-                  "devmode_refused_at, silent_runs, state_json, "
-                  "cert_fingerprint, offline_since, offline_notified "
-                  "FROM printers ORDER BY id",
-                  "");
-    if (st == NULL)
-        return -1;
-    while ((rc = db_step(st)) == DB_ROW) {
-        struct dprinter *p = dispatch_find(d, db_int(st, 0));
+    for (int k = 0; k < nrows; k++) {
+        struct dprinter *p = dispatch_find(d, rows[k].id);
         int fresh = p == NULL;
 
         if (fresh)
-            p = dprinter_add(d, db_int(st, 0));
-        dprinter_fill(c, p, st, fresh);
+            p = dprinter_add(d, rows[k].id);
+        dprinter_fill(c, p, &rows[k], fresh);
     }
-    if (rc != DB_DONE)
-        return -1;
     for (int i = 0; i < d->n; i++) {
         if (d->p[i]->listed)
             d->p[w++] = d->p[i];

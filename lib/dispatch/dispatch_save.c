@@ -1,9 +1,9 @@
 /*
  * dispatch_save — step 5: what a printer's merged report and connection
  * say, decided into the status the user sees and written into its printers
- * row, with an event when that status moves to untrusted, auth_failed or
- * needs_developer_mode (offline and back online are dispatch_notify's,
- * after a grace period).
+ * row (printer_save_seen), with an event when that status moves to
+ * untrusted, auth_failed or needs_developer_mode (offline and back online
+ * are dispatch_notify's, after a grace period).
  */
 #include "dispatch/dispatch_int.h"
 
@@ -16,6 +16,7 @@
 #include "base/arena.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "domain/printer.h"
 
 #include "base/banned.h"
 
@@ -129,8 +130,8 @@ dispatch_save_printer(struct dispatcher *d, struct ctx *c, struct dprinter *p)
 {
     struct bambu_report r;
     struct pstatus s;
+    struct printer_seen seen;
     const char *state_json = NULL, *pin = NULL, *ev;
-    int rc;
 
     bambu_state_report(p->state, &r);
     decide(d, c, p, &r, &s);
@@ -146,33 +147,24 @@ dispatch_save_printer(struct dispatcher *d, struct ctx *c, struct dprinter *p)
                                                      JSON_C_TO_STRING_PLAIN));
         p->last_seen_at = c->now;
     }
-    rc = db_exec(
-        c->db,
-        "UPDATE printers SET status = ?, status_detail = ?, online = ?, "
-        "progress_percent = CASE WHEN ? = 1 THEN ? ELSE progress_percent END, "
-        "remaining_minutes = CASE WHEN ? = 1 THEN ? ELSE remaining_minutes "
-        "END, nozzle_temp = CASE WHEN ? = 1 THEN ? ELSE nozzle_temp END, "
-        "bed_temp = CASE WHEN ? = 1 THEN ? ELSE bed_temp END, "
-        "last_seen_at = ?, state_json = COALESCE(?, state_json), "
-        "cert_fingerprint = COALESCE(cert_fingerprint, ?), "
-        "last_pushall_at = ?, silent_runs = ?, devmode_refused_at = ?, "
-        "firmware = COALESCE(?, firmware) WHERE id = ?",
-        "tt"
-        "iiiiiiiiii"
-        "tt"
-        "iii"
-        "t"
-        "i",
-        s.status, s.detail, (int64_t)s.online, (int64_t)s.report,
-        r.percent < 0 ? DB_NULL : (int64_t)r.percent, (int64_t)s.report,
-        r.remaining_minutes < 0 ? DB_NULL : (int64_t)r.remaining_minutes,
-        (int64_t)s.report, r.nozzle_temp < 0 ? DB_NULL : (int64_t)r.nozzle_temp,
-        (int64_t)s.report, r.bed_temp < 0 ? DB_NULL : (int64_t)r.bed_temp,
-        p->last_seen_at, state_json, pin, p->last_pushall_at, p->silent_runs,
-        p->devmode_at, p->firmware[0] ? p->firmware : NULL, p->id);
-    if (rc != DB_DONE)
-        return err_internal(
-            &c->err, "dispatch: printer %" PRId64 " update failed", p->id);
+    seen.status = s.status;
+    seen.status_detail = s.detail;
+    seen.online = s.online;
+    seen.report = s.report;
+    seen.progress_percent = r.percent < 0 ? DB_NULL : (int64_t)r.percent;
+    seen.remaining_minutes =
+        r.remaining_minutes < 0 ? DB_NULL : (int64_t)r.remaining_minutes;
+    seen.nozzle_temp = r.nozzle_temp < 0 ? DB_NULL : (int64_t)r.nozzle_temp;
+    seen.bed_temp = r.bed_temp < 0 ? DB_NULL : (int64_t)r.bed_temp;
+    seen.last_seen_at = p->last_seen_at;
+    seen.state_json = state_json;
+    seen.cert_fingerprint = pin;
+    seen.last_pushall_at = p->last_pushall_at;
+    seen.silent_runs = p->silent_runs;
+    seen.devmode_refused_at = p->devmode_at;
+    seen.firmware = p->firmware[0] ? p->firmware : NULL;
+    if (printer_save_seen(c, p->id, &seen) < 0)
+        return -1;
     ev = transition(p->status, &s);
     if (ev != NULL)
         dispatch_event(c, p, ev, s.detail);

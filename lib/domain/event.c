@@ -222,3 +222,29 @@ event_deliveries(struct ctx *c, int64_t printer_id, int64_t event_id,
                ? 0
                : err_internal(&c->err, "event: deliveries failed");
 }
+
+int64_t
+event_send_test(struct ctx *c, int64_t printer_id)
+{
+    struct notifypref n;
+    struct printer p;
+    struct event_printer ep;
+
+    if (printer_get(c, printer_id, &p) < 0 ||
+        notifypref_get(c, p.id, &n) < 0)
+        return -1;
+    if (notifypref_channels(&n) == 0)
+        return err_set(&c->err, ERR_CONFLICT,
+                       n.webhook_url != NULL && n.webhook_disabled_at != DB_NULL
+                           ? "the webhook is disabled (it answered 410 Gone) "
+                             "and email is off: save webhook_url again or "
+                             "enable email first"
+                           : "no notification channel is enabled: enable "
+                             "email or set a webhook first");
+    ep.id = p.id;
+    ep.name = p.name;
+    ep.serial = p.serial;
+    ep.model = p.model;
+    return event_emit(c, "test", &ep, NULL,
+                      "This is a test message from bambufarm.");
+}

@@ -63,6 +63,12 @@ int64_t event_emit(struct ctx *c, const char *kind,
                    const struct event_printer *p, const struct event_print *j,
                    const char *detail);
 
+/* Queues a "test" event to every enabled channel of one of the user's
+ * printers (what POST /api/bambu/notifications/<id>/test and the
+ * dashboard's "send a test" do). The event id, or -1 (404; 409 when no
+ * channel is enabled, saying why). */
+int64_t event_send_test(struct ctx *c, int64_t printer_id);
+
 /* Delivery states of an outbox row; EVENT_DELIVERY_ALL matches all. */
 enum {
     EVENT_PENDING = 1,

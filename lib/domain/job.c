@@ -762,6 +762,55 @@ job_cancel(struct ctx *c, int64_t id)
     return db_end(c->db, rc < 0 ? -1 : 0);
 }
 
+/* ---- for the queue page: retry and move ---- */
+
+int64_t
+job_retry(struct ctx *c, int64_t id)
+{
+    struct job old, j;
+
+    if (job_get(c, id, &old) < 0)
+        return -1;
+    if (job_status_from_name(old.status) != JOB_FAILED)
+        return err_set(&c->err, ERR_CONFLICT,
+                       "only a failed print can be retried; this one is %s",
+                       old.status);
+    job_init(&j);
+    j.printer_id = old.printer_id;
+    j.name = old.name;
+    j.file = old.file;
+    j.plate = old.plate;
+    j.priority = old.priority;
+    j.estimated_minutes = old.estimated_minutes;
+    j.order_id = old.order_id;
+    j.order_item_id = old.order_item_id;
+    j.nozzle_temp = old.nozzle_temp;
+    j.bed_temp = old.bed_temp;
+    j.speed_level = old.speed_level;
+    j.material_slot = old.material_slot;
+    j.material_type = old.material_type;
+    j.color = old.color;
+    j.grams = old.grams;
+    return job_create(c, &j);
+}
+
+int
+job_move_to(struct ctx *c, int64_t id, int64_t printer_id)
+{
+    struct job j;
+    int from;
+
+    if (job_get(c, id, &j) < 0)
+        return -1;
+    from = job_status_from_name(j.status);
+    /* said here, not left to job_update: its 409 speaks of edits */
+    if (from != JOB_QUEUED && from != JOB_SCHEDULED)
+        return err_set(&c->err, ERR_CONFLICT,
+                       "a %s print cannot move to another printer", j.status);
+    j.printer_id = printer_id;
+    return job_update(c, &j);
+}
+
 /* The ids a one-column query answers, from the arena. 0 or -1. */
 static int
 job_ids(struct ctx *c, struct db_stmt *st, int64_t **ids, int *n)

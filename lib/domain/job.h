@@ -206,6 +206,21 @@ int job_update(struct ctx *c, const struct job *want);
  * -1. */
 int job_cancel(struct ctx *c, int64_t id);
 
+/* ---- for the queue page ---- */
+
+/* Queues a new copy of the failed print id (its printer, file, plate,
+ * estimate, priority, print parameters, grams, material wishes and order
+ * link; no start time, no chain), through job_create's checks. The failed
+ * print stays failed. Returns the new id, or -1: 404 when not the user's,
+ * 409 when it has not failed, 422 when a reference is gone (its file
+ * deleted). */
+int64_t job_retry(struct ctx *c, int64_t id);
+
+/* Moves the queued or scheduled print id to printer_id (DB_NULL: any
+ * printer) through job_update. 0, or -1 (404, 409 when it has started or
+ * ended, 422 naming printer_id when the printer is not the user's). */
+int job_move_to(struct ctx *c, int64_t id, int64_t printer_id);
+
 /* Cancels every queued or scheduled print on printer_id (it is being
  * deleted), each with its print_cancelled event. 0 or -1. */
 int job_cancel_on_printer(struct ctx *c, int64_t printer_id);

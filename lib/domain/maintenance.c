@@ -1,5 +1,6 @@
 #include "domain/maintenance.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -12,6 +13,21 @@
 #include "domain/printer.h"
 
 #include "base/banned.h"
+
+const struct field maintenance_interval_fields[] = {
+    {"interval_hours", F_INT,
+     offsetof(struct maintenance_interval, interval_hours), F_NULL, 1,
+     MAINTENANCE_INTERVAL_MAX, 0},
+    {0},
+};
+
+#define IN struct maintenance_record
+const struct field maintenance_record_fields[] = {
+    {"performed_at", F_TIME, offsetof(IN, performed_at), F_NULL, 0, 0, 0},
+    {"note", F_STR, offsetof(IN, note), F_NULL, 0, MAINTENANCE_NOTE_MAX, 0},
+    {0},
+};
+#undef IN
 
 static int
 not_found(struct ctx *c)
@@ -85,12 +101,11 @@ maintenance_tenths(int64_t seconds)
 int
 maintenance_set_interval(struct ctx *c, int64_t printer_id, int64_t hours)
 {
+    struct maintenance_interval in = {hours};
     int rc;
 
-    if (hours != DB_NULL && (hours < 1 || hours > MAINTENANCE_INTERVAL_MAX))
-        return err_field(&c->err, "interval_hours",
-                         "must be between 1 and %d, or null",
-                         MAINTENANCE_INTERVAL_MAX);
+    if (bind_check(c, maintenance_interval_fields, &in) < 0)
+        return -1;
     rc = printer_maintenance_set_interval(c, printer_id, hours);
     if (rc <= 0)
         return rc < 0 ? -1 : not_found(c);
@@ -154,9 +169,7 @@ maintenance_record_add(struct ctx *c, struct maintenance_record *r)
         r->performed_at = c->now;
     if (r->performed_at > c->now)
         err_field(&c->err, "performed_at", "must not be in the future");
-    if (r->note != NULL && bind_chars(r->note) > MAINTENANCE_NOTE_MAX)
-        err_field(&c->err, "note", "must be at most %d characters",
-                  MAINTENANCE_NOTE_MAX);
+    bind_check(c, maintenance_record_fields, r);
     if (err_is_set(&c->err))
         return -1;
     if (db_begin(c->db) < 0)

@@ -20,6 +20,8 @@
 
 #include <stdint.h>
 
+#include "base/bind.h"
+
 struct ctx;
 struct event_printer;
 
@@ -43,6 +45,18 @@ struct maintenance_record {
     int64_t print_seconds; /* print time of the period it closed */
     int64_t created_at;
 };
+
+/* The interval a user sets, as a form or body carries it. */
+struct maintenance_interval {
+    int64_t interval_hours; /* DB_NULL: no reminders */
+};
+
+/* The rules of the interval and of a new record: the API binds its bodies
+ * and the dashboard its forms with these tables, and
+ * maintenance_set_interval and maintenance_record_add check with them
+ * (bind_check), so one rule has one message. */
+extern const struct field maintenance_interval_fields[];
+extern const struct field maintenance_record_fields[];
 
 /* Seconds of print time on printer_id (one of the user's) of prints that
  * started at or after since and before until (DB_NULL: no bound), as

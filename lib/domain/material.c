@@ -404,3 +404,86 @@ material_consume(struct ctx *c, int64_t printer_id, int64_t slot,
         return err_internal(&c->err, "material: consume failed");
     return 0;
 }
+
+/* ---- for the dispatcher ---- */
+
+int
+material_list_every(struct ctx *c, struct material **out, int *n)
+{
+    struct db_stmt *st;
+    size_t cap = 64;
+    int rc;
+
+    *n = 0;
+    *out = arena_alloc(c->arena, sizeof(**out) * cap);
+    st = db_query(c->db, "SELECT " MATERIAL_COLS MATERIAL_FROM, "");
+    if (st == NULL)
+        return err_internal(&c->err, "material: list failed");
+    while ((rc = db_step(st)) == DB_ROW) {
+        if ((size_t)*n == cap) {
+            struct material *more =
+                arena_alloc(c->arena, sizeof(*more) * cap * 2);
+
+            memcpy(more, *out, sizeof(*more) * cap);
+            *out = more;
+            cap *= 2;
+        }
+        material_row(c, st, &(*out)[(*n)++]);
+    }
+    return rc == DB_DONE ? 0 : err_internal(&c->err, "material: list failed");
+}
+
+static const char *
+text_or_empty(struct ctx *c, struct db_stmt *st, int col)
+{
+    const char *s = db_text(st, col);
+
+    return arena_strdup(c->arena, s ? s : "");
+}
+
+int
+material_low_list(struct ctx *c, int64_t printer_id, struct material_low *out,
+                  int max, int *n)
+{
+    struct db_stmt *st;
+    int rc = DB_DONE;
+
+    *n = 0;
+    st = db_query(c->db,
+                  "SELECT id, slot, material_type, color, remaining_percent, "
+                  "weight_grams, COALESCE(NULLIF(tray_uuid, ''), "
+                  "material_type || ' ' || COALESCE(color, '')), "
+                  "low_notified_at, low_notified_spool FROM materials "
+                  "WHERE printer_id = ? ORDER BY slot",
+                  "i", printer_id);
+    if (st == NULL)
+        return err_internal(&c->err, "material: low list failed");
+    while (*n < max && (rc = db_step(st)) == DB_ROW) {
+        struct material_low *m = &out[(*n)++];
+
+        m->id = db_int(st, 0);
+        m->slot = db_int(st, 1);
+        m->material_type = text_or_empty(c, st, 2);
+        m->color = text_or_empty(c, st, 3);
+        m->remaining_percent = db_int(st, 4);
+        m->weight_grams = db_int(st, 5);
+        m->spool = text_or_empty(c, st, 6);
+        m->low_notified_at = db_int(st, 7);
+        m->low_notified_spool = text_or_empty(c, st, 8);
+    }
+    db_done(st);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return err_internal(&c->err, "material: low list failed");
+    return 0;
+}
+
+int
+material_low_mark(struct ctx *c, int64_t id, int64_t at, const char *spool)
+{
+    if (db_exec(c->db,
+                "UPDATE materials SET low_notified_at = ?, "
+                "low_notified_spool = ? WHERE id = ?",
+                "iti", at, spool, id) != DB_DONE)
+        return err_internal(&c->err, "material: low mark failed");
+    return 0;
+}

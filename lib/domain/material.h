@@ -109,4 +109,33 @@ int material_sync(struct ctx *c, int64_t printer_id, int64_t slot,
 int material_consume(struct ctx *c, int64_t printer_id, int64_t slot,
                      int64_t grams);
 
+
+/* ---- for the dispatcher: not scoped to a user (it serves them all) ---- */
+
+/* Every printer's materials, from the arena. 0, or -1 (500). */
+int material_list_every(struct ctx *c, struct material **out, int *n);
+
+/* A material as the material_low check sees it. Strings are from the
+ * arena and never NULL ("" when the column is). */
+struct material_low {
+    int64_t id, slot;
+    const char *material_type, *color;
+    int64_t remaining_percent; /* DB_NULL: unknown */
+    int64_t weight_grams;
+    /* which spool is loaded: its tray_uuid, else "type colour" */
+    const char *spool;
+    int64_t low_notified_at;        /* DB_NULL: armed */
+    const char *low_notified_spool; /* the spool it was reported for */
+};
+
+/* The materials of printer_id ordered by slot, at most max of them, into
+ * out. 0, or -1 (500). */
+int material_low_list(struct ctx *c, int64_t printer_id,
+                      struct material_low *out, int max, int *n);
+
+/* Marks material id as reported low at at for spool, or arms it again
+ * (at DB_NULL, spool NULL). 0, or -1 (500). */
+int material_low_mark(struct ctx *c, int64_t id, int64_t at,
+                      const char *spool);
+
 #endif

@@ -1,5 +1,6 @@
 #include "domain/notifypref.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -11,6 +12,31 @@
 #include "base/webhook_sign.h"
 
 #include "base/banned.h"
+
+const char *const notifypref_formats[] = {"standard", "discord", "slack",
+                                          NULL};
+
+#define IN struct notifypref
+const struct field notifypref_fields[] = {
+    {"on_print_start", F_BOOL, offsetof(IN, on_print_start), 0, 0, 0, 0},
+    {"on_print_complete", F_BOOL, offsetof(IN, on_print_complete), 0, 0, 0, 0},
+    {"on_print_failed", F_BOOL, offsetof(IN, on_print_failed), 0, 0, 0, 0},
+    {"on_maintenance", F_BOOL, offsetof(IN, on_maintenance), 0, 0, 0, 0},
+    {"on_material_change", F_BOOL, offsetof(IN, on_material_change), 0, 0, 0,
+     0},
+    {"material_low_percent", F_INT, offsetof(IN, material_low_percent), 0, 0,
+     100, 0},
+    {"email_enabled", F_BOOL, offsetof(IN, email_enabled), 0, 0, 0, 0},
+    {"email_address", F_EMAIL, offsetof(IN, email_address), F_NULL, 0, 0, 0},
+    {"webhook_url", F_URL, offsetof(IN, webhook_url), F_NULL, 0, 0, 0},
+    /* F_KEEP: no secret given keeps the stored one */
+    {"webhook_secret", F_STR, offsetof(IN, webhook_secret), F_KEEP,
+     NOTIFYPREF_SECRET_MIN, NOTIFYPREF_SECRET_MAX, 0},
+    {"webhook_format", F_ENUM, offsetof(IN, webhook_format), F_NULL, 0, 0,
+     notifypref_formats},
+    {0},
+};
+#undef IN
 
 void
 notifypref_init(struct notifypref *n, int64_t printer_id)
@@ -74,35 +100,20 @@ notifypref_get(struct ctx *c, int64_t printer_id, struct notifypref *n)
 }
 
 static int
-notifypref_check(struct ctx *c, const struct notifypref *n)
+notifypref_check(struct ctx *c, struct notifypref *n)
 {
-    size_t len;
-
-    if (n->email_address != NULL && !bind_valid_email(n->email_address))
-        err_field(&c->err, "email_address", "must be an email address");
+    /* the table's rules first, then what spans fields or needs decoding */
+    bind_check(c, notifypref_fields, n);
     if (n->email_enabled && n->email_address == NULL)
         err_field(&c->err, "email_enabled",
                   "needs an email_address to send to");
-    if (n->webhook_url != NULL && !bind_valid_url(n->webhook_url))
-        err_field(&c->err, "webhook_url",
-                  "must be an absolute http or https URL");
-    if (n->webhook_secret != NULL) {
-        len = bind_chars(n->webhook_secret);
-        if (len < NOTIFYPREF_SECRET_MIN || len > NOTIFYPREF_SECRET_MAX)
-            err_field(&c->err, "webhook_secret",
-                      "must be %d to %d characters long", NOTIFYPREF_SECRET_MIN,
-                      NOTIFYPREF_SECRET_MAX);
-        else if (!webhook_secret_valid(n->webhook_secret))
-            err_field(&c->err, "webhook_secret",
-                      "a secret starting with whsec_ must be base64 of 24 "
-                      "to 64 bytes");
-    }
-    if (n->material_low_percent < 0 || n->material_low_percent > 100)
-        err_field(&c->err, "material_low_percent", "must be between 0 and 100");
-    if (n->webhook_format != NULL &&
-        webhook_format_parse(n->webhook_format) < 0)
-        err_field(&c->err, "webhook_format",
-                  "must be standard, discord or slack");
+    if (n->webhook_secret != NULL &&
+        bind_chars(n->webhook_secret) >= NOTIFYPREF_SECRET_MIN &&
+        bind_chars(n->webhook_secret) <= NOTIFYPREF_SECRET_MAX &&
+        !webhook_secret_valid(n->webhook_secret))
+        err_field(&c->err, "webhook_secret",
+                  "a secret starting with whsec_ must be base64 of 24 "
+                  "to 64 bytes");
     return err_is_set(&c->err) ? -1 : 0;
 }
 
@@ -283,4 +294,19 @@ notifypref_channels(const struct notifypref *n)
         n->webhook_disabled_at == DB_NULL)
         k++;
     return k;
+}
+
+/* ---- for the dispatcher ---- */
+
+int
+notifypref_material_low_percent(struct ctx *c, int64_t printer_id,
+                                int64_t *percent)
+{
+    *percent = NOTIFYPREF_MATERIAL_LOW_DEFAULT;
+    if (db_get_int(c->db, percent,
+                   "SELECT material_low_percent FROM notification_settings "
+                   "WHERE printer_id = ?",
+                   "i", printer_id) == DB_ERROR)
+        return err_internal(&c->err, "notifypref: threshold select failed");
+    return 0;
 }

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/bind.h"
+
 struct ctx;
 
 #define NOTIFYPREF_SECRET_MIN 8
@@ -50,6 +52,15 @@ struct notifypref {
      * 0: never */
     int64_t material_low_percent;
 };
+
+/* The webhook formats a user may choose (NULL-terminated). */
+extern const char *const notifypref_formats[];
+
+/* The rules of the editable preferences: the API binds its PUT body and
+ * the dashboard its form with this table, and notifypref_save checks with
+ * it (bind_check), so one rule has one message. webhook_secret is
+ * write-only: NULL keeps the stored one. */
+extern const struct field notifypref_fields[];
 
 /* The defaults for printer_id (no row yet). */
 void notifypref_init(struct notifypref *n, int64_t printer_id);
@@ -88,5 +99,13 @@ int notifypref_channels(const struct notifypref *n);
  * one is open. 1 disabled, 0 nothing to do, -1 with c->err set (500). */
 int notifypref_webhook_disable(struct ctx *c, int64_t printer_id,
                                const char *url, const char *reason);
+
+
+/* ---- for the dispatcher: not scoped to a user (it serves them all) ---- */
+
+/* The material_low_percent of printer_id into *percent, the default when
+ * no preferences were saved. 0, or -1 (500). */
+int notifypref_material_low_percent(struct ctx *c, int64_t printer_id,
+                                    int64_t *percent);
 
 #endif

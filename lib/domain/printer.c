@@ -333,3 +333,111 @@ printer_set_blocked(struct ctx *c, int64_t id, const char *status,
         return err_internal(&c->err, "printer: status update failed");
     return 0;
 }
+
+#define PRINTER_WATCHED_COLS                                                   \
+    "id, user_id, name, model, serial, host, port, ftp_port, "                \
+    "access_code_sealed, status, online, current_print_id, last_seen_at, "    \
+    "last_pushall_at, devmode_refused_at, silent_runs, state_json, "          \
+    "cert_fingerprint, offline_since, offline_notified"
+
+static void
+printer_watched_row(struct ctx *c, struct db_stmt *st,
+                    struct printer_watched *p)
+{
+    struct arena *a = c->arena;
+
+    p->id = db_int(st, 0);
+    p->user_id = db_int(st, 1);
+    p->name = arena_strdup(a, db_text(st, 2));
+    p->model = arena_strdup(a, db_text(st, 3));
+    p->serial = arena_strdup(a, db_text(st, 4));
+    p->host = arena_strdup(a, db_text(st, 5));
+    p->port = db_int(st, 6);
+    p->ftp_port = db_int(st, 7);
+    p->access_code_sealed = arena_strdup(a, db_text(st, 8));
+    p->status = arena_strdup(a, db_text(st, 9));
+    p->online = db_int(st, 10);
+    p->current_print_id = db_int(st, 11);
+    p->last_seen_at = db_int(st, 12);
+    p->last_pushall_at = db_int(st, 13);
+    p->devmode_refused_at = db_int(st, 14);
+    p->silent_runs = db_int(st, 15);
+    p->state_json = arena_strdup(a, db_text(st, 16));
+    p->cert_fingerprint = arena_strdup(a, db_text(st, 17));
+    p->offline_since = db_int(st, 18);
+    p->offline_notified = db_int(st, 19);
+}
+
+int
+printer_list_watched(struct ctx *c, struct printer_watched **out, int *n)
+{
+    struct db_stmt *st;
+    size_t cap = 64;
+    int rc;
+
+    *n = 0;
+    *out = arena_alloc(c->arena, sizeof(**out) * cap);
+    st = db_query(c->db,
+                  "SELECT " PRINTER_WATCHED_COLS " FROM printers ORDER BY id",
+                  "");
+    if (st == NULL)
+        return err_internal(&c->err, "printer: list failed");
+    while ((rc = db_step(st)) == DB_ROW) {
+        if ((size_t)*n == cap) {
+            struct printer_watched *more =
+                arena_alloc(c->arena, sizeof(*more) * cap * 2);
+
+            memcpy(more, *out, sizeof(*more) * cap);
+            *out = more;
+            cap *= 2;
+        }
+        printer_watched_row(c, st, &(*out)[(*n)++]);
+    }
+    return rc == DB_DONE ? 0 : err_internal(&c->err, "printer: list failed");
+}
+
+int
+printer_save_seen(struct ctx *c, int64_t id, const struct printer_seen *s)
+{
+    int64_t report = s->report ? 1 : 0;
+    int rc;
+
+    rc = db_exec(
+        c->db,
+        "UPDATE printers SET status = ?, status_detail = ?, online = ?, "
+        "progress_percent = CASE WHEN ? = 1 THEN ? ELSE progress_percent END, "
+        "remaining_minutes = CASE WHEN ? = 1 THEN ? ELSE remaining_minutes "
+        "END, nozzle_temp = CASE WHEN ? = 1 THEN ? ELSE nozzle_temp END, "
+        "bed_temp = CASE WHEN ? = 1 THEN ? ELSE bed_temp END, "
+        "last_seen_at = ?, state_json = COALESCE(?, state_json), "
+        "cert_fingerprint = COALESCE(cert_fingerprint, ?), "
+        "last_pushall_at = ?, silent_runs = ?, devmode_refused_at = ?, "
+        "firmware = COALESCE(?, firmware) WHERE id = ?",
+        "tt"
+        "iiiiiiiiii"
+        "tt"
+        "iii"
+        "t"
+        "i",
+        s->status, s->status_detail, s->online, report, s->progress_percent,
+        report, s->remaining_minutes, report, s->nozzle_temp, report,
+        s->bed_temp, s->last_seen_at, s->state_json, s->cert_fingerprint,
+        s->last_pushall_at, s->silent_runs, s->devmode_refused_at, s->firmware,
+        id);
+    if (rc != DB_DONE)
+        return err_internal(&c->err, "printer: %lld: status update failed",
+                            (long long)id);
+    return 0;
+}
+
+int
+printer_set_offline(struct ctx *c, int64_t id, int64_t since,
+                    int64_t notified)
+{
+    if (db_exec(c->db,
+                "UPDATE printers SET offline_since = ?, offline_notified = ? "
+                "WHERE id = ?",
+                "iii", since, notified, id) != DB_DONE)
+        return err_internal(&c->err, "printer: offline update failed");
+    return 0;
+}

@@ -98,4 +98,49 @@ int printer_clear_current(struct ctx *c, int64_t id, int64_t print_id);
 int printer_set_blocked(struct ctx *c, int64_t id, const char *status,
                         const char *detail, int64_t devmode_refused_at);
 
+
+/* A printers row as the dispatcher keeps it: where to connect, what it last
+ * saw and its offline bookkeeping. Strings are from the arena, NULL where
+ * the column is NULL. */
+struct printer_watched {
+    int64_t id, user_id;
+    const char *name, *model, *serial, *host;
+    int64_t port, ftp_port;
+    const char *access_code_sealed;
+    const char *status;
+    int64_t online, current_print_id, last_seen_at, last_pushall_at;
+    int64_t devmode_refused_at; /* DB_NULL: never refused */
+    int64_t silent_runs;
+    const char *state_json;       /* the last merged report */
+    const char *cert_fingerprint; /* the pinned key */
+    int64_t offline_since;        /* DB_NULL: not in an outage */
+    int64_t offline_notified;     /* 0/1: printer_offline went out */
+};
+
+/* Every user's printers by id, from the arena. 0 or -1. */
+int printer_list_watched(struct ctx *c, struct printer_watched **out, int *n);
+
+/* What the dispatcher decided about a printer in one step. */
+struct printer_seen {
+    const char *status, *status_detail;
+    int64_t online;
+    /* 1: the printer reported, so progress, remaining minutes and the
+     * temperatures are its values (DB_NULL: not in the report); 0: the
+     * stored ones stay */
+    int report;
+    int64_t progress_percent, remaining_minutes, nozzle_temp, bed_temp;
+    int64_t last_seen_at, last_pushall_at, silent_runs, devmode_refused_at;
+    const char *state_json;       /* NULL: keep the stored one */
+    const char *cert_fingerprint; /* pinned only when none is; NULL: none */
+    const char *firmware;         /* NULL: keep the stored one */
+};
+
+/* Writes what the dispatcher saw into printer id's row. 0 or -1. */
+int printer_save_seen(struct ctx *c, int64_t id, const struct printer_seen *s);
+
+/* The offline bookkeeping of printer id: since when this outage lasts
+ * (DB_NULL: none) and whether printer_offline went out (0/1). 0 or -1. */
+int printer_set_offline(struct ctx *c, int64_t id, int64_t since,
+                        int64_t notified);
+
 #endif

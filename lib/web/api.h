@@ -76,6 +76,22 @@ int page_logout(struct req *r);
 int page_setup(struct req *r);
 int page_setup_post(struct req *r);
 int page_printers(struct req *r);
+int page_printer_new(struct req *r);
+int page_printer_create(struct req *r);
+/* page_printer*.c: /printers/<id> and its forms */
+int page_printer(struct req *r);
+int page_printer_update(struct req *r);
+int page_printer_delete(struct req *r);
+int page_printer_material_add(struct req *r);
+int page_printer_material_update(struct req *r);
+int page_printer_material_delete(struct req *r);
+int page_printer_print_cancel(struct req *r);
+int page_printer_print_priority(struct req *r);
+int page_printer_interval(struct req *r);
+int page_printer_maintenance(struct req *r);
+int page_printer_notify(struct req *r);
+int page_printer_secret(struct req *r);
+int page_printer_test(struct req *r);
 /* page_stats.c */
 int page_history(struct req *r);
 int page_history_csv(struct req *r);
@@ -105,5 +121,11 @@ int page_account_password(struct req *r);
 int page_account_token_create(struct req *r);
 int page_account_token_revoke(struct req *r);
 int page_account_sign_out_all(struct req *r);
+/* page_queue.c, page_queue_new.c */
+int page_queue(struct req *r);
+int page_queue_create(struct req *r);
+int page_queue_cancel(struct req *r);
+int page_queue_retry(struct req *r);
+int page_queue_move(struct req *r);
 
 #endif

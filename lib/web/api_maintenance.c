@@ -16,24 +16,6 @@
 
 #include "base/banned.h"
 
-struct interval_in {
-    int64_t hours;
-};
-
-static const struct field interval_fields[] = {
-    {"interval_hours", F_INT, offsetof(struct interval_in, hours), F_NULL, 1,
-     MAINTENANCE_INTERVAL_MAX, 0},
-    {0},
-};
-
-#define IN struct maintenance_record
-static const struct field record_fields[] = {
-    {"performed_at", F_TIME, offsetof(IN, performed_at), F_NULL, 0, 0, 0},
-    {"note", F_STR, offsetof(IN, note), F_NULL, 0, MAINTENANCE_NOTE_MAX, 0},
-    {0},
-};
-#undef IN
-
 /* Print time as a number of hours with one decimal, written exactly. */
 static void
 add_hours(struct json_object *o, const char *key, int64_t seconds)
@@ -102,16 +84,16 @@ api_maintenance_update(struct req *r)
 {
     struct json_object *body;
     struct maintenance m;
-    struct interval_in in;
+    struct maintenance_interval in;
     struct bound b;
     int64_t id = http_param_id(r, 0);
 
     if (maintenance_get(r->c, id, &m) < 0 || (body = http_body_json(r)) == NULL)
         return -1;
-    in.hours = m.interval_hours;
-    if (bind_json(r->c, body, interval_fields, &in, &b, 1) < 0 ||
+    in.interval_hours = m.interval_hours;
+    if (bind_json(r->c, body, maintenance_interval_fields, &in, &b, 1) < 0 ||
         (bind_has(&b, "interval_hours") &&
-         maintenance_set_interval(r->c, id, in.hours) < 0))
+         maintenance_set_interval(r->c, id, in.interval_hours) < 0))
         return -1;
     return answer(r, id, 100, 0);
 }
@@ -130,7 +112,7 @@ api_maintenance_create(struct req *r)
     if (owned == 0)
         return err_set(&r->c->err, ERR_NOT_FOUND, "no such printer");
     if (owned < 0 || (body = http_body_json_opt(r)) == NULL ||
-        bind_json(r->c, body, record_fields, &rec, &b, 0) < 0 ||
+        bind_json(r->c, body, maintenance_record_fields, &rec, &b, 0) < 0 ||
         maintenance_record_add(r->c, &rec) < 0)
         return -1;
     return http_json_put(r, 201, record_json(&rec));

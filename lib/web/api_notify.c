@@ -23,29 +23,6 @@
 
 #include "base/banned.h"
 
-static const char *const formats[] = {"standard", "discord", "slack", NULL};
-
-#define IN struct notifypref
-static const struct field notify_fields[] = {
-    {"on_print_start", F_BOOL, offsetof(IN, on_print_start), 0, 0, 0, 0},
-    {"on_print_complete", F_BOOL, offsetof(IN, on_print_complete), 0, 0, 0, 0},
-    {"on_print_failed", F_BOOL, offsetof(IN, on_print_failed), 0, 0, 0, 0},
-    {"on_maintenance", F_BOOL, offsetof(IN, on_maintenance), 0, 0, 0, 0},
-    {"on_material_change", F_BOOL, offsetof(IN, on_material_change), 0, 0, 0,
-     0},
-    {"material_low_percent", F_INT, offsetof(IN, material_low_percent), 0, 0,
-     100, 0},
-    {"email_enabled", F_BOOL, offsetof(IN, email_enabled), 0, 0, 0, 0},
-    {"email_address", F_EMAIL, offsetof(IN, email_address), F_NULL, 0, 0, 0},
-    {"webhook_url", F_URL, offsetof(IN, webhook_url), F_NULL, 0, 0, 0},
-    {"webhook_secret", F_STR, offsetof(IN, webhook_secret), 0,
-     NOTIFYPREF_SECRET_MIN, NOTIFYPREF_SECRET_MAX, 0},
-    {"webhook_format", F_ENUM, offsetof(IN, webhook_format), F_NULL, 0, 0,
-     formats},
-    {0},
-};
-#undef IN
-
 static struct json_object *
 notify_json(const struct notifypref *n)
 {
@@ -92,7 +69,7 @@ api_notify_update(struct req *r)
 
     if (notifypref_get(r->c, id, &n) < 0 ||
         (body = http_body_json(r)) == NULL ||
-        bind_json(r->c, body, notify_fields, &n, &b, 1) < 0)
+        bind_json(r->c, body, notifypref_fields, &n, &b, 1) < 0)
         return -1;
     /* Saving the URL again is how a disabled webhook comes back. */
     n.webhook_reenable = bind_has(&b, "webhook_url");
@@ -138,33 +115,14 @@ int
 api_notify_test(struct req *r)
 {
     struct event_delivery *list;
-    struct notifypref n;
-    struct printer p;
-    struct event_printer ep;
     struct jsonw w;
     int64_t event_id;
     int count;
 
-    if (printer_get(r->c, http_param_id(r, 0), &p) < 0 ||
-        notifypref_get(r->c, p.id, &n) < 0)
-        return -1;
-    if (notifypref_channels(&n) == 0)
-        return err_set(&r->c->err, ERR_CONFLICT,
-                       n.webhook_url != NULL && n.webhook_disabled_at != DB_NULL
-                           ? "the webhook is disabled (it answered 410 Gone) "
-                             "and email is off: save webhook_url again or "
-                             "enable email first"
-                           : "no notification channel is enabled: enable "
-                             "email or set a webhook first");
-    ep.id = p.id;
-    ep.name = p.name;
-    ep.serial = p.serial;
-    ep.model = p.model;
-    event_id = event_emit(r->c, "test", &ep, NULL,
-                          "This is a test message from bambufarm.");
+    event_id = event_send_test(r->c, http_param_id(r, 0));
     if (event_id < 0 ||
-        event_deliveries(r->c, p.id, event_id, EVENT_DELIVERY_ALL, 16,
-                              0, &list, &count) < 0)
+        event_deliveries(r->c, http_param_id(r, 0), event_id,
+                         EVENT_DELIVERY_ALL, 16, 0, &list, &count) < 0)
         return -1;
     http_json_begin(r, &w);
     jsonw_obj_begin(&w);

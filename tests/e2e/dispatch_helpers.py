@@ -11,6 +11,7 @@ root, or (for events/outbox) a read-only look at the SQLite database.
     Farm (fixture `farm`): one test's user, printers, sims and dispatcher
         .printer(serial, model, ...)  printer row via POST /api/printers
         .sim(printers, ...)           bambu-sim on the shared broker
+        .rack(printers)               one sim and one FTPS server per printer
         .upload(seconds, grams)       a small real 3MF via PUT /api/files
         .queue(printer_id, file, ...) POST /api/bambu/scheduled-prints
         .dispatch(...)                farm-dispatch --once -> Run
@@ -19,9 +20,11 @@ root, or (for events/outbox) a read-only look at the SQLite database.
     wait_until(pred, timeout, what)  bounded polling
     project_files(watcher, ...)      project_file commands seen on MQTT
 
-Every farm-dispatch run is checked for sanitizer reports. Printers and
-pending prints a test made are removed when it ends, so later --once runs
-(the stack is shared by the whole session) do not keep dialling them.
+Every farm-dispatch run is checked for sanitizer reports. A --once run
+dials every printer in the database, so each test using `farm` runs on a
+stack of its own (mark it own_stack; Farm checks): another test's printers
+never cost it a budget. Printers and pending prints a test made are still
+removed when it ends.
 """
 
 import io
@@ -36,7 +39,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from printers import ACCESS_CODE, SANITIZER_MARKERS, bin_dir, tail
+from printers import (ACCESS_CODE, SANITIZER_MARKERS, FtpsServer, bin_dir,
+                      tail)
+from stack import need_bin, need_own_stack
 
 # Simulator options that keep the tests quick: idle/busy pushes twice a
 # second or more (so a --once run always sees a frame in its budget), a short
@@ -45,15 +50,18 @@ FAST = ["--idle-push", "0.5", "--busy-push", "0.3", "--prepare-seconds", "2",
         "--error-hold", "30"]
 LOCK_MESSAGE = "another run holds the lock"
 RUN_TIMEOUT = 90
+# --budget-ms for a run in which every printer is expected to stay silent or
+# unreachable: such a printer keeps a --once run going for its whole budget
+# (4 s by default), and the test learns nothing more by waiting.
+QUIET_MS = 300
+# --budget-ms for a run where some printers are silent and the others must
+# still answer: every sim pushes at least twice a second (FAST).
+SHORT_MS = 1500
 
 
 def dispatch_path():
-    """$FARM_BIN_DIR/farm-dispatch; skips the test when it is not built."""
-    p = bin_dir() / "farm-dispatch"
-    if not os.access(p, os.X_OK):
-        pytest.skip(f"{p} not built (dispatcher/dispatch.c not in the tree "
-                    f"yet)")
-    return p
+    """$FARM_BIN_DIR/farm-dispatch; the test fails when it is not built."""
+    return need_bin(bin_dir() / "farm-dispatch")
 
 
 def new_serial(prefix="DT"):
@@ -82,6 +90,32 @@ def wait_until(pred, timeout=20.0, what="condition", interval=0.1):
             raise AssertionError(f"{what}: not true within {timeout}s "
                                  f"(last: {last!r})")
         time.sleep(interval)
+
+
+def lock_holders(path):
+    """pids holding a flock on path, from /proc/locks."""
+    ino = os.stat(path).st_ino
+    pids = set()
+    with open("/proc/locks") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and parts[1] == "FLOCK":
+                dev_ino = parts[5].split(":")
+                if len(dev_ino) == 3 and dev_ino[2] == str(ino):
+                    pids.add(int(parts[4]))
+    return pids
+
+
+def wait_holding_lock(data_dir, proc, timeout=30):
+    """Waits until farm-dispatch proc holds DATA_DIR/dispatch.lock (it takes
+    it before it first loads the printers); fails if it exits first."""
+    lock = data_dir / "dispatch.lock"
+    wait_until(lambda: proc.poll() is not None or
+               (lock.exists() and proc.pid in lock_holders(lock)),
+               timeout=timeout, what="farm-dispatch holds the lock",
+               interval=0.005)
+    assert proc.poll() is None, "farm-dispatch ended before it was seen " \
+        "holding the lock"
 
 
 def make_3mf(seconds=None, grams=None, plate_gcode=b"; fake gcode\nG28\n"):
@@ -167,8 +201,10 @@ class Farm:
         self._mqtt_watch = mqtt_watch
         self.tmp = tmp_path
         self.printers = []        # (api, id) made by this test
+        self._servers = []        # own_ftps() servers
         self.apis = [user.api]
         self.exe = dispatch_path()
+        need_own_stack(stack, "farm-dispatch")
 
     # --- the dispatcher -------------------------------------------------
 
@@ -209,10 +245,14 @@ class Farm:
             assert run.returncode == 0, run
         return run
 
-    def dispatch(self, *args, env=None, check=True, timeout=RUN_TIMEOUT):
+    def dispatch(self, *args, env=None, check=True, timeout=RUN_TIMEOUT,
+                 budget_ms=None):
         """Runs farm-dispatch (default --once) to the end with the stack's
         DATA_DIR -> Run. check: fail unless it exits 0. Always fails on a
-        sanitizer report."""
+        sanitizer report. budget_ms: --once --budget-ms N (QUIET_MS when
+        no printer is expected to answer, SHORT_MS when some are)."""
+        if budget_ms is not None:
+            args = (*(args or ("--once",)), "--budget-ms", str(budget_ms))
         return self.finish(self.start_dispatch(*args, env=env), check=check,
                            timeout=timeout)
 
@@ -257,6 +297,22 @@ class Farm:
                                job_seconds=job_seconds,
                                extra_args=list(FAST) + list(extra_args),
                                **kw)
+
+    def own_ftps(self):
+        """An FTPS server of its own (a printer's own SD card), stopped when
+        the test ends."""
+        f = FtpsServer(self.tmp / f"ftps{len(self._servers)}",
+                       self.ftps.cert).start()
+        self._servers.append(f)
+        return f
+
+    def rack(self, printers, **kw):
+        """Printers that each have an SD card of their own -> Rack: one FTPS
+        server and one bambu-sim per printer. Tests that start one file on
+        several printers at once need it: in the shared FTPS root, parallel
+        uploads of one name would overwrite each other, which real
+        printers never see."""
+        return Rack(self, printers, **kw)
 
     def watch_requests(self, serial, broker=None):
         """A Watcher (QoS 1) on device/<serial>/request."""
@@ -391,11 +447,37 @@ class Farm:
                 api.delete(f"/api/printers/{pid}")
             except Exception:
                 pass
+        for f in self._servers:
+            f.stop()
+
+
+class Rack:
+    """Printers with an FTPS server and a bambu-sim each (Farm.rack); reads
+    like one Sim: .state, .wait_state, .control by serial; .ftps[serial]
+    is the printer's server (pass it to Farm.printer)."""
+
+    def __init__(self, farm, printers, **kw):
+        self.ftps, self.sims = {}, {}
+        for serial, model in printers:
+            self.ftps[serial] = farm.own_ftps()
+            self.sims[serial] = farm.sim([(serial, model)],
+                                         ftp_root=self.ftps[serial].root,
+                                         **kw)
+
+    def state(self, serial, timeout=0.0):
+        return self.sims[serial].state(serial, timeout)
+
+    def wait_state(self, serial, pred, timeout=20.0):
+        return self.sims[serial].wait_state(serial, pred, timeout)
+
+    def control(self, serial, obj):
+        self.sims[serial].control(serial, obj)
 
 
 @pytest.fixture
 def farm(stack, user, broker, ftps_server, bambu_sim, mqtt_watch, tmp_path):
-    """A Farm for this test (skips when farm-dispatch is not built)."""
+    """A Farm for this test (fails when farm-dispatch is not built; the
+    test must be marked own_stack)."""
     f = Farm(stack, user, broker, ftps_server, bambu_sim, mqtt_watch,
              tmp_path)
     try:

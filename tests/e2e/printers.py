@@ -362,8 +362,10 @@ class Watcher:
         self.client.publish(topic, payload, qos=qos).wait_for_publish(10)
 
     def close(self):
-        self.client.loop_stop()
+        # DISCONNECT first: it wakes the network thread, which then ends at
+        # once; loop_stop() alone waits out the thread's 1 s select().
         self.client.disconnect()
+        self.client.loop_stop()
 
 
 # --- FTPS server ----------------------------------------------------------

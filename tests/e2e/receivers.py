@@ -21,13 +21,12 @@ Fixtures: smtp_sink, webhook_receiver (function scope).
 
 import email
 import email.policy
-import os
 import socket
 import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -137,7 +136,7 @@ class _Behaviour:
 
 class WebhookReceiver:
     def __init__(self):
-        self.port = free_port()
+        self.port = None      # the first up() binds port 0 and keeps it
         self.requests = []
         self.behaviour = _Behaviour()
         self.lock = threading.Lock()
@@ -189,8 +188,9 @@ class WebhookReceiver:
 
     def up(self):
         ThreadingHTTPServer.allow_reuse_address = True
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port),
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port or 0),
                                           self._handler())
+        self.port = self.server.server_address[1]
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        kwargs={"poll_interval": 0.05},

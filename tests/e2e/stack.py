@@ -41,6 +41,25 @@ UBSAN_OPTIONS = "print_stacktrace=1"
 CGI_INHERIT = ("PATH", "LANG", "LC_ALL", "TZ", "HOME", "TMPDIR")
 
 
+def need_own_stack(stack, what):
+    """farm-dispatch and farm-deliver act on every printer and outbox row
+    in a database: a test runs them only on a stack of its own (marked
+    own_stack), never on the one its process shares, where they would dial
+    the printers and deliver the notifications of other tests."""
+    if not getattr(stack, "own", False):
+        raise AssertionError(f"{what} needs a stack of the test's own: mark "
+                             f"the test (or module) pytest.mark.own_stack")
+
+
+def need_bin(path):
+    """path if it is an executable file; else the test fails (a binary the
+    build should have made is missing: never a skip)."""
+    if not os.access(path, os.X_OK):
+        raise AssertionError(f"{path} missing or not executable (build it: "
+                             f"make asan, or set FARM_BIN_DIR)")
+    return path
+
+
 class StackError(RuntimeError):
     """The stack could not be started; the message carries the logs."""
 
@@ -181,9 +200,10 @@ class Stack:
     START_TIMEOUT = 30.0   # ASan builds start slower
     STOP_TIMEOUT = 15.0    # LeakSanitizer runs when a worker exits
 
-    def __init__(self, bin_dir=None, workers=2, keep=None):
+    def __init__(self, bin_dir=None, workers=2, keep=None, own=False):
         self.bin_dir = resolve_bin_dir(bin_dir)
         self.workers = workers
+        self.own = own   # one test's own stack (conftest: own_stack)
         self.keep = (os.environ.get("FARM_E2E_KEEP") == "1"
                      if keep is None else keep)
         self.tmp = None

@@ -22,6 +22,10 @@ import pytest
 from dispatch_helpers import (farm, iso_to_epoch, new_serial,  # noqa: F401
                               project_files, wait_until)
 
+# farm-dispatch and farm-deliver act on a whole database: every test
+# here runs on a stack of its own (conftest.py).
+pytestmark = pytest.mark.own_stack
+
 LONG_JOB = 36000      # simulated seconds: 10 real minutes at x60, i.e.
                       # "still running" until a test says finish_now
 
@@ -232,11 +236,11 @@ def test_chain_retimed_later_when_parent_starts_late(farm):
     assert b2["status"] == "scheduled", b2       # 5 minutes to go
 
 
-@pytest.mark.slow
 def test_chain_retimed_when_parent_ends_late(farm):
     """The parent is estimated at 1 minute and runs longer: its child,
     due meanwhile, must wait for the printer and is then re-timed to the
-    parent's real end. Takes a little over a minute of real time."""
+    parent's real end. The runs after the start happen 63 s later by the
+    dispatcher's clock (FARM_NOW), not by sleeping."""
     serial, sim, p = one_printer(farm)
     w = farm.watch_requests(serial)
     name, _ = farm.upload(seconds=LONG_JOB)
@@ -249,8 +253,8 @@ def test_chain_retimed_when_parent_ends_late(farm):
     started = iso_to_epoch(a1["started_at"])
 
     # past the estimate: the child is due but the printer is still busy
-    time.sleep(max(0, started + 63 - time.time()))
-    farm.dispatch()
+    late = {"FARM_NOW": started + 63}
+    farm.dispatch(env=late)
     assert farm.get_print(a["id"])["status"] == "started"
     assert farm.get_print(b["id"])["status"] == "scheduled"
     assert len(project_files(w)) == 1
@@ -259,7 +263,8 @@ def test_chain_retimed_when_parent_ends_late(farm):
     sim.wait_state(serial, lambda s: s["gcode_state"] == "FINISH")
     b2 = farm.dispatch_until(
         lambda: (lambda x: x if x["status"] == "started" else None)(
-            farm.get_print(b["id"])), runs=2, what="child started")
+            farm.get_print(b["id"])), runs=2, what="child started",
+        env=late)
     a2 = farm.get_print(a["id"])
     ended = iso_to_epoch(a2["completed_at"])
     assert ended > started + 60                       # ended late
@@ -272,17 +277,19 @@ def test_p1s_pushall_interval_is_respected_in_once_mode(farm):
     runs in between live on the state cached in the database (plus the
     deltas the printer sends meanwhile) and do not ask again."""
     serial, sim, p = one_printer(farm, model="P1S")
-    first = time.monotonic()
-    farm.dispatch()
+    t0 = int(time.time())
+    farm.dispatch(env={"FARM_NOW": t0})
     assert sim.state(serial)["pushalls"] == 1
     pr = farm.get_printer(p["id"])
     assert pr["status"] == "idle" and pr["online"] is True, pr
-    for _ in range(2):
-        farm.dispatch()
+    for dt in (20, 59):                     # by the dispatcher's clock
+        farm.dispatch(env={"FARM_NOW": t0 + dt})
         pr = farm.get_printer(p["id"])
         assert pr["online"] is True and pr["status"] == "idle", pr
-    if time.monotonic() - first < 55:       # else a new pushall is fair
-        assert sim.state(serial)["pushalls"] == 1, sim.state(serial)
+    assert sim.state(serial)["pushalls"] == 1, sim.state(serial)
+    # a minute on, a new one is due
+    farm.dispatch(env={"FARM_NOW": t0 + 60})
+    sim.wait_state(serial, lambda s: s["pushalls"] == 2)
 
 
 def test_p1s_deltas_are_merged_in_watch_mode(farm):
@@ -312,27 +319,27 @@ def test_p1s_deltas_are_merged_in_watch_mode(farm):
     assert run.returncode == 0, run
 
 
-@pytest.mark.slow
 def test_p1s_print_completes_in_once_mode(farm):
     """In --once mode a P1S print is followed to its end, however the
-    pushall interval falls (bounded: a little over a minute)."""
+    pushall interval falls (bounded: runs 15 s apart by the dispatcher's
+    clock, FARM_NOW, for at most 90 s)."""
     serial, sim, p = one_printer(farm, model="P1S")
     name, _ = farm.upload(seconds=180)
     job = farm.queue(p["id"], name)
-    farm.dispatch()
+    t0 = int(time.time())
+    farm.dispatch(env={"FARM_NOW": t0})
     assert farm.get_print(job["id"])["status"] == "started"
     sim.wait_state(serial, lambda s: s["gcode_state"] == "FINISH",
                    timeout=60)
 
-    deadline = time.monotonic() + 90
-    while farm.get_print(job["id"])["status"] != "completed":
-        assert time.monotonic() < deadline, \
-            f"P1S print not completed in 90 s: {farm.get_print(job['id'])}"
-        farm.dispatch()
+    for dt in range(15, 91, 15):
+        farm.dispatch(env={"FARM_NOW": t0 + dt})
         j = farm.get_print(job["id"])
         assert j["status"] in ("started", "completed"), j
-        if j["status"] == "started":
-            time.sleep(5)
+        if j["status"] == "completed":
+            break
+    assert j["status"] == "completed", \
+        f"P1S print not completed in 90 s: {j}"
     assert farm.get_printer(p["id"])["status"] == "finished"
     assert sim.state(serial)["jobs_started"] == 1
 

@@ -12,10 +12,14 @@ import json
 
 import pytest
 
-from dispatch_helpers import (farm, iso_to_epoch, new_serial,  # noqa: F401
-                              project_files)
-from printers import FtpsServer, Watcher, free_port
+from dispatch_helpers import (QUIET_MS, farm, iso_to_epoch,  # noqa: F401
+                              new_serial, project_files)
+from printers import FtpsServer, Watcher
 from receivers import webhook_receiver  # noqa: F401
+
+# farm-dispatch and farm-deliver act on a whole database: every test
+# here runs on a stack of its own (conftest.py).
+pytestmark = pytest.mark.own_stack
 
 LONG_JOB = 36000
 AMS_CANT_FEED = 117473286             # 0x07008006
@@ -103,13 +107,14 @@ def test_cancel_on_the_printer_becomes_cancelled(farm):
     assert not farm.events(printer_id=p["id"], kind="print_failed")
 
 
-def test_offline_printer_nothing_listening_keeps_prints_queued(farm):
-    dead = free_port()
+def test_offline_printer_nothing_listening_keeps_prints_queued(farm,
+                                                               dead_port):
+    dead = dead_port
     p = farm.printer(new_serial(), port=dead, ftp_port=dead)
     name, _ = farm.upload()
     job = farm.queue(p["id"], name)
 
-    farm.dispatch()
+    farm.dispatch(budget_ms=QUIET_MS)
     pr = farm.get_printer(p["id"])
     assert pr["status"] == "offline", pr
     assert pr["online"] is False
@@ -117,7 +122,7 @@ def test_offline_printer_nothing_listening_keeps_prints_queued(farm):
     assert j["status"] == "queued" and j["started_at"] is None, j
     assert farm.print_row(job["id"])["dispatch_attempts"] == 0
 
-    farm.dispatch()
+    farm.dispatch(budget_ms=QUIET_MS)
     assert farm.get_print(job["id"])["status"] == "queued"
     assert farm.get_printer(p["id"])["status"] == "offline"
 
@@ -142,7 +147,7 @@ def test_printer_that_drops_off_keeps_prints_queued_and_comes_back(farm):
 
     no_grace = {"FARM_OFFLINE_GRACE": 0}  # test_dispatch_notify: the grace
     pr = farm.dispatch_until(offline, runs=3, what="printer offline",
-                             env=no_grace)
+                             env=no_grace, budget_ms=QUIET_MS)
     assert pr["online"] is False, pr
     assert project_files(w) == [], "a start was sent to an offline printer"
     assert sim.state(serial)["jobs_started"] == 0
@@ -196,10 +201,10 @@ def test_wrong_access_code_is_auth_failed(farm):
     assert farm.events(printer_id=p["id"], kind="printer_auth_failed")
 
 
-def test_failed_upload_goes_back_to_the_queue_then_fails(farm):
+def test_failed_upload_goes_back_to_the_queue_then_fails(farm, dead_port):
     serial = new_serial()
     sim = farm.sim([(serial, "X1C")])
-    p = farm.printer(serial, ftp_port=free_port())     # no FTPS there
+    p = farm.printer(serial, ftp_port=dead_port)       # no FTPS there
     w = farm.watch_requests(serial)
     name, _ = farm.upload()
     job = farm.queue(p["id"], name)

@@ -15,6 +15,10 @@ import pytest
 
 from dispatch_helpers import farm, new_serial, project_files  # noqa: F401
 
+# farm-dispatch and farm-deliver act on a whole database: every test
+# here runs on a stack of its own (conftest.py).
+pytestmark = pytest.mark.own_stack
+
 LONG_JOB = 36000
 
 
@@ -99,7 +103,8 @@ def test_unassigned_prints_go_to_the_printer_with_that_material(farm,
     other = stack.make_user()
     try:
         serials = {k: new_serial() for k in ("abs", "asa", "green", "theirs")}
-        sim = farm.sim([(s, "X1C") for s in serials.values()])
+        # one card each: the three starts upload one file at once
+        sim = farm.rack([(s, "X1C") for s in serials.values()])
         for key, (typ, color) in {"abs": ("ABS", "FFFFFFFF"),
                                   "asa": ("ASA", "2F9E44FF"),
                                   "green": ("PETG", "00FF00FF"),
@@ -110,9 +115,10 @@ def test_unassigned_prints_go_to_the_printer_with_that_material(farm,
                          ("theirs", "ABS")):
             sim.wait_state(serials[key],
                            lambda s, t=typ: tray(s, 0)["type"] == t)
-        ps = {k: farm.printer(s) for k, s in serials.items()
-              if k != "theirs"}
-        theirs = farm.printer(serials["theirs"], api=other.api)
+        ps = {k: farm.printer(s, ftps=sim.ftps[s])
+              for k, s in serials.items() if k != "theirs"}
+        theirs = farm.printer(serials["theirs"], api=other.api,
+                              ftps=sim.ftps[serials["theirs"]])
         watch = {k: farm.watch_requests(s) for k, s in serials.items()}
         farm.dispatch()                          # learn what is loaded
         assert farm.material_at(ps["green"]["id"], 0)["color"].upper() \
@@ -153,8 +159,9 @@ def test_unassigned_prints_go_to_the_printer_with_that_material(farm,
 
 def test_unassigned_prints_spread_over_idle_printers(farm):
     serials = [new_serial() for _ in range(3)]
-    sim = farm.sim([(s, "X1C") for s in serials])
-    ps = [farm.printer(s) for s in serials]
+    # one card each: the three starts upload one file at once
+    sim = farm.rack([(s, "X1C") for s in serials])
+    ps = [farm.printer(s, ftps=sim.ftps[s]) for s in serials]
     farm.dispatch()
     name, _ = farm.upload(seconds=LONG_JOB)
     jobs = [farm.queue(None, name, name=f"pla-{i}", material_type="PLA",

@@ -4,14 +4,21 @@ low notifies once per spool (not on every run, not again for a small
 rise, again for a new spool; never with the threshold at 0), and a printer
 that is offline for longer than the grace period notifies once, then once
 more when it is back; a shorter outage says nothing. Time moves forward
-with FARM_NOW instead of sleeping.
+with FARM_NOW instead of sleeping, and runs that only see a printer stay
+silent are given a short budget (QUIET_MS).
 """
 
 import json
 import time
 
-from dispatch_helpers import farm, new_serial  # noqa: F401
+import pytest
+
+from dispatch_helpers import QUIET_MS, farm, new_serial  # noqa: F401
 from receivers import webhook_receiver  # noqa: F401
+
+# farm-dispatch and farm-deliver act on a whole database: every test
+# here runs on a stack of its own (conftest.py).
+pytestmark = pytest.mark.own_stack
 
 NEW_SPOOL = "A1B2C3D4E5F60718293A4B5C6D7E8F90"
 
@@ -138,8 +145,9 @@ def test_offline_fires_once_after_the_grace_period(farm, webhook_receiver):
     # a short outage (under the default 5 minutes) says nothing
     sim.control(serial, {"offline": True})
     sim.wait_state(serial, lambda s: s["online"] is False)
-    farm.dispatch_until(status("offline"), env=at(60), what="offline")
-    farm.dispatch(env=at(120))
+    farm.dispatch_until(status("offline"), env=at(60), what="offline",
+                        budget_ms=QUIET_MS)
+    farm.dispatch(env=at(120), budget_ms=QUIET_MS)
     sim.control(serial, {"offline": False})
     sim.wait_state(serial, lambda s: s["online"] is True)
     farm.dispatch_until(lambda: farm.get_printer(p["id"])["online"],
@@ -149,12 +157,12 @@ def test_offline_fires_once_after_the_grace_period(farm, webhook_receiver):
     # a long one: one offline message after the grace, however many runs
     sim.control(serial, {"offline": True})
     sim.wait_state(serial, lambda s: s["online"] is False)
-    farm.dispatch_until(status("offline"), env=at(1000), what="offline")
-    farm.dispatch(env=at(1200))
+    farm.dispatch_until(status("offline"), env=at(1000), what="offline",
+                        budget_ms=QUIET_MS)
+    farm.dispatch(env=at(1200), budget_ms=QUIET_MS)
     assert sent() == ([], [])
-    farm.dispatch(env=at(1310))
-    farm.dispatch(env=at(1400))
-    farm.dispatch(env=at(2000))
+    for dt in (1310, 1400, 2000):
+        farm.dispatch(env=at(dt), budget_ms=QUIET_MS)
     off, on = sent()
     assert len(off) == 1 and on == [], (off, on)
     assert "offline for 5 min" in off[0]["data"]["detail"], off[0]
@@ -183,8 +191,9 @@ def test_offline_grace_is_a_setting(farm, webhook_receiver):
     sim.wait_state(serial, lambda s: s["online"] is False)
     farm.dispatch_until(
         lambda: farm.get_printer(p["id"])["status"] == "offline",
-        env={"FARM_NOW": t0 + 200, **grace}, what="offline")
-    farm.dispatch(env={"FARM_NOW": t0 + 240, **grace})
+        env={"FARM_NOW": t0 + 200, **grace}, what="offline",
+        budget_ms=QUIET_MS)
+    farm.dispatch(env={"FARM_NOW": t0 + 240, **grace}, budget_ms=QUIET_MS)
     assert len(hooks(webhook_receiver, path, "printer.offline")) == 1
     # a bad value is refused with a clear message, nothing half-done
     r = farm.dispatch(env={"FARM_OFFLINE_GRACE": "soon"}, check=False)

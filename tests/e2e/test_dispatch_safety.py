@@ -9,10 +9,16 @@ import os
 import signal
 import subprocess
 
-from dispatch_helpers import (LOCK_MESSAGE, check_clean,  # noqa: F401
-                              dispatch_path, farm, new_serial,
-                              project_files, wait_until)
+import pytest
+
+from dispatch_helpers import (LOCK_MESSAGE, SHORT_MS,  # noqa: F401
+                              check_clean, dispatch_path, farm, new_serial,
+                              project_files, wait_holding_lock)
 from printers import bin_dir
+
+# farm-dispatch and farm-deliver act on a whole database: every test
+# here runs on a stack of its own (conftest.py).
+pytestmark = pytest.mark.own_stack
 
 LONG_JOB = 36000
 
@@ -68,20 +74,6 @@ def test_crash_after_marking_never_starts_the_print_twice(farm):
     assert farm.get_print(job["id"])["status"] == "started"
 
 
-def lock_holders(path):
-    """pids holding a flock on path, from /proc/locks."""
-    ino = os.stat(path).st_ino
-    pids = set()
-    with open("/proc/locks") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) >= 6 and parts[1] == "FLOCK":
-                dev_ino = parts[5].split(":")
-                if len(dev_ino) == 3 and dev_ino[2] == str(ino):
-                    pids.add(int(parts[4]))
-    return pids
-
-
 def test_run_finding_the_lock_held_exits_at_once_doing_nothing(farm):
     serial = new_serial()
     sim = farm.sim([(serial, "X1C")])
@@ -123,14 +115,8 @@ def test_two_overlapping_runs_never_both_act(farm):
     job = farm.queue(p["id"], name)
 
     first = farm.start_dispatch("--once")
-    lock = farm.stack.data_dir / "dispatch.lock"
     try:
-        wait_until(lambda: first.poll() is not None or
-                   (lock.exists() and first.pid in lock_holders(lock)),
-                   timeout=30, what="first run holds the lock",
-                   interval=0.005)
-        assert first.poll() is None, "first run ended before it was seen " \
-            "holding the lock"
+        wait_holding_lock(farm.stack.data_dir, first)
         second = farm.dispatch()
         assert LOCK_MESSAGE in second.stderr, second
     finally:
@@ -140,15 +126,17 @@ def test_two_overlapping_runs_never_both_act(farm):
     assert len(project_files(w, job["id"])) == 1, project_files(w)
 
     # and two started together: exactly one acts, the other steps aside
+    # (the quiet printer keeps the one that acts going for its budget)
     job2 = farm.queue(p["id"], name, name="second-job")
     sim.control(busy, {"finish_now": True})
     sim.wait_state(busy, lambda s: s["gcode_state"] == "FINISH")
-    procs = [farm.start_dispatch("--once") for _ in range(2)]
+    short = ("--once", "--budget-ms", str(SHORT_MS))
+    procs = [farm.start_dispatch(*short) for _ in range(2)]
     runs = [farm.finish(x) for x in procs]
     assert sum(LOCK_MESSAGE in r.stderr for r in runs) == 1, runs
     farm.dispatch_until(
         lambda: farm.get_print(job2["id"])["status"] == "started", runs=2,
-        what="second job started")
+        what="second job started", budget_ms=SHORT_MS)
     assert len(project_files(w, job2["id"])) == 1, project_files(w)
     assert len(project_files(w, job["id"])) == 1
 
@@ -173,10 +161,11 @@ def test_once_with_no_printers_exits_0(tmp_path):
 
 def test_bad_printer_rows_do_not_crash_it(farm):
     good, cached = new_serial(), new_serial()
-    sim = farm.sim([(good, "X1C"), (cached, "P1S")])
+    # one card each: both starts upload one file at once
+    sim = farm.rack([(good, "X1C"), (cached, "P1S")])
     name, _ = farm.upload(seconds=LONG_JOB)
-    pg = farm.printer(good)
-    pc = farm.printer(cached, model="P1S")
+    pg = farm.printer(good, ftps=sim.ftps[good])
+    pc = farm.printer(cached, model="P1S", ftps=sim.ftps[cached])
     bad = {k: farm.printer(new_serial()) for k in
            ("garbage_code", "empty_code", "bad_model", "no_host")}
     jobs = {k: farm.queue(p["id"], name) for k, p in
@@ -192,14 +181,16 @@ def test_bad_printer_rows_do_not_crash_it(farm):
     farm.db_write("UPDATE printers SET state_json = ? WHERE id = ?",
                   ('{"gcode_state": "RUNNING", "ams": [1, {', pc["id"]))
 
-    farm.dispatch()
+    # the bad rows' printers never answer: short budgets (the good ones
+    # push twice a second)
+    farm.dispatch(budget_ms=SHORT_MS)
     for k in bad:
         j = farm.get_print(jobs[k]["id"])
         assert j["status"] == "queued", (k, j)
     farm.dispatch_until(
         lambda: all(farm.get_print(jobs[k]["id"])["status"] == "started"
                     for k in ("good", "cached")), runs=2,
-        what="the good printers' prints started")
+        what="the good printers' prints started", budget_ms=SHORT_MS)
     sim.wait_state(good, lambda s: s["jobs_started"] == 1)
     sim.wait_state(cached, lambda s: s["jobs_started"] == 1)
-    farm.dispatch()                     # and again, with the broken rows
+    farm.dispatch(budget_ms=SHORT_MS)   # and again, with the broken rows

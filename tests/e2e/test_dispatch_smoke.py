@@ -7,16 +7,27 @@ import sqlite3
 import subprocess
 import uuid
 
+import pytest
+
+from dispatch_helpers import wait_holding_lock
 from helpers import new_print, new_printer
-from printers import bin_dir, free_port
+from printers import bin_dir
+from stack import need_bin, need_own_stack
+
+
+# farm-dispatch and farm-deliver act on a whole database: every test
+# here runs on a stack of its own (conftest.py).
+pytestmark = pytest.mark.own_stack
 
 
 def dispatch(stack, *args, env=None):
     """Runs farm-dispatch --once on the stack's data; returns the process."""
+    need_own_stack(stack, "farm-dispatch")
     e = stack.env()
     e.update(env or {})
     e.pop("FARM_PRINTER_CA", None)
-    p = subprocess.run([str(bin_dir() / "farm-dispatch"), "--once", *args],
+    p = subprocess.run([str(need_bin(bin_dir() / "farm-dispatch")), "--once",
+                        *args],
                        capture_output=True, text=True, env=e, timeout=60)
     assert "ERROR: AddressSanitizer" not in p.stderr, p.stderr
     assert "runtime error:" not in p.stderr, p.stderr
@@ -106,10 +117,11 @@ def test_cancel_on_the_printer_is_cancelled(
     assert "print_cancelled" in events(stack, printer["id"])
 
 
-def test_offline_printer_keeps_its_print_queued(stack, user, ftps_server):
+def test_offline_printer_keeps_its_print_queued(stack, user, ftps_server,
+                                                dead_port):
     printer = new_printer(user.api, name="gone", model="P1S",
                           serial="OFF" + uuid.uuid4().hex[:8].upper(),
-                          port=free_port(), ftp_port=ftps_server.port)
+                          port=dead_port, ftp_port=ftps_server.port)
     name = upload(user)
     job = new_print(user.api, printer["id"], file=name)
 
@@ -173,7 +185,9 @@ def test_watch_picks_up_a_printer_added_while_it_runs(
         [str(bin_dir() / "farm-dispatch"), "--watch", "--interval-s", "1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=e)
     try:
-        time.sleep(1.5)  # let it run a step or two with no such printer
+        # running (it loads the printers right after taking the lock), with
+        # no such printer yet
+        wait_holding_lock(stack.data_dir, proc)
         printer = sim_printer(user, broker, ftps_server, serial)
         name = upload(user, seconds=60)
         job = new_print(user.api, printer["id"], file=name, name="late")

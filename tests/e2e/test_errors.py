@@ -43,8 +43,8 @@ def test_403_cookie_session_without_csrf(stack, user):
     assert r.status_code == 303, r.text
     assert s.cookies.get("farm_session")
     assert s.get("/api/me").status_code == 200
-    body = {"name": "x", "model": "P1S", "serial": "S1", "host": "h",
-            "access_code": "12345678"}
+    body = {"name": "x", "model": "P1S", "serial": "S1",
+            "host": "127.0.0.1", "access_code": "12345678"}
     error_of(s.post("/api/printers", json=body), 403, "csrf_failed")
     error_of(s.post("/api/printers", json=body,
                     headers={"X-CSRF-Token": "wrong"}), 403, "csrf_failed")
@@ -68,7 +68,7 @@ def test_409_duplicate_serial_and_slot(user):
     p = new_printer(user.api, serial="DUP0001")
     r = user.api.post("/api/printers", json={
         "name": "again", "model": "X1C", "serial": "DUP0001",
-        "host": "10.0.0.2", "access_code": "abcdefgh"})
+        "host": "127.0.0.1", "access_code": "abcdefgh"})
     error_of(r, 409, "conflict")
     new_material(user.api, p["id"], slot=3)
     r = user.api.post(f"/api/bambu/materials/{p['id']}",
@@ -92,7 +92,7 @@ def test_415_wrong_content_type(user):
 
 def test_422_names_every_bad_field(user):
     r = user.api.post("/api/printers", json={
-        "name": "", "model": "Ender3", "serial": "S 1", "host": "h",
+        "name": "", "model": "Ender3", "serial": "S 1", "host": "127.0.0.1",
         "port": 70000, "access_code": 5})
     err = error_of(r, 422, "validation_failed")
     assert set(err["fields"]) >= {"name", "model", "port", "access_code"}

@@ -12,7 +12,8 @@ UNKNOWN = 987654321
 
 
 @pytest.fixture(scope="module")
-def world(stack):
+def world(shared_stack):
+    stack = shared_stack
     a, b = stack.make_user(), stack.make_user()
     new_file(a.api, "owned.3mf")
     p = new_printer(a.api)
@@ -37,7 +38,7 @@ def world(stack):
 
 
 PRINTER_BODY = {"name": "mine now", "model": "X1C", "serial": "X1C000000001",
-                "host": "10.0.0.9", "access_code": "abcdefgh"}
+                "host": "127.0.0.1", "access_code": "abcdefgh"}
 
 # (method, path template, body): {id} is the first user's object
 MATRIX = [

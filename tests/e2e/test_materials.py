@@ -12,7 +12,7 @@ def make_printer(api):
     _serial[0] += 1
     r = api.post("/api/printers", json={
         "name": "Farm 1", "model": "X1C", "serial": f"MAT{_serial[0]:06d}",
-        "host": "192.168.1.50", "access_code": "12345678"})
+        "host": "127.0.0.1", "access_code": "12345678"})
     assert r.status_code == 201, r.text
     return r.json()["id"]
 

@@ -302,7 +302,7 @@ def test_printers_table_escapes_names(stack, user):
     serial = "SER" + uuid.uuid4().hex[:8]
     r = user.api.post("/api/printers", json={
         "name": name, "model": "X1C", "serial": serial,
-        "host": "192.0.2.10", "access_code": "12345678"})
+        "host": "127.0.0.1", "access_code": "12345678"})
     assert r.status_code == 201, r.text
     assert user.api.get("/api/printers").json()["printers"][0]["name"] == name
 
@@ -324,7 +324,7 @@ def test_printers_table_shows_reported_state():
         u = s.make_user()
         r = u.api.post("/api/printers", json={
             "name": "Rack A", "model": "P1S", "serial": "RACKA1",
-            "host": "192.0.2.20", "access_code": "12345678"})
+            "host": "127.0.0.1", "access_code": "12345678"})
         assert r.status_code == 201
         db = sqlite3.connect(str(s.data_dir / "farm.db"))
         with db:
@@ -342,7 +342,8 @@ def test_printers_table_shows_reported_state():
         assert "<img" not in r.text
         assert "Online" in row and "42 %" in row and "2 h 05 min" in row
         assert "220 \u00b0C" in row and "60 \u00b0C" in row
-        assert '<time datetime="2025-11-24T16:00:00Z">' in row
+        assert ('<time datetime="2025-11-24T16:00:00Z" '
+                'data-format="datetime">2025-11-24 16:00 UTC</time>') in row
         u.api.close()
 
 
@@ -350,7 +351,7 @@ def test_printers_lists_only_own_printers(stack, user):
     other = stack.make_user()
     r = other.api.post("/api/printers", json={
         "name": "someone-elses", "model": "P1S",
-        "serial": "OTH" + uuid.uuid4().hex[:8], "host": "192.0.2.11",
+        "serial": "OTH" + uuid.uuid4().hex[:8], "host": "127.0.0.1",
         "access_code": "12345678"})
     assert r.status_code == 201
     other.api.close()
@@ -386,7 +387,7 @@ def test_cookie_session_reaches_the_api_with_csrf_header(stack, user):
     assert r.status_code == 200
     assert r.json()["email"] == user.email
 
-    body = {"name": "via cookie", "model": "A1", "host": "192.0.2.12",
+    body = {"name": "via cookie", "model": "A1", "host": "127.0.0.1",
             "serial": "CK" + uuid.uuid4().hex[:8], "access_code": "12345678"}
     r = b.post("/api/printers", json=body)
     assert r.status_code == 403

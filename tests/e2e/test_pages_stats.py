@@ -80,10 +80,11 @@ class Farm:
 
 
 @pytest.fixture(scope="module")
-def farm(stack):
+def farm(shared_stack):
     """Two users. The owner has printers alpha (red PLA at 25.00/kg in
     slot 0) and beta, and four ended prints plus one still queued; the
     other user has one completed print that must never show."""
+    stack = shared_stack
     f = Farm()
     f.owner = stack.make_user()
     f.other = stack.make_user()

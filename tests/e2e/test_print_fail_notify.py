@@ -10,18 +10,23 @@ port nothing listens on: nothing here talks to a printer.
 import json
 import uuid
 
-from receivers import free_port, smtp_sink, webhook_receiver  # noqa: F401
+import pytest
+
+from receivers import smtp_sink, webhook_receiver  # noqa: F401
 from test_delivery import Farm, mails_to
+
+# farm-deliver acts on a whole database: a stack of the test's own
+pytestmark = pytest.mark.own_stack
 
 BASE = "/api/bambu/scheduled-prints"
 REASON = "spaghetti on the bed (seen on the camera)"
 
 
-def make_printer(farm, addr):
+def make_printer(farm, addr, port):
     r = farm.user.api.post("/api/printers", json={
         "name": "P1S-09", "model": "P1S",
         "serial": "FLN" + uuid.uuid4().hex[:12].upper(),
-        "host": "127.0.0.1", "port": free_port(),
+        "host": "127.0.0.1", "port": port,
         "access_code": "12345678"})
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
@@ -52,11 +57,11 @@ def put_status(farm, job, **body):
 
 
 def test_print_failed_through_the_api_reaches_email_and_webhook(
-        stack, user, smtp_sink, webhook_receiver):
+        stack, user, smtp_sink, webhook_receiver, dead_port):
     farm = Farm(stack, user, smtp_sink, webhook_receiver)
     try:
         addr = f"owner-{uuid.uuid4().hex[:8]}@farm.example"
-        pid = make_printer(farm, addr)
+        pid = make_printer(farm, addr, dead_port)
         job = make_print(farm, pid)
         put_status(farm, job, status="started")
         assert put_status(farm, job, status="failed",

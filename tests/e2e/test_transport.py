@@ -23,9 +23,8 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from printers import ACCESS_CODE, SANITIZER_MARKERS, FtpsServer, bin_dir
+from stack import need_bin
 
 try:   # conftest.py may already provide the fixtures
     import conftest as _conftest
@@ -42,10 +41,7 @@ BAD_PIN = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
 
 def probe_path():
-    p = bin_dir() / "net-probe"
-    if not p.exists():
-        pytest.skip(f"{p} not built")
-    return str(p)
+    return str(need_bin(bin_dir() / "net-probe"))
 
 
 def check_clean(stderr):

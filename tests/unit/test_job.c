@@ -986,6 +986,121 @@ test_update_emits_events(void **state)
     assert_string_equal(events_of(f, a, ev, sizeof ev), "");
 }
 
+/* A retry queues a new copy of a failed print with everything it prints
+ * with; the failed one stays failed; anything but a failed print is 409,
+ * another user's 404. */
+static void
+test_retry(void **state)
+{
+    struct fixture *f = *state;
+    int64_t printer = make_printer(f, "RTY01"), order = make_order(f);
+    struct job j, copy, parent;
+    int64_t a, id;
+
+    next(f, T0);
+    base_job(&parent, printer);
+    parent.scheduled_at = T0 + 3600;
+    parent.id = create(f, &parent);
+    base_job(&j, printer);
+    j.name = "retry me";
+    j.plate = 3;
+    j.priority = 7;
+    j.estimated_minutes = 95;
+    j.order_id = order;
+    j.nozzle_temp = 220;
+    j.bed_temp = 60;
+    j.speed_level = 3;
+    j.material_slot = 2;
+    j.material_type = "PETG";
+    j.color = "#112233";
+    j.grams = 42;
+    j.chain_after_id = parent.id;
+    a = create(f, &j);
+    /* not failed yet: refused */
+    assert_int_equal(job_retry(&f->c, a), -1);
+    assert_int_equal(f->c.err.kind, ERR_CONFLICT);
+    next(f, T0);
+    assert_int_equal(move(f, a, "started", NULL), 0);
+    assert_int_equal(move(f, a, "failed", "spaghetti"), 0);
+
+    id = job_retry(&f->c, a);
+    assert_true(id > a);
+    next(f, T0);
+    copy = get(f, id);
+    assert_string_equal(copy.status, "queued");
+    assert_int_equal(copy.printer_id, printer);
+    assert_string_equal(copy.name, "retry me");
+    assert_string_equal(copy.file, "a.3mf");
+    assert_int_equal(copy.plate, 3);
+    assert_int_equal(copy.priority, 7);
+    assert_int_equal(copy.estimated_minutes, 95);
+    assert_int_equal(copy.order_id, order);
+    assert_int_equal(copy.nozzle_temp, 220);
+    assert_int_equal(copy.bed_temp, 60);
+    assert_int_equal(copy.speed_level, 3);
+    assert_int_equal(copy.material_slot, 2);
+    assert_string_equal(copy.material_type, "PETG");
+    assert_string_equal(copy.color, "#112233");
+    assert_int_equal(copy.grams, 42);
+    /* a fresh start: no time, no chain, nothing of the failed run */
+    assert_int_equal(copy.scheduled_at, DB_NULL);
+    assert_int_equal(copy.chain_after_id, DB_NULL);
+    assert_int_equal(copy.started_at, DB_NULL);
+    assert_null(copy.failure_reason);
+    assert_string_equal(get(f, a).status, "failed");
+    assert_string_equal(get(f, a).failure_reason, "spaghetti");
+
+    /* another user's failed print is not found */
+    assert_true(fixture_user(f, "job-b@example.test") > 0);
+    assert_int_equal(job_retry(&f->c, a), -1);
+    assert_int_equal(f->c.err.kind, ERR_NOT_FOUND);
+}
+
+/* A queued or scheduled print moves between printers and to "any
+ * printer" through job_update; a started one does not; a printer that is
+ * not the user's is a 422 naming printer_id. */
+static void
+test_move_to(void **state)
+{
+    struct fixture *f = *state;
+    int64_t p1 = make_printer(f, "MOV01"), p2 = make_printer(f, "MOV02");
+    struct job j;
+    int64_t a, theirs, owner;
+
+    next(f, T0);
+    base_job(&j, p1);
+    j.scheduled_at = T0 + 600;
+    a = create(f, &j);
+    assert_int_equal(job_move_to(&f->c, a, p2), 0);
+    next(f, T0);
+    assert_int_equal(get(f, a).printer_id, p2);
+    assert_string_equal(get(f, a).status, "scheduled");
+    assert_int_equal(get(f, a).scheduled_at, T0 + 600);
+    assert_int_equal(job_move_to(&f->c, a, DB_NULL), 0);
+    next(f, T0);
+    assert_int_equal(get(f, a).printer_id, DB_NULL);
+
+    owner = f->c.user_id;
+    assert_true(fixture_user(f, "job-c@example.test") > 0);
+    theirs = make_printer(f, "MOV03");
+    f->c.user_id = owner;
+    next(f, T0);
+    assert_int_equal(job_move_to(&f->c, a, theirs), -1);
+    assert_int_equal(f->c.err.kind, ERR_VALIDATION);
+    assert_int_equal(f->c.err.nfields, 1);
+    assert_string_equal(f->c.err.fields[0].name, "printer_id");
+    next(f, T0);
+    assert_int_equal(get(f, a).printer_id, DB_NULL);
+
+    assert_int_equal(job_move_to(&f->c, a, p1), 0);
+    next(f, T0);
+    assert_int_equal(move(f, a, "started", NULL), 0);
+    assert_int_equal(job_move_to(&f->c, a, p2), -1);
+    assert_int_equal(f->c.err.kind, ERR_CONFLICT);
+    next(f, T0);
+    assert_int_equal(get(f, a).printer_id, p1);
+}
+
 int
 main(void)
 {
@@ -1018,6 +1133,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_requeue_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_emits_events, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_move_to, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

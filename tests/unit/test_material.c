@@ -2,7 +2,9 @@
  * test_material — the material module on a fresh migrated database: cost
  * arithmetic (rounding half up, unknown inputs, overflow), defaults,
  * validation and colour normalisation, slot conflicts on create and on
- * update, remaining grams, and isolation between two users.
+ * update, remaining grams, and isolation between two users; and what the
+ * dispatcher reads across users: every printer's materials, the
+ * material_low rows (which spool is loaded) and their marks.
  */
 #include "domain/material.h"
 
@@ -298,6 +300,130 @@ test_list_ordered_by_slot(void **state)
     assert_int_equal(list[0].slot, 3);
 }
 
+/* ---- for the dispatcher ---- */
+
+/* The dispatcher's unit of work: no user. */
+static void
+as_dispatcher(struct fixture *f)
+{
+    app_begin(&f->app, &f->c);
+    f->c.user_id = 0;
+}
+
+static void
+add_manual(struct fixture *f, int64_t printer, int64_t slot, const char *type,
+           const char *color, int64_t remaining)
+{
+    struct material m;
+
+    material_init(&m);
+    m.printer_id = printer;
+    m.slot = slot;
+    m.material_type = type;
+    m.color = color;
+    m.weight_grams = 800;
+    m.remaining_percent = remaining;
+    assert_true(material_create(&f->c, &m) > 0);
+    fixture_next(f);
+}
+
+static void
+test_list_every(void **state)
+{
+    struct fixture *f = *state;
+    int64_t a = make_printer(f, "EA01"), b;
+    struct material *m;
+    int n, seen_a = 0, seen_b = 0;
+
+    add_manual(f, a, 1, "PLA", "#112233", 50);
+    add_manual(f, a, 4, "PETG", NULL, DB_NULL);
+    assert_true(fixture_user(f, "mat-b@example.test") > 0);
+    b = make_printer(f, "EB01");
+    add_manual(f, b, 7, "ABS", NULL, 25);
+    as_dispatcher(f);
+    assert_int_equal(material_list_every(&f->c, &m, &n), 0);
+    assert_int_equal(n, 3);
+    for (int i = 0; i < n; i++) {
+        if (m[i].printer_id == a && m[i].slot == 1) {
+            assert_string_equal(m[i].material_type, "PLA");
+            assert_string_equal(m[i].color, "#112233");
+            assert_int_equal(material_remaining_grams(&m[i]), 400);
+            seen_a++;
+        } else if (m[i].printer_id == a && m[i].slot == 4) {
+            assert_null(m[i].color);
+            assert_int_equal(material_remaining_grams(&m[i]), DB_NULL);
+            seen_a++;
+        } else if (m[i].printer_id == b && m[i].slot == 7) {
+            assert_string_equal(m[i].material_type, "ABS");
+            assert_int_equal(material_remaining_grams(&m[i]), 200);
+            seen_b++;
+        }
+    }
+    assert_int_equal(seen_a, 2);
+    assert_int_equal(seen_b, 1);
+}
+
+static void
+test_low_list_and_mark(void **state)
+{
+    struct fixture *f = *state;
+    int64_t p = make_printer(f, "L001"), other = make_printer(f, "L002");
+    struct material_seen seen = {0};
+    struct material_low rows[MATERIAL_SLOTS];
+    int changed, n;
+
+    add_manual(f, p, 5, "PETG", NULL, 8);
+    add_manual(f, p, 0, "PLA", "#FF0000", 30);
+    add_manual(f, other, 0, "ABS", NULL, 1);
+    seen.present = 1;
+    seen.material_type = "PLA";
+    seen.color = "#00FF00";
+    seen.remaining_percent = 9;
+    seen.weight_grams = 1000;
+    seen.tray_uuid = "0123456789ABCDEF0123456789ABCDEF";
+    assert_int_equal(material_sync(&f->c, p, 2, &seen, &changed), 0);
+    fixture_next(f);
+
+    as_dispatcher(f);
+    assert_int_equal(material_low_list(&f->c, p, rows, MATERIAL_SLOTS, &n), 0);
+    assert_int_equal(n, 3);
+    /* by slot; the spool is the tray's uuid, else type and colour */
+    assert_int_equal(rows[0].slot, 0);
+    assert_string_equal(rows[0].material_type, "PLA");
+    assert_string_equal(rows[0].color, "#FF0000");
+    assert_int_equal(rows[0].remaining_percent, 30);
+    assert_int_equal(rows[0].weight_grams, 800);
+    assert_string_equal(rows[0].spool, "PLA #FF0000");
+    assert_int_equal(rows[0].low_notified_at, DB_NULL);
+    assert_string_equal(rows[0].low_notified_spool, "");
+    assert_int_equal(rows[1].slot, 2);
+    assert_string_equal(rows[1].spool, "0123456789ABCDEF0123456789ABCDEF");
+    assert_int_equal(rows[1].remaining_percent, 9);
+    assert_int_equal(rows[2].slot, 5);
+    assert_string_equal(rows[2].color, "");
+    assert_string_equal(rows[2].spool, "PETG ");
+
+    /* an empty uuid counts as none */
+    assert_int_equal(db_exec(f->c.db,
+                             "UPDATE materials SET tray_uuid = '' WHERE id = ?",
+                             "i", rows[1].id),
+                     DB_DONE);
+    assert_int_equal(material_low_list(&f->c, p, rows, 2, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[1].spool, "PLA #00FF00");
+
+    assert_int_equal(material_low_mark(&f->c, rows[1].id, 700, rows[1].spool),
+                     0);
+    assert_int_equal(material_low_list(&f->c, p, rows, MATERIAL_SLOTS, &n), 0);
+    assert_int_equal(rows[1].low_notified_at, 700);
+    assert_string_equal(rows[1].low_notified_spool, "PLA #00FF00");
+    assert_int_equal(rows[0].low_notified_at, DB_NULL);
+    assert_int_equal(material_low_mark(&f->c, rows[1].id, DB_NULL, NULL), 0);
+    assert_int_equal(material_low_list(&f->c, p, rows, MATERIAL_SLOTS, &n), 0);
+    assert_int_equal(rows[1].low_notified_at, DB_NULL);
+    assert_string_equal(rows[1].low_notified_spool, "");
+}
+
 int
 main(void)
 {
@@ -310,6 +436,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_slot_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_ordered_by_slot, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_list_every, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_low_list_and_mark, setup,
                                         teardown),
     };
 
