@@ -160,7 +160,7 @@ def test_add_a_printer_shows_errors_beside_fields_and_keeps_input(stack, user):
     assert 'class="alert"' in r.text               # the summary at the top
     # the same message the API gives for the same input
     api = user.api.post("/api/printers", json={
-        "name": "x", "model": "X1C", "serial": "S1", "host": "h",
+        "name": "x", "model": "X1C", "serial": "S1", "host": "127.0.0.1",
         "port": 70000, "access_code": "12345678"}).json()
     assert field_error(r.text, "port") == api["error"]["fields"]["port"]
     assert user.api.get("/api/printers").json()["printers"] == []
@@ -168,7 +168,7 @@ def test_add_a_printer_shows_errors_beside_fields_and_keeps_input(stack, user):
 
 def test_add_a_printer_needs_the_csrf_token(stack, user):
     b = sign_in(stack, user)
-    body = {"name": "n", "model": "X1C", "serial": "S", "host": "h",
+    body = {"name": "n", "model": "X1C", "serial": "S", "host": "127.0.0.1",
             "access_code": "12345678"}
     assert_html(post(b, "/printers/new", body), 403)
     assert_html(post(b, "/printers/new", {"csrf": "A" * 43, **body}), 403)
@@ -205,7 +205,7 @@ def test_edit_keeps_the_access_code_when_left_blank(stack, user):
     assert "Printer New name saved" in page(b, path).text
     # a bad port: 422, the error beside it, the other input kept
     r = send(b, path, path, {"name": "Other", "model": "X1E", "serial": "S",
-                             "host": "h", "port": "0"})
+                             "host": "127.0.0.1", "port": "0"})
     assert_html(r, 422)
     assert "between" in field_error(r.text, "e-port")
     assert 'value="Other"' in r.text

@@ -76,13 +76,13 @@ class Farm:
 
 
 @pytest.fixture(scope="module")
-def farm(stack):
+def farm(shared_stack):
     """The owner's printers alpha and beta with a queued, a scheduled, a
     started, a failed and a cancelled print and one for any printer; an
     order with a print; another user with a print of their own."""
     f = Farm()
-    f.owner = stack.make_user()
-    f.other = stack.make_user()
+    f.owner = shared_stack.make_user()
+    f.other = shared_stack.make_user()
     api = f.owner.api
     upload(api)
     f.alpha = new_printer(api, "alpha <i>")
@@ -108,7 +108,7 @@ def farm(stack):
     f.their_printer = new_printer(f.other.api, "theirs")
     f.secret = "secret-" + uuid.uuid4().hex[:8]
     f.theirs = new_print(f.other.api, f.their_printer, f.secret)
-    f.browser = sign_in(stack, f.owner)
+    f.browser = sign_in(shared_stack, f.owner)
     yield f
     f.browser.close()
 
