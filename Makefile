@@ -68,7 +68,7 @@ objs = $(patsubst %.c,$(1)/obj/%.o,$(LIB_C)) \
 core = $(1)/obj/gen_migrations_sqlite.o
 
 .PHONY: all asan deps deps-test run demo test unit e2e fuzz-replay fuzz bench fmt \
-	clean check-layers
+	clean check-layers check-hooks
 
 all: $(addprefix $(REL)/,$(PROGRAMS)) $(REL)/trivial-fcgi
 
@@ -152,6 +152,7 @@ demo: deps-test
 test: deps-test
 	$(MAKE) check-layers
 	$(MAKE) asan $(REL)/trivial-fcgi
+	$(MAKE) check-hooks
 	$(MAKE) unit
 	$(MAKE) fuzz-replay
 	$(MAKE) e2e
@@ -161,6 +162,11 @@ test: deps-test
 check-layers:
 	tools/check-layers.sh lib
 	tests/layers/test_check_layers.sh
+
+# Test hooks (FARM_TEST_HOOKS) stay out of what `make` builds; the
+# sanitizer build shows the check can see them.
+check-hooks: all $(ASAN)/farm-deliver
+	tests/build/test_no_hooks.sh $(REL) $(ASAN)
 
 unit: asan
 	@set -e; for t in $(patsubst tests/unit/%.c,$(ASAN)/unit/%,$(UNIT_SRC)); do \

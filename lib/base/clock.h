@@ -1,6 +1,7 @@
 /*
  * clock — time as int64 UTC seconds, converted to and from ISO 8601 only
- * at the edges. clock_now() honours FARM_NOW (seconds) so tests can fix it.
+ * at the edges. In the test build (FARM_TEST_HOOKS) clock_now() honours
+ * FARM_NOW (seconds) so tests can fix it; the release build ignores it.
  */
 #ifndef CLOCK_H
 #define CLOCK_H
