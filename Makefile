@@ -180,6 +180,7 @@ e2e: asan
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 FUZZ_LIB := lib/bambu/bambu.c lib/bambu/bambu_cmd.c lib/bambu/bambu_report.c \
+	lib/base/str.c \
 	lib/base/arena.c lib/base/buf.c lib/base/err.c lib/base/log.c
 
 $(ASAN)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(ASAN)/libfarm.a

@@ -20,6 +20,15 @@ clock_now(void)
     return (int64_t)time(NULL);
 }
 
+int64_t
+clock_mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
 static int64_t
 days_from_civil(int64_t y, int m, int d)

@@ -10,6 +10,10 @@
 
 int64_t clock_now(void);
 
+/* Milliseconds on CLOCK_MONOTONIC, for deadlines and budgets: never
+ * faked, never jumps with the wall clock. */
+int64_t clock_mono_ms(void);
+
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
 void clock_format(int64_t t, char out[21]);
 

@@ -13,12 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 #include <mosquitto.h>
 #include <openssl/ssl.h>
+
+#include "base/clock.h"
 
 #include "base/banned.h"
 
@@ -68,10 +69,7 @@ mqtt_state_name(enum mqtt_state st)
 int64_t
 mqtt_now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_mono_ms();
 }
 
 static char *

@@ -128,7 +128,8 @@ int mqtt_pending_count(const struct mqtt_conn *c);
  * or -1 on a poll() failure other than EINTR. */
 int mqtt_poll(struct mqtt_conn **conns, int n, int timeout_ms);
 
-/* Milliseconds on CLOCK_MONOTONIC (for callers' own deadlines). */
+/* clock_mono_ms() (base/clock.h) under its old name, until lib/dispatch
+ * calls that directly; new code should not use it. */
 int64_t mqtt_now_ms(void);
 
 #endif

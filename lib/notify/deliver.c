@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/arena.h"
@@ -395,15 +394,6 @@ record(struct ctx *c, struct row *r, struct deliver_stats *st)
 
 /* ---- the run ------------------------------------------------------- */
 
-static double
-mono(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Tests kill the deliverer between sending and recording to show a crash
  * sends again rather than loses; a release build has no such point. */
 static void
@@ -450,10 +440,10 @@ int64_t
 deliver_run(struct ctx *c, int budget_s, struct deliver_stats *out)
 {
     struct deliver_stats st = {0};
-    double start = mono();
+    int64_t start = clock_mono_ms();
     int ran = 0, rc = 0;
 
-    while (!ran || mono() - start < budget_s) {
+    while (!ran || clock_mono_ms() - start < (int64_t)budget_s * 1000) {
         struct ctx b = *c;
 
         b.arena = arena_new();
