@@ -439,12 +439,6 @@ mqtt_conn_serial(const struct mqtt_conn *c)
     return c->serial;
 }
 
-const char *
-mqtt_conn_client_id(const struct mqtt_conn *c)
-{
-    return c->client_id;
-}
-
 int
 mqtt_publish(struct mqtt_conn *c, const char *json)
 {
@@ -482,12 +476,6 @@ mqtt_command(struct mqtt_conn *c, const char *cls, const char *command,
         mqtt_now_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
     c->npend++;
     return 0;
-}
-
-int
-mqtt_pending_count(const struct mqtt_conn *c)
-{
-    return c->npend;
 }
 
 static void
