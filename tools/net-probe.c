@@ -1,5 +1,5 @@
 /*
- * net-probe — drives lib/mqtt and lib/ftps from the command line so the
+ * net-probe — drives net/mqtt and net/ftps from the command line so the
  * end-to-end tests can exercise the transports against a real broker and
  * FTPS server. Output is one line per event on stdout:
  *   state <name> <detail>      every MQTT state change
