@@ -496,10 +496,16 @@ contains(const char *hay, const char *needle)
 }
 
 int
+bambu_reason_verify_failed(const char *reason)
+{
+    return reason != NULL && contains(reason, "verify failed");
+}
+
+int
 bambu_frame_verify_failed(const struct bambu_frame *f)
 {
     return f->kind == BAMBU_FRAME_ACK && f->result == BAMBU_RESULT_FAILED &&
-           contains(f->reason, "verify failed");
+           bambu_reason_verify_failed(f->reason);
 }
 
 /* ---- report --------------------------------------------------------- */
