@@ -152,6 +152,36 @@ listed(const char *name, const char *const *list)
     return 0;
 }
 
+/* Changes each column of table alone on a fresh row (from row()) and
+ * fails unless queue_version moved exactly for the columns that list
+ * names (bump_listed 1) or exactly for those it does not (0). */
+static void
+check_columns(struct world *w, const char *table,
+              int64_t (*row)(struct world *), const char *const *list,
+              int bump_listed)
+{
+    struct cols c;
+
+    columns(w, table, &c);
+    for (int i = 0; i < c.n; i++) {
+        int want, len;
+        int64_t id;
+        char sql[96];
+
+        if (strcmp(c.name[i], "id") == 0)
+            continue;
+        want = listed(c.name[i], list) == bump_listed;
+        id = row(w);
+        if (bumps(w, table, &c, i, id) != want)
+            fail_msg("%s.%s: queue_version %s", table, c.name[i],
+                     want ? "did not move" : "moved");
+        len = snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?",
+                          table);
+        assert_true(len > 0 && (size_t)len < sizeof(sql));
+        assert_int_equal(db_exec(w->f->c.db, sql, "i", id), DB_DONE);
+    }
+}
+
 /* What the queue reads from materials: the join keys and the price. */
 static const char *const material_answer[] = {"printer_id", "slot",
                                               "cost_per_kg", NULL};
@@ -159,25 +189,7 @@ static const char *const material_answer[] = {"printer_id", "slot",
 static void
 test_material_columns(void **state)
 {
-    struct world *w = *state;
-    struct cols c;
-
-    columns(w, "materials", &c);
-    for (int i = 0; i < c.n; i++) {
-        int64_t id;
-
-        if (strcmp(c.name[i], "id") == 0)
-            continue;
-        id = material_row(w);
-        if (bumps(w, "materials", &c, i, id) !=
-            listed(c.name[i], material_answer))
-            fail_msg("materials.%s: queue_version %s", c.name[i],
-                     listed(c.name[i], material_answer) ? "did not move"
-                                                        : "moved");
-        assert_int_equal(
-            db_exec(w->f->c.db, "DELETE FROM materials WHERE id = ?", "i", id),
-            DB_DONE);
-    }
+    check_columns(*state, "materials", material_row, material_answer, 1);
 }
 
 /* The dispatcher's bookkeeping on a print, which the queue never shows;
@@ -189,26 +201,8 @@ static const char *const print_bookkeeping[] = {
 static void
 test_print_columns(void **state)
 {
-    struct world *w = *state;
-    struct cols c;
-
-    columns(w, "scheduled_prints", &c);
-    for (int i = 0; i < c.n; i++) {
-        int64_t id;
-
-        if (strcmp(c.name[i], "id") == 0)
-            continue;
-        id = print_row(w);
-        if (bumps(w, "scheduled_prints", &c, i, id) ==
-            listed(c.name[i], print_bookkeeping))
-            fail_msg("scheduled_prints.%s: queue_version %s", c.name[i],
-                     listed(c.name[i], print_bookkeeping) ? "moved"
-                                                          : "did not move");
-        assert_int_equal(db_exec(w->f->c.db,
-                                 "DELETE FROM scheduled_prints WHERE id = ?",
-                                 "i", id),
-                         DB_DONE);
-    }
+    check_columns(*state, "scheduled_prints", print_row, print_bookkeeping,
+                  0);
 }
 
 /* A dispatcher step syncing the same spool again (a later synced_at, the
