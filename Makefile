@@ -180,8 +180,8 @@ e2e: asan
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 FUZZ_LIB := lib/bambu/bambu.c lib/bambu/bambu_cmd.c lib/bambu/bambu_report.c \
-	lib/base/str.c \
-	lib/base/arena.c lib/base/buf.c lib/base/err.c lib/base/log.c
+	lib/web/multipart.c lib/base/str.c lib/base/arena.c lib/base/buf.c \
+	lib/base/err.c lib/base/log.c
 
 $(ASAN)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(ASAN)/libfarm.a
 	@mkdir -p $(@D)
@@ -196,7 +196,8 @@ fuzz: deps-test
 	@mkdir -p $(BUILD)/libfuzzer
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=undefined -D_POSIX_C_SOURCE=200809L -Ilib \
+	    -fno-sanitize-recover=undefined -D_POSIX_C_SOURCE=200809L \
+	    -D_DEFAULT_SOURCE -Ilib \
 	    tests/fuzz/fuzz_$$t.c $(FUZZ_LIB) -ljson-c -o $(BUILD)/libfuzzer/$$t; \
 	  mkdir -p $(BUILD)/fuzz-corpus/$$t; \
 	  $(BUILD)/libfuzzer/$$t -max_total_time=$(FUZZ_SECONDS) \

@@ -7,6 +7,7 @@
 
 #include "base/arena.h"
 #include "web/auth.h"
+#include "web/badge.h"
 #include "base/buf.h"
 #include "base/ctx.h"
 #include "store/db.h"
@@ -23,6 +24,8 @@
     "base-uri 'none'"
 
 #define FORM_TYPE "application/x-www-form-urlencoded"
+#define NOTICE_COOKIE "farm_notice"
+#define NOTICE_MAX 200 /* bytes of notice text */
 
 static void
 page_headers(struct req *r)
@@ -186,6 +189,24 @@ page_dict(struct req *r)
     return d;
 }
 
+/* The notice a redirect left in its cookie, shown once: the cookie is
+ * cleared on this response. */
+static void
+notice_take(struct req *r, struct tmpl_dict *d)
+{
+    const char *v = auth_cookie(r, NOTICE_COOKIE);
+    char *text;
+
+    if (v == NULL || *v == '\0')
+        return;
+    http_header(r, "Set-Cookie",
+                NOTICE_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+    text = http_url_decode(r->c->arena, v, strlen(v), 0);
+    if (text == NULL || strlen(text) > NOTICE_MAX)
+        return;
+    tmpl_set(tmpl_section_add(d, "NOTICE"), "NOTICE_TEXT", text);
+}
+
 int
 page_render(struct req *r, int status, const char *name, struct tmpl_dict *d)
 {
@@ -195,6 +216,8 @@ page_render(struct req *r, int status, const char *name, struct tmpl_dict *d)
     if (r->csrf != NULL && r->c->user_id != 0) {
         tmpl_set(d, "CSRF_TOKEN", r->csrf);
         tmpl_show(d, "SESSION");
+        badge_vocabulary(d);
+        notice_take(r, d);
     }
     buf_init(&b, 0);
     for (int i = 0; i < 3; i++) {
@@ -224,6 +247,30 @@ page_redirect(struct req *r, const char *location)
 {
     page_headers(r);
     return http_redirect(r, location);
+}
+
+int
+page_redirect_notice(struct req *r, const char *location, const char *notice)
+{
+    struct buf b;
+    size_t n = strlen(notice);
+
+    /* percent-encoded, so a name with ';' or ',' cannot break the cookie */
+    buf_init(&b, 4 * NOTICE_MAX);
+    buf_printf(&b, "%s=", NOTICE_COOKIE);
+    for (size_t i = 0; i < n && i < NOTICE_MAX; i++) {
+        unsigned char ch = (unsigned char)notice[i];
+
+        if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_')
+            buf_putc(&b, (char)ch);
+        else
+            buf_printf(&b, "%%%02X", ch);
+    }
+    buf_printf(&b, "; Path=/; Max-Age=60; HttpOnly; SameSite=Lax");
+    if (!buf_failed(&b))
+        http_header(r, "Set-Cookie", b.data);
+    buf_release(&b);
+    return page_redirect(r, location);
 }
 
 static const char *

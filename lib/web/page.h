@@ -72,6 +72,12 @@ int page_render(struct req *r, int status, const char *name,
  * headers. Returns 0. */
 int page_redirect(struct req *r, const char *location);
 
+/* page_redirect, with a one-line notice ("Printer X1C-01 added") that
+ * the next page rendered for this browser shows once (a short-lived
+ * cookie; cut to 200 bytes). Returns 0. */
+int page_redirect_notice(struct req *r, const char *location,
+                         const char *notice);
+
 /* Answers c->err (an internal error when none is set) as a small HTML
  * error page with its status, after rolling back an open transaction and
  * dropping any half-built body. Returns 0: the response is complete. */

@@ -64,7 +64,7 @@ const struct route routes[] = {
     {GET,    "/api/orders/:id",                      api_order_get,          R_API},
     {POST,   "/api/orders/:id/schedule-prints",      api_order_schedule,     R_API},
 
-    {GET,    "/",                                    page_home,              R_PAGE},
+    {GET,    "/",                                    page_overview,          R_PAGE},
     {GET,    "/login",                               page_login,             R_PAGE},
     {POST,   "/login",                               page_login_post,        R_PAGE},
     {POST,   "/logout",                              page_logout,            R_PAGE},
