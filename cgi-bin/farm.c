@@ -20,7 +20,8 @@
 /* Templates every page needs, loaded (and checked) before serving. */
 static const char *const templates[] = {
     "layout_head.tpl", "layout_foot.tpl", "login.tpl", "setup.tpl",
-    "printers.tpl",    "error.tpl",       NULL,
+    "printers.tpl",    "error.tpl",
+    "history.tpl",     "analytics.tpl",   NULL,
 };
 
 static int

@@ -1,6 +1,6 @@
 /*
  * farm-dispatch — talks to the printers: reads their state, keeps the
- * printers/materials/scheduled_prints rows in line with it, and starts the
+ * printers, their materials and their prints in line with it, and starts the
  * prints that are due (lib/dispatch.h).
  *
  *   farm-dispatch --once [--budget-ms N]     one run (cron, every minute)

@@ -7,11 +7,18 @@
  * the listening socket on fd 0; started with fd 0 not a socket it answers
  * one request as plain CGI and exits, which the test harness uses to check
  * itself before the real worker exists.
+ *
+ * With a query "bytes=N" (N up to 1 MiB) it answers text/html of exactly N
+ * bytes instead: the ceiling for a page of that size (the dashboard's
+ * benchmark compares each page with a responder sending as many bytes).
  */
 #include <fcgiapp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#define PAGE_MAX (1 << 20)
 
 static const char trivial_reply[] = "Status: 200 OK\r\n"
                                     "Content-Type: application/json\r\n"
@@ -53,6 +60,35 @@ trivial_cgi(void)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* The size a "bytes=N" query asks for, or -1. */
+static long
+wanted_bytes(const char *query)
+{
+    const char *p = query ? strstr(query, "bytes=") : NULL;
+    char *end;
+    long n;
+
+    if (p == NULL)
+        return -1;
+    n = strtol(p + 6, &end, 10);
+    return end != p + 6 && n >= 0 && n <= PAGE_MAX ? n : -1;
+}
+
+/* A text/html answer of exactly n bytes: the headers, then filler. */
+static void
+trivial_page(FCGX_Stream *out, long n)
+{
+    static char filler[PAGE_MAX];
+
+    if (filler[0] == '\0')
+        memset(filler, 'x', sizeof filler);
+    FCGX_FPrintF(out,
+                 "Status: 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                 "Content-Length: %ld\r\n\r\n",
+                 n);
+    FCGX_PutStr(filler, (int)n, out);
+}
+
 int
 main(void)
 {
@@ -69,8 +105,14 @@ main(void)
         return 1;
     }
     while (FCGX_Accept_r(&req) >= 0) {
+        long n = wanted_bytes(FCGX_GetParam("QUERY_STRING", req.envp));
+
         trivial_drain(req.in);
-        FCGX_PutStr(trivial_reply, (int)(sizeof trivial_reply - 1), req.out);
+        if (n >= 0)
+            trivial_page(req.out, n);
+        else
+            FCGX_PutStr(trivial_reply, (int)(sizeof trivial_reply - 1),
+                        req.out);
         FCGX_Finish_r(&req);
     }
     FCGX_Free(&req, 1);

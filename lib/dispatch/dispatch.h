@@ -1,15 +1,14 @@
 /*
  * dispatch — farm-dispatch's engine: connects to every printer of every
- * user, merges their reports, writes what they say into printers,
- * materials and scheduled_prints, and starts the prints that are due
- * (docs/OPERATIONS.md "Dispatcher").
+ * user, merges their reports, writes what they say into the printers, their
+ * materials and their prints (through lib/domain), and starts the prints
+ * that are due.
  *
  * The decisions are pure functions over the plain structs below (no
  * sockets, no database), so the start rules, the assignment of unassigned
  * prints and the reconciliation of a report are unit-tested without
- * printers (dispatch_rules.c). The engine (dispatch.c, dispatch_poll.c,
- * dispatch_ams.c, dispatch_jobs.c, dispatch_start.c) gathers their inputs
- * and carries out their answers.
+ * printers (dispatch_rules.c). The engine (dispatch.c and the stages it
+ * lists) gathers their inputs and carries out their answers.
  *
  * Invariants:
  * - A print is marked started (with a fresh dispatch token) and committed
@@ -34,7 +33,6 @@ struct app;
 #define DISPATCH_CONFIRM_S 120  /* unconfirmed start returned after this */
 #define DISPATCH_SILENT_S 120   /* no data this long: offline */
 #define DISPATCH_DEVMODE_S 600  /* refused commands: no start this long */
-#define DISPATCH_MAX_ATTEMPTS 3 /* refusals before a print fails */
 
 /* ---- pure decisions ------------------------------------------------- */
 
@@ -159,8 +157,9 @@ struct dispatch_opts {
 struct dispatcher *dispatch_new(struct app *app, const struct dispatch_opts *o);
 void dispatch_free(struct dispatcher *d);
 
-/* One --once run: connect, collect, steps 5-10, disconnect. 0, or -1 on a
- * database error (logged). */
+/* One --once run: connect, collect, the step, disconnect, deliver. 0, or
+ * -1 on a database error (logged; a printer whose writes failed does not
+ * stop the others). */
 int dispatch_once(struct dispatcher *d);
 
 /* --watch until *stop becomes non-zero (set it from a signal handler).

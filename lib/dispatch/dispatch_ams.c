@@ -42,7 +42,7 @@ dispatch_sync_trays(struct ctx *c, struct dprinter *p,
                      t->type, t->color[0] ? t->color : "");
         else
             snprintf(detail, sizeof detail, "slot %d: empty", slot);
-        dispatch_event(c, p, DB_NULL, "material_changed", detail);
+        dispatch_event(c, p, "material_changed", detail);
         if (err_is_set(&c->err))
             return -1;
     }

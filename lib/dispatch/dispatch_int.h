@@ -8,6 +8,7 @@
 #ifndef DISPATCH_INT_H
 #define DISPATCH_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bambu/bambu.h"
@@ -40,6 +41,7 @@ struct dprinter {
     int64_t offline_since;    /* first offline run of this outage; DB_NULL */
     int64_t offline_notified; /* 0/1: printer_offline went out */
     char detail[256];         /* status_detail as last saved */
+    int step_failed;          /* this step's writes were rolled back */
     int had_cache;      /* state_json was restored or a frame merged */
     int listed;         /* still a row (reload bookkeeping) */
     long *frames_total; /* the dispatcher's frame counter */
@@ -76,43 +78,67 @@ struct dispatcher {
     unsigned seq;             /* our sequence ids: "7<pid%1000><n>" */
 };
 
-/* dispatch.c */
+/* The stages of a step, each file calling only the ones below it:
+ *
+ *   dispatch.c           the pipeline: collect, then per printer (one
+ *                        transaction each) save, trays, jobs, notify; then
+ *                        plan; then deliver
+ *   dispatch_plan.c      which prints start now; marks them -> start
+ *   dispatch_start.c     uploads and start commands; refusals
+ *   dispatch_jobs.c      a printer's started prints vs its report
+ *   dispatch_save.c      a printer's status into its row
+ *   dispatch_ams.c       a printer's AMS trays into its materials
+ *   dispatch_notify.c    events that come from watching over time
+ *   dispatch_poll.c      MQTT connections and the reports they bring
+ *   dispatch_events.c    printer events, failure text
+ *   dispatch_printers.c  the printers list (bookkeeping)
+ *   dispatch_rules.c     the pure decisions (dispatch.h)
+ */
+
+/* dispatch_printers.c */
+void dispatch_copy(char *dst, size_t n, const char *src);
 int dispatch_load(struct dispatcher *d, struct ctx *c);
+void dispatch_printers_free(struct dispatcher *d);
 struct dprinter *dispatch_find(struct dispatcher *d, int64_t id);
 void dispatch_next_seq(struct dispatcher *d, char out[24]);
+/* 1 when p's report is fresh: connected and reported (this run, or
+ * lately in --watch). */
+int dispatch_fresh(const struct dispatcher *d, const struct dprinter *p);
+
+/* dispatch_events.c: printer event kind with detail (NULL: none); 0 or
+ * -1 with c->err set. */
+int dispatch_event(struct ctx *c, const struct dprinter *p, const char *kind,
+                   const char *detail);
+/* print_error and HMS alerts as text (arena), NULL when none. */
+const char *dispatch_failure_text(struct ctx *c, const struct bambu_report *r);
 
 /* dispatch_poll.c */
 void dispatch_connect_all(struct dispatcher *d);
 void dispatch_disconnect_all(struct dispatcher *d);
 int dispatch_settled(struct dispatcher *d);
 void dispatch_pushall(struct dispatcher *d, struct dprinter *p);
-int dispatch_fresh(const struct dispatcher *d, const struct dprinter *p);
+
+/* dispatch_save.c: step 5 for one printer. 0 or -1. */
 int dispatch_save_printer(struct dispatcher *d, struct ctx *c,
                           struct dprinter *p);
 
-/* dispatch_ams.c */
+/* dispatch_ams.c: step 6 for one printer. 0 or -1. */
 int dispatch_sync_trays(struct ctx *c, struct dprinter *p,
                         const struct bambu_report *r);
+
+/* dispatch_jobs.c: step 7 for one printer. 0 or -1. */
+int dispatch_reconcile_printer(struct dispatcher *d, struct ctx *c,
+                               struct dprinter *p,
+                               const struct bambu_report *r);
 
 /* dispatch_notify.c: material low, maintenance due, offline after the
  * grace period and online again, for one printer. 0 or -1. */
 int dispatch_notify_printer(struct dispatcher *d, struct ctx *c,
                             struct dprinter *p);
 
-/* dispatch_jobs.c */
-int dispatch_reconcile_printer(struct dispatcher *d, struct ctx *c,
-                               struct dprinter *p,
-                               const struct bambu_report *r);
+/* dispatch_plan.c: step 8, then dispatch_start_all for what it marked. 0
+ * or -1. */
 int dispatch_plan_starts(struct dispatcher *d, struct ctx *c);
-/* Returns a started print to the queue with reason (attempts counted
- * unless count_attempt is 0); after DISPATCH_MAX_ATTEMPTS it fails
- * instead. 0 requeued (or moved meanwhile), 1 failed, -1 error. */
-int dispatch_requeue(struct ctx *c, int64_t print_id, const char *reason,
-                     int count_attempt);
-/* print_error and HMS alerts as text (arena), NULL when none. */
-const char *dispatch_failure_text(struct ctx *c, const struct bambu_report *r);
-void dispatch_event(struct ctx *c, const struct dprinter *p, int64_t print_id,
-                    const char *kind, const char *detail);
 
 /* One print marked started this step, on its way to the printer. */
 struct dstart {

@@ -38,12 +38,6 @@ struct low_row {
         notified_spool[NOTIFY_SPOOL_MAX];
 };
 
-static void
-copy(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
-
 /* The printer's materials (at most 8) and its threshold. -1 on error. */
 static int
 low_rows(struct ctx *c, int64_t printer_id, struct low_row *rows, int *n,
@@ -73,13 +67,13 @@ low_rows(struct ctx *c, int64_t printer_id, struct low_row *rows, int *n,
 
         m->id = db_int(st, 0);
         m->slot = db_int(st, 1);
-        copy(m->type, sizeof m->type, db_text(st, 2));
-        copy(m->color, sizeof m->color, db_text(st, 3));
+        dispatch_copy(m->type, sizeof m->type, db_text(st, 2));
+        dispatch_copy(m->color, sizeof m->color, db_text(st, 3));
         m->remaining = db_int(st, 4);
         m->weight = db_int(st, 5);
-        copy(m->spool, sizeof m->spool, db_text(st, 6));
+        dispatch_copy(m->spool, sizeof m->spool, db_text(st, 6));
         m->notified_at = db_int(st, 7);
-        copy(m->notified_spool, sizeof m->notified_spool, db_text(st, 8));
+        dispatch_copy(m->notified_spool, sizeof m->notified_spool, db_text(st, 8));
     }
     db_done(st);
     if (rc != DB_ROW && rc != DB_DONE)

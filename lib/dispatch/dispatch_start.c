@@ -3,7 +3,7 @@
  * uploads in parallel (lib/ftps), then project_file to each printer whose
  * upload was confirmed, waiting (bounded) for the echoes. A refused start
  * (upload failed, command refused) goes back to the queue with the reason
- * (dispatch_requeue: failed after DISPATCH_MAX_ATTEMPTS); a start whose
+ * (job_requeue: failed after JOB_START_ATTEMPTS_MAX); a start whose
  * echo never came stays started and is confirmed, or returned, by the
  * report (dispatch_rules.c). A refusal for authorization firmware marks the
  * printer needs_developer_mode and does not count as an attempt.
@@ -17,6 +17,8 @@
 #include "base/arena.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "domain/job.h"
+#include "domain/printer.h"
 #include "net/ftps.h"
 #include "base/log.h"
 
@@ -118,8 +120,7 @@ command_all(struct dispatcher *d, struct ctx *c, struct dstart *s, int n)
         if (s[i].refused != NULL || p->start_ack != DSTART_REFUSED)
             continue;
         s[i].devmode =
-            p->verify_failed ||
-            strcmp(p->start_reason, "mqtt message verify failed") == 0;
+            p->verify_failed || bambu_reason_verify_failed(p->start_reason);
         s[i].refused =
             arena_printf(c->arena, "the printer refused the start%s%s",
                          p->start_reason[0] ? ": " : "", p->start_reason);
@@ -133,30 +134,24 @@ printer_blocked(struct ctx *c, struct dprinter *p, const char *status,
 {
     if (strcmp(p->status, status) == 0)
         return 0;
-    if (db_exec(c->db,
-                "UPDATE printers SET status = ?, status_detail = ?, "
-                "devmode_refused_at = ? WHERE id = ?",
-                "ttii", status, detail, p->devmode_at, p->id) != DB_DONE)
-        return err_internal(&c->err, "dispatch: printer update failed");
+    if (printer_set_blocked(c, p->id, status, detail, p->devmode_at) < 0)
+        return -1;
     snprintf(p->status, sizeof p->status, "%s", status);
-    dispatch_event(c, p, DB_NULL, kind, detail);
-    return err_is_set(&c->err) ? -1 : 0;
+    return dispatch_event(c, p, kind, detail);
 }
 
+/* A start that did not happen: the print back to the queue (or failed,
+ * by the job module's rule), the printer blocked when it was its fault. */
 static int
 refused(struct ctx *c, struct dstart *s)
 {
     struct dprinter *p = s->p;
-    int rc;
 
     c->user_id = s->user_id;
     log_info("print %" PRId64 " on %s: %s", s->id, p->serial, s->refused);
-    rc = dispatch_requeue(c, s->id, s->refused, !s->devmode);
-    if (rc < 0)
+    if (job_requeue(c, s->id, s->refused, !s->devmode) < 0 ||
+        printer_clear_current(c, p->id, s->id) < 0)
         return -1;
-    dispatch_event(c, p, s->id,
-                   rc == 1 ? "print_failed" : "print_start_refused",
-                   s->refused);
     if (s->devmode) {
         p->devmode_at = c->now;
         return printer_blocked(
@@ -168,7 +163,7 @@ refused(struct ctx *c, struct dstart *s)
     if (s->untrusted)
         return printer_blocked(c, p, "untrusted_certificate",
                                "printer_untrusted", s->refused);
-    return err_is_set(&c->err) ? -1 : 0;
+    return 0;
 }
 
 int
@@ -178,20 +173,16 @@ dispatch_start_all(struct dispatcher *d, struct ctx *c, struct dstart *s, int n)
 
     upload_all(d, c, s, n);
     command_all(d, c, s, n);
-    for (int i = 0; i < n; i++)
-        bad += s[i].refused != NULL;
-    if (bad == 0)
-        return 0;
-    if (db_begin(c->db) < 0)
-        return err_internal(&c->err, "dispatch: begin failed");
-    for (int i = 0; i < n; i++)
-        if (s[i].refused != NULL && refused(c, &s[i]) < 0) {
-            db_rollback(c->db);
-            return -1;
+    /* one transaction per refused start: one printer's failure leaves the
+     * others' written */
+    for (int i = 0; i < n; i++) {
+        if (s[i].refused == NULL)
+            continue;
+        if (db_begin(c->db) < 0 || db_end(c->db, refused(c, &s[i])) < 0) {
+            log_error("dispatch: print %" PRId64 ": %s", s[i].id, c->err.msg);
+            err_clear(&c->err);
+            bad++;
         }
-    if (db_commit(c->db) < 0) {
-        db_rollback(c->db);
-        return err_internal(&c->err, "dispatch: commit failed");
     }
-    return 0;
+    return bad ? -1 : 0;
 }

@@ -143,17 +143,14 @@ int64_t
 event_emit(struct ctx *c, const char *kind, const struct event_printer *p,
            const struct event_print *j, const char *detail)
 {
-    int own = !db_in_transaction(c->db);
     int64_t id;
 
-    if (own && db_begin(c->db) < 0)
+    /* a savepoint inside the caller's transaction, so the event and its
+     * outbox rows are written together or not at all */
+    if (db_begin(c->db) < 0)
         return err_internal(&c->err, "event: begin failed");
     id = event_write(c, kind, p, j, detail);
-    if (!own)
-        return id;
-    if (id < 0 || db_commit(c->db) < 0) {
-        db_rollback(c->db);
+    if (db_end(c->db, id < 0 ? -1 : 0) < 0)
         return id < 0 ? -1 : err_internal(&c->err, "event: commit failed");
-    }
     return id;
 }

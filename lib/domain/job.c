@@ -1,4 +1,5 @@
 #include "domain/job.h"
+#include "domain/job_overview.h"
 
 #include <string.h>
 
@@ -6,6 +7,8 @@
 #include "base/bind.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "base/secret.h"
+#include "domain/event.h"
 #include "domain/printer.h"
 #include "domain/printfile.h"
 
@@ -18,14 +21,31 @@ const char *const job_status_names[] = {
     [JOB__MAX] = NULL,
 };
 
-/* allowed[from] has bit (1 << to) for each legal move */
-static const unsigned allowed[JOB__MAX] = {
-    [JOB_QUEUED] =
-        1u << JOB_SCHEDULED | 1u << JOB_STARTED | 1u << JOB_CANCELLED,
-    [JOB_SCHEDULED] =
-        1u << JOB_QUEUED | 1u << JOB_STARTED | 1u << JOB_CANCELLED,
-    [JOB_STARTED] = 1u << JOB_COMPLETED | 1u << JOB_FAILED,
+#define JOB_BY_ANY (JOB_BY_USER | JOB_BY_DISPATCHER)
+
+/* Every allowed move: who may make it and the event it emits. The guard of
+ * each UPDATE that moves a print is derived from this table. */
+static const struct job_move {
+    enum job_status from, to;
+    unsigned by;
+    const char *event; /* NULL: none */
+} job_moves[] = {
+    {JOB_QUEUED, JOB_SCHEDULED, JOB_BY_USER, NULL},
+    {JOB_SCHEDULED, JOB_QUEUED, JOB_BY_USER, NULL},
+    {JOB_QUEUED, JOB_STARTED, JOB_BY_ANY, "print_started"},
+    {JOB_SCHEDULED, JOB_STARTED, JOB_BY_ANY, "print_started"},
+    {JOB_QUEUED, JOB_CANCELLED, JOB_BY_USER, "print_cancelled"},
+    {JOB_SCHEDULED, JOB_CANCELLED, JOB_BY_USER, "print_cancelled"},
+    {JOB_STARTED, JOB_COMPLETED, JOB_BY_ANY, "print_completed"},
+    {JOB_STARTED, JOB_FAILED, JOB_BY_ANY, "print_failed"},
+    /* the printer's own word: cancelled on its screen */
+    {JOB_STARTED, JOB_CANCELLED, JOB_BY_DISPATCHER, "print_cancelled"},
+    /* a start refused, or never confirmed: back to the queue */
+    {JOB_STARTED, JOB_QUEUED, JOB_BY_DISPATCHER, "print_start_refused"},
+    {JOB_STARTED, JOB_SCHEDULED, JOB_BY_DISPATCHER, "print_start_refused"},
 };
+
+#define JOB_NMOVES (sizeof(job_moves) / sizeof(job_moves[0]))
 
 /* Retiming and cycle walks stop after this many steps, whatever the data. */
 #define JOB_WALK_MAX 100000
@@ -40,7 +60,7 @@ static const unsigned allowed[JOB__MAX] = {
     "sp.material_type, sp.color, sp.grams, "                                   \
     "COALESCE(sp.material_cost, (sp.grams * m.cost_per_kg + 500) / 1000), "    \
     "sp.started_at, sp.completed_at, sp.failure_reason, "                      \
-    "sp.progress_percent, sp.created_at, sp.updated_at"
+    "sp.progress_percent, sp.created_at, sp.updated_at, sp.user_id"
 
 #define JOB_FROM                                                               \
     " FROM scheduled_prints sp LEFT JOIN materials m ON "                      \
@@ -74,13 +94,50 @@ job_status_from_name(const char *s)
     return -1;
 }
 
+static const struct job_move *
+job_move_find(int from, int to)
+{
+    for (size_t i = 0; i < JOB_NMOVES; i++)
+        if ((int)job_moves[i].from == from && (int)job_moves[i].to == to)
+            return &job_moves[i];
+    return NULL;
+}
+
+int
+job_move_allowed(int from, int to, unsigned actor)
+{
+    const struct job_move *m = job_move_find(from, to);
+
+    return m != NULL && (m->by & actor) != 0;
+}
+
 int
 job_transition_allowed(int from, int to)
 {
-    if (from < 0 || from >= JOB__MAX || to < 0 || to >= JOB__MAX)
-        return 0;
-    return (allowed[from] >> to) & 1;
+    return job_move_allowed(from, to, JOB_BY_USER);
 }
+
+const char *
+job_move_event(int from, int to)
+{
+    const struct job_move *m = job_move_find(from, to);
+
+    return m != NULL ? m->event : NULL;
+}
+
+/* The statuses actor may move a print from to reach to, as the guard of
+ * the UPDATE: from[i] is the name of status i, or NULL (never matches). */
+static void
+job_guard(int to, unsigned actor, const char *from[JOB__MAX])
+{
+    for (int i = 0; i < JOB__MAX; i++)
+        from[i] = job_move_allowed(i, to, actor) ? job_status_names[i] : NULL;
+}
+
+_Static_assert(JOB__MAX == 6, "JOB_GUARD has one placeholder per status");
+#define JOB_GUARD " AND status IN (?, ?, ?, ?, ?, ?)"
+#define JOB_GUARD_TYPES "tttttt"
+#define JOB_GUARD_ARGS(g) g[0], g[1], g[2], g[3], g[4], g[5]
 
 int
 job_status_mask(const char *list, unsigned *mask)
@@ -138,6 +195,7 @@ job_row(struct ctx *c, struct db_stmt *st, struct job *j)
     j->progress_percent = db_int(st, k++);
     j->created_at = db_int(st, k++);
     j->updated_at = db_int(st, k++);
+    j->user_id = db_int(st, k++);
 }
 
 int
@@ -298,32 +356,6 @@ job_chain_lookup(struct ctx *c, int64_t parent_id, int64_t offset,
     return 0;
 }
 
-/* Ends a unit that began its own transaction (own = 1). */
-static int
-tx_end(struct ctx *c, int own, int rc)
-{
-    if (!own)
-        return rc;
-    if (rc < 0) {
-        db_rollback(c->db);
-        return rc;
-    }
-    if (db_commit(c->db) < 0) {
-        db_rollback(c->db);
-        return err_internal(&c->err, "job: commit failed");
-    }
-    return rc;
-}
-
-static int
-tx_begin(struct ctx *c, int *own)
-{
-    *own = !db_in_transaction(c->db);
-    if (*own && db_begin(c->db) < 0)
-        return err_internal(&c->err, "job: begin failed");
-    return 0;
-}
-
 static int64_t
 job_insert(struct ctx *c, struct job *j)
 {
@@ -364,13 +396,14 @@ job_insert(struct ctx *c, struct job *j)
 int64_t
 job_create(struct ctx *c, struct job *j)
 {
-    int own;
     int64_t id;
 
-    if (tx_begin(c, &own) < 0)
-        return -1;
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "job: begin failed");
     id = job_insert(c, j);
-    return tx_end(c, own, id < 0 ? -1 : 0) < 0 ? -1 : id;
+    if (db_end(c->db, id < 0 ? -1 : 0) < 0)
+        return id < 0 ? -1 : err_internal(&c->err, "job: commit failed");
+    return id;
 }
 
 int
@@ -648,8 +681,32 @@ job_apply(struct ctx *c, const struct job *cur, const struct job *want,
     return 0;
 }
 
+/* Emits kind (NULL: nothing) for print id as it now is, on its printer. */
 static int
-job_write(struct ctx *c, const struct job *j)
+job_emit(struct ctx *c, int64_t id, const char *kind, const char *detail)
+{
+    struct job j;
+    struct printer p;
+    struct event_printer ep;
+    struct event_print jp;
+
+    if (kind == NULL)
+        return 0;
+    if (job_get(c, id, &j) < 0)
+        return -1;
+    if (j.printer_id == DB_NULL)
+        return 0;
+    if (printer_get(c, j.printer_id, &p) < 0)
+        return -1;
+    ep = (struct event_printer){p.id, p.name, p.serial, p.model};
+    jp = (struct event_print){j.id, j.name, j.status, j.file, j.order_id};
+    return event_emit(c, kind, &ep, &jp, detail) < 0 ? -1 : 0;
+}
+
+/* Writes j over the stored print, guarded by the status it was loaded
+ * with (from): 0, or -1 with 409 when the print moved meanwhile. */
+static int
+job_write(struct ctx *c, const struct job *j, const char *from)
 {
     if (db_exec(c->db,
                 "UPDATE scheduled_prints SET printer_id = ?, name = ?, "
@@ -661,16 +718,19 @@ job_write(struct ctx *c, const struct job *j)
                 "material_type = ?, color = ?, grams = ?, started_at = ?, "
                 "completed_at = ?, failure_reason = ?, "
                 "progress_percent = ?, updated_at = ? "
-                "WHERE id = ? AND user_id = ?",
-                "ittitiiiiiiiiiiittiiitiiii", j->printer_id, j->name, j->file,
-                j->plate, j->status, j->priority, j->scheduled_at,
+                "WHERE id = ? AND user_id = ? AND status = ?",
+                "ittitiiiiiiiiiiittiiitiiiit", j->printer_id, j->name,
+                j->file, j->plate, j->status, j->priority, j->scheduled_at,
                 j->estimated_minutes, j->chain_after_id,
                 j->chain_offset_minutes, j->order_id, j->order_item_id,
                 j->nozzle_temp, j->bed_temp, j->speed_level, j->material_slot,
                 j->material_type, j->color, j->grams, j->started_at,
                 j->completed_at, j->failure_reason, j->progress_percent, c->now,
-                j->id, c->user_id) != DB_DONE)
+                j->id, c->user_id, from) != DB_DONE)
         return err_internal(&c->err, "job: update failed");
+    if (db_changes(c->db) != 1)
+        return err_set(&c->err, ERR_CONFLICT, "print %lld changed meanwhile",
+                       (long long)j->id);
     return 0;
 }
 
@@ -678,38 +738,441 @@ int
 job_update(struct ctx *c, const struct job *want)
 {
     struct job cur, j;
-    int own, rc;
+    int rc, from, to;
 
-    if (tx_begin(c, &own) < 0)
-        return -1;
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "job: begin failed");
     rc = job_get(c, want->id, &cur);
     if (rc == 0)
         rc = job_apply(c, &cur, want, &j);
     if (rc == 0)
-        rc = job_write(c, &j);
+        rc = job_write(c, &j, cur.status);
     if (rc == 0)
         rc = job_retime_children(c, j.id);
-    return tx_end(c, own, rc);
+    if (rc == 0 && (from = job_status_from_name(cur.status)) !=
+                       (to = job_status_from_name(j.status)))
+        rc = job_emit(c, j.id, job_move_event(from, to),
+                      to == JOB_FAILED ? j.failure_reason : NULL);
+    return db_end(c->db, rc);
+}
+
+/* Moves print id to cancelled when actor may: 1, 0 refused, -1. */
+static int
+job_cancel_one(struct ctx *c, int64_t id, unsigned actor, const char *reason)
+{
+    const char *g[JOB__MAX];
+
+    job_guard(JOB_CANCELLED, actor, g);
+    if (db_exec(c->db,
+                "UPDATE scheduled_prints SET status = 'cancelled', "
+                "updated_at = ? WHERE id = ? AND user_id = ?" JOB_GUARD,
+                "iii" JOB_GUARD_TYPES, c->now, id, c->user_id,
+                JOB_GUARD_ARGS(g)) != DB_DONE)
+        return err_internal(&c->err, "job: cancel failed");
+    if (db_changes(c->db) != 1)
+        return 0;
+    return job_emit(c, id, "print_cancelled", reason) < 0 ? -1 : 1;
 }
 
 int
 job_cancel(struct ctx *c, int64_t id)
 {
     struct job cur;
-    int own, rc, from;
+    int rc;
 
-    if (tx_begin(c, &own) < 0)
-        return -1;
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "job: begin failed");
     rc = job_get(c, id, &cur);
-    from = rc == 0 ? job_status_from_name(cur.status) : -1;
-    if (rc == 0 && !job_transition_allowed(from, JOB_CANCELLED))
+    if (rc == 0 && (rc = job_cancel_one(c, id, JOB_BY_USER, NULL)) == 0)
         rc = err_set(&c->err, ERR_CONFLICT, "a %s print cannot be cancelled",
                      cur.status);
-    if (rc == 0 && db_exec(c->db,
-                           "UPDATE scheduled_prints SET status = "
-                           "'cancelled', updated_at = ? "
-                           "WHERE id = ? AND user_id = ?",
-                           "iii", c->now, id, c->user_id) != DB_DONE)
-        rc = err_internal(&c->err, "job: cancel failed");
-    return tx_end(c, own, rc);
+    return db_end(c->db, rc < 0 ? -1 : 0);
+}
+
+/* The ids a one-column query answers, from the arena. 0 or -1. */
+static int
+job_ids(struct ctx *c, struct db_stmt *st, int64_t **ids, int *n)
+{
+    size_t cap = 16;
+    int rc;
+
+    *n = 0;
+    *ids = arena_alloc(c->arena, sizeof(**ids) * cap);
+    if (st == NULL)
+        return err_internal(&c->err, "job: select failed");
+    while ((rc = db_step(st)) == DB_ROW) {
+        if ((size_t)*n == cap) {
+            int64_t *more = arena_alloc(c->arena, sizeof(*more) * cap * 2);
+
+            memcpy(more, *ids, sizeof(*more) * cap);
+            *ids = more;
+            cap *= 2;
+        }
+        (*ids)[(*n)++] = db_int(st, 0);
+    }
+    return rc == DB_DONE ? 0 : err_internal(&c->err, "job: select failed");
+}
+
+int
+job_cancel_on_printer(struct ctx *c, int64_t printer_id)
+{
+    int64_t *ids;
+    int n;
+
+    if (job_ids(c,
+                db_query(c->db,
+                         "SELECT id FROM scheduled_prints WHERE printer_id = ? "
+                         "AND status IN ('queued', 'scheduled') ORDER BY id",
+                         "i", printer_id),
+                &ids, &n) < 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (job_cancel_one(c, ids[i], JOB_BY_USER, "the printer was deleted") <
+            0)
+            return -1;
+    return 0;
+}
+
+int
+job_started_on(struct ctx *c, int64_t printer_id, int64_t *id)
+{
+    int rc = db_get_int(c->db, id,
+                        "SELECT id FROM scheduled_prints WHERE printer_id = ? "
+                        "AND status = 'started' LIMIT 1",
+                        "i", printer_id);
+
+    if (rc != DB_ROW && rc != DB_DONE)
+        return err_internal(&c->err, "job: started select failed");
+    return rc == DB_ROW;
+}
+
+int
+job_using_file(struct ctx *c, const char *name, int64_t *id)
+{
+    int rc = db_get_int(c->db, id,
+                        "SELECT id FROM scheduled_prints WHERE user_id = ? "
+                        "AND file = ? AND status IN ('queued', 'scheduled', "
+                        "'started') ORDER BY id LIMIT 1",
+                        "it", c->user_id, name);
+
+    if (rc != DB_ROW && rc != DB_DONE)
+        return err_internal(&c->err, "job: file select failed");
+    return rc == DB_ROW;
+}
+
+int
+job_order_prints(struct ctx *c, int64_t order_id, int64_t **ids, int *n)
+{
+    return job_ids(c,
+                   db_query(c->db,
+                            "SELECT id FROM scheduled_prints WHERE "
+                            "order_id = ? AND user_id = ? ORDER BY id",
+                            "ii", order_id, c->user_id),
+                   ids, n);
+}
+
+int64_t
+job_print_seconds(struct ctx *c, int64_t printer_id, int64_t since,
+                  int64_t until)
+{
+    int64_t secs = 0;
+
+    /* sp_printer_status (printer_id, status) finds the rows; a missing
+     * bound (NULL) compares the start with itself */
+    if (db_get_int(c->db, &secs,
+                   "SELECT COALESCE(SUM(CASE WHEN completed_at > started_at "
+                   "THEN completed_at - started_at ELSE 0 END), 0) "
+                   "FROM scheduled_prints WHERE printer_id = ? "
+                   "AND user_id = ? AND status IN ('completed', 'failed') "
+                   "AND started_at IS NOT NULL AND completed_at IS NOT NULL "
+                   "AND started_at >= COALESCE(?, started_at) "
+                   "AND started_at < COALESCE(?, started_at + 1)",
+                   "iiii", printer_id, c->user_id, since, until) != DB_ROW)
+        return err_internal(&c->err, "job: print time failed");
+    return secs;
+}
+
+/* The overview's numbers (job_overview.h): here, with every other query of
+ * scheduled_prints. */
+int
+job_overview_today(struct ctx *c, int64_t since, struct job_today *t)
+{
+    struct db_stmt *st;
+    int rc;
+
+    memset(t, 0, sizeof(*t));
+    st = db_query(c->db,
+                  "SELECT "
+                  "COALESCE(SUM(status = 'started'), 0), "
+                  "COALESCE(SUM(status IN ('queued', 'scheduled')), 0), "
+                  "COALESCE(SUM(status = 'completed' AND completed_at >= ?), 0), "
+                  "COALESCE(SUM(status = 'failed' AND completed_at >= ?), 0), "
+                  "COALESCE(SUM(CASE WHEN status IN ('completed', 'failed') "
+                  "AND completed_at >= ? THEN grams END), 0) "
+                  "FROM scheduled_prints WHERE user_id = ?",
+                  "iiii", since, since, since, c->user_id);
+    if (st == NULL || (rc = db_step(st)) != DB_ROW)
+        return err_internal(&c->err, "job: today's numbers");
+    t->printing = db_int(st, 0);
+    t->queued = db_int(st, 1);
+    t->completed = db_int(st, 2);
+    t->failed = db_int(st, 3);
+    t->grams = db_int(st, 4);
+    db_done(st);
+    return 0;
+}
+
+/* ---- for the dispatcher ---- */
+
+/* After a move by the dispatcher: the chain re-timed, the event out. */
+static int
+job_moved(struct ctx *c, int64_t id, const char *kind, const char *detail)
+{
+    if (job_retime_children(c, id) < 0 || job_emit(c, id, kind, detail) < 0)
+        return -1;
+    return 1;
+}
+
+int
+job_mark_started(struct ctx *c, int64_t id, int64_t slot)
+{
+    char token[SECRET_TOKEN_LEN + 1];
+    const char *g[JOB__MAX];
+
+    secret_token(token);
+    job_guard(JOB_STARTED, JOB_BY_DISPATCHER, g);
+    if (db_exec(c->db,
+                "UPDATE scheduled_prints SET status = 'started', "
+                "started_at = ?, dispatch_token = ?, dispatch_attempts = "
+                "dispatch_attempts + 1, confirmed_at = NULL, "
+                "progress_percent = 0, failure_reason = NULL, "
+                "material_slot = COALESCE(material_slot, ?), updated_at = ? "
+                "WHERE id = ? AND user_id = ?" JOB_GUARD,
+                "itiiii" JOB_GUARD_TYPES, c->now, token, slot, c->now, id,
+                c->user_id, JOB_GUARD_ARGS(g)) != DB_DONE)
+        return err_internal(&c->err, "job: mark started failed");
+    if (db_changes(c->db) != 1)
+        return 0;
+    return job_moved(c, id, "print_started", NULL);
+}
+
+int
+job_finish(struct ctx *c, int64_t id, int to, const char *reason,
+           int64_t cost)
+{
+    const char *g[JOB__MAX];
+
+    if (to != JOB_COMPLETED && to != JOB_FAILED && to != JOB_CANCELLED)
+        return err_internal(&c->err, "job: %d is not an end", to);
+    job_guard(to, JOB_BY_DISPATCHER, g);
+    if (db_exec(c->db,
+                "UPDATE scheduled_prints SET status = ?, completed_at = ?, "
+                "progress_percent = CASE WHEN ? = 'completed' THEN 100 ELSE "
+                "progress_percent END, failure_reason = ?, "
+                "material_cost = COALESCE(?, material_cost), updated_at = ? "
+                "WHERE id = ? AND user_id = ?" JOB_GUARD,
+                "tittiiii" JOB_GUARD_TYPES, job_status_names[to], c->now,
+                job_status_names[to], reason, cost, c->now, id, c->user_id,
+                JOB_GUARD_ARGS(g)) != DB_DONE)
+        return err_internal(&c->err, "job: finish failed");
+    if (db_changes(c->db) != 1)
+        return 0;
+    return job_moved(c, id, job_move_event(JOB_STARTED, to), reason);
+}
+
+/* The refused start's last try: started -> failed. 1, 0 or -1. */
+static int
+job_fail_start(struct ctx *c, int64_t id, const char *reason)
+{
+    const char *g[JOB__MAX];
+
+    job_guard(JOB_FAILED, JOB_BY_DISPATCHER, g);
+    if (db_exec(c->db,
+                "UPDATE scheduled_prints SET status = 'failed', "
+                "completed_at = ?, failure_reason = ?, "
+                "last_dispatch_error = ?, updated_at = ? "
+                "WHERE id = ? AND user_id = ?" JOB_GUARD,
+                "ittiii" JOB_GUARD_TYPES, c->now, reason, reason, c->now, id,
+                c->user_id, JOB_GUARD_ARGS(g)) != DB_DONE)
+        return err_internal(&c->err, "job: requeue failed");
+    if (db_changes(c->db) != 1)
+        return 0;
+    return job_moved(c, id, "print_failed", reason);
+}
+
+int
+job_requeue(struct ctx *c, int64_t id, const char *reason, int count_attempt)
+{
+    const char *g[JOB__MAX];
+    int64_t attempts = 0;
+    int rc;
+
+    rc = db_get_int(c->db, &attempts,
+                    "SELECT dispatch_attempts FROM scheduled_prints "
+                    "WHERE id = ? AND user_id = ? AND status = 'started'",
+                    "ii", id, c->user_id);
+    if (rc == DB_DONE)
+        return 0; /* moved meanwhile */
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "job: requeue failed");
+    if (count_attempt && attempts >= JOB_START_ATTEMPTS_MAX)
+        return job_fail_start(c, id, reason);
+    if (!count_attempt && attempts > 0)
+        attempts--; /* job_mark_started counted it */
+    /* queued and scheduled accept the same moves from started */
+    job_guard(JOB_QUEUED, JOB_BY_DISPATCHER, g);
+    if (db_exec(c->db,
+                "UPDATE scheduled_prints SET status = CASE WHEN "
+                "scheduled_at IS NULL THEN 'queued' ELSE 'scheduled' "
+                "END, started_at = NULL, progress_percent = NULL, "
+                "confirmed_at = NULL, dispatch_token = NULL, "
+                "dispatch_attempts = ?, last_dispatch_error = ?, "
+                "updated_at = ? WHERE id = ? AND user_id = ?" JOB_GUARD,
+                "itiii" JOB_GUARD_TYPES, attempts, reason, c->now, id,
+                c->user_id, JOB_GUARD_ARGS(g)) != DB_DONE)
+        return err_internal(&c->err, "job: requeue failed");
+    if (db_changes(c->db) != 1)
+        return 0;
+    return job_moved(c, id, "print_start_refused", reason);
+}
+
+int
+job_note_progress(struct ctx *c, int64_t id, int64_t percent)
+{
+    if (db_exec(c->db,
+                "UPDATE scheduled_prints SET confirmed_at = COALESCE("
+                "confirmed_at, ?), progress_percent = COALESCE(?, "
+                "progress_percent) WHERE id = ? AND user_id = ? "
+                "AND status = 'started'",
+                "iiii", c->now, percent, id, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "job: progress failed");
+    return 0;
+}
+
+int
+job_assign(struct ctx *c, int64_t id, int64_t printer_id)
+{
+    if (db_exec(c->db,
+                "UPDATE scheduled_prints SET printer_id = ?, "
+                "updated_at = ? WHERE id = ? AND user_id = ? AND "
+                "printer_id IS NULL AND status IN ('queued', 'scheduled')",
+                "iiii", printer_id, c->now, id, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "job: assign failed");
+    return db_changes(c->db) == 1;
+}
+
+int
+job_running(struct ctx *c, int64_t printer_id, int max, struct job_run **out,
+            int *n)
+{
+    struct db_stmt *st;
+    int rc;
+
+    *n = 0;
+    *out = arena_alloc(c->arena, sizeof(**out) * (size_t)max);
+    st = db_query(c->db,
+                  "SELECT id, name, started_at, confirmed_at, grams, "
+                  "material_slot FROM scheduled_prints WHERE printer_id = ? "
+                  "AND user_id = ? AND status = 'started' ORDER BY id "
+                  "LIMIT ?",
+                  "iii", printer_id, c->user_id, (int64_t)max);
+    if (st == NULL)
+        return err_internal(&c->err, "job: started select failed");
+    while ((rc = db_step(st)) == DB_ROW) {
+        struct job_run *r = &(*out)[(*n)++];
+
+        r->id = db_int(st, 0);
+        r->name = arena_strdup(c->arena, db_text(st, 1));
+        r->started_at = db_int(st, 2);
+        r->confirmed_at = db_int(st, 3);
+        r->grams = db_int(st, 4);
+        r->material_slot = db_int(st, 5);
+    }
+    return rc == DB_DONE ? 0
+                         : err_internal(&c->err, "job: started select failed");
+}
+
+int
+job_loads(struct ctx *c, struct job_load **out, int *n)
+{
+    struct db_stmt *st;
+    size_t cap = 64;
+    int rc;
+
+    *n = 0;
+    *out = arena_alloc(c->arena, sizeof(**out) * cap);
+    st = db_query(c->db,
+                  "SELECT printer_id, "
+                  "SUM(CASE WHEN status = 'started' THEN 1 ELSE 0 END), "
+                  "SUM(CASE WHEN status = 'started' THEN 0 ELSE 1 END) "
+                  "FROM scheduled_prints WHERE printer_id IS NOT NULL AND "
+                  "status IN ('started', 'queued', 'scheduled') "
+                  "GROUP BY printer_id",
+                  "");
+    if (st == NULL)
+        return err_internal(&c->err, "job: count failed");
+    while ((rc = db_step(st)) == DB_ROW) {
+        if ((size_t)*n == cap) {
+            struct job_load *more =
+                arena_alloc(c->arena, sizeof(*more) * cap * 2);
+
+            memcpy(more, *out, sizeof(*more) * cap);
+            *out = more;
+            cap *= 2;
+        }
+        (*out)[*n].printer_id = db_int(st, 0);
+        (*out)[*n].started = (int)db_int(st, 1);
+        (*out)[*n].waiting = (int)db_int(st, 2);
+        (*n)++;
+    }
+    return rc == DB_DONE ? 0 : err_internal(&c->err, "job: count failed");
+}
+
+/* The dispatcher's queue order (the index sp_queue, without started). */
+#define JOB_WAITING_ORDER                                                      \
+    " ORDER BY sp.priority DESC, COALESCE(sp.scheduled_at, sp.created_at), "   \
+    "sp.id"
+
+int
+job_unassigned_due(struct ctx *c, int max, struct job **out, int *n)
+{
+    struct db_stmt *st;
+    int rc;
+
+    *n = 0;
+    *out = arena_alloc(c->arena, sizeof(**out) * (size_t)max);
+    st = db_query(c->db,
+                  "SELECT " JOB_COLS JOB_FROM
+                  "WHERE sp.printer_id IS NULL AND sp.status IN ('queued', "
+                  "'scheduled') AND (sp.scheduled_at IS NULL OR "
+                  "sp.scheduled_at <= ?)" JOB_WAITING_ORDER " LIMIT ?",
+                  "ii", c->now, (int64_t)max);
+    if (st == NULL)
+        return err_internal(&c->err, "job: unassigned failed");
+    while ((rc = db_step(st)) == DB_ROW)
+        job_row(c, st, &(*out)[(*n)++]);
+    return rc == DB_DONE ? 0 : err_internal(&c->err, "job: unassigned failed");
+}
+
+int
+job_queue_head(struct ctx *c, int64_t printer_id, struct job *j)
+{
+    struct db_stmt *st = db_query(
+        c->db,
+        "SELECT " JOB_COLS JOB_FROM "WHERE sp.printer_id = ? AND "
+        "sp.user_id = ? AND sp.status IN ('queued', 'scheduled')" JOB_WAITING_ORDER
+        " LIMIT 1",
+        "ii", printer_id, c->user_id);
+    int rc;
+
+    if (st == NULL)
+        return err_internal(&c->err, "job: queue failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return 0;
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "job: queue failed");
+    job_row(c, st, j);
+    db_done(st);
+    return 1;
 }

@@ -3,10 +3,22 @@
  * per-printer queue. Every query is scoped to c->user_id.
  *
  * Status: queued (no start time) -> scheduled (has one) -> started ->
- * completed | failed; queued|scheduled -> cancelled. Allowed moves:
- * queued->scheduled, queued->started, scheduled->queued,
- * scheduled->started, started->completed, started->failed,
- * queued|scheduled->cancelled; anything else is a 409.
+ * completed | failed; queued|scheduled -> cancelled. This module is the
+ * only writer of a print's status: one table in job.c lists every allowed
+ * move, who may make it (the user through the API, the dispatcher or both)
+ * and the event it emits. The user's moves: queued->scheduled,
+ * queued->started, scheduled->queued, scheduled->started,
+ * started->completed, started->failed, queued|scheduled->cancelled;
+ * anything else is a 409. The dispatcher also makes started->cancelled (a
+ * cancel on the printer) and started->queued|scheduled (a start refused or
+ * never confirmed). Every move is an UPDATE guarded by the statuses it may
+ * leave, and a move whose guard matched no row changed nothing.
+ *
+ * Events: every move that has one emits it through lib/domain/event, in the
+ * same transaction, whoever caused it: print_started, print_completed,
+ * print_failed (detail: the reason), print_cancelled, print_start_refused
+ * (detail: the reason). A print with no printer emits nothing (there are no
+ * preferences to ask).
  *
  * Chaining: a print chained after a parent starts at the parent's end plus
  * chain_offset_minutes, where the end is completed_at if the parent ended,
@@ -53,7 +65,7 @@ enum job_status {
 extern const char *const job_status_names[]; /* JOB__MAX + NULL */
 
 struct job {
-    int64_t id;
+    int64_t id, user_id;
     int64_t printer_id; /* DB_NULL: any suitable printer */
     const char *name, *file;
     int64_t plate;
@@ -84,8 +96,22 @@ void job_init(struct job *j);
 /* The status named s, or -1. */
 int job_status_from_name(const char *s);
 
-/* 1 when the move from -> to is allowed (a move to itself is not). */
+/* Who makes a move (bits, for the transition table). */
+enum job_actor { JOB_BY_USER = 1, JOB_BY_DISPATCHER = 2 };
+
+/* 1 when the user may move a print from -> to (a move to itself is not). */
 int job_transition_allowed(int from, int to);
+
+/* 1 when actor (JOB_BY_*) may move a print from -> to. */
+int job_move_allowed(int from, int to, unsigned actor);
+
+/* The event kind the move from -> to emits, or NULL (none, or not a
+ * move). */
+const char *job_move_event(int from, int to);
+
+/* Starts that a printer refused before a print fails instead of going back
+ * to the queue. */
+#define JOB_START_ATTEMPTS_MAX 3
 
 /* Parses "a,b,c" into a job_filter status mask: 0, or -1 when a name is
  * not a status (nothing set in c->err: the caller names the field). */
@@ -125,13 +151,96 @@ int job_queue(struct ctx *c, int64_t printer_id, int64_t limit, int64_t offset,
  * has one open. 0, or -1 (404, 409, 422). */
 int job_update(struct ctx *c, const struct job *want);
 
-/* Cancels a queued or scheduled print, keeping the record; 409 for any
- * other status, 404 when not the user's. 0 or -1. */
+/* Cancels a queued or scheduled print, keeping the record, and emits
+ * print_cancelled; 409 for any other status, 404 when not the user's. 0 or
+ * -1. */
 int job_cancel(struct ctx *c, int64_t id);
+
+/* Cancels every queued or scheduled print on printer_id (it is being
+ * deleted), each with its print_cancelled event. 0 or -1. */
+int job_cancel_on_printer(struct ctx *c, int64_t printer_id);
+
+/* The id of a started print on printer_id into *id: 1, 0 none, -1. */
+int job_started_on(struct ctx *c, int64_t printer_id, int64_t *id);
+
+/* The id of one of the user's prints that still needs file name (queued,
+ * scheduled or started) into *id: 1, 0 none, -1. */
+int job_using_file(struct ctx *c, const char *name, int64_t *id);
+
+/* The ids of the user's prints of order_id, ascending, from the arena. 0
+ * or -1. */
+int job_order_prints(struct ctx *c, int64_t order_id, int64_t **ids, int *n);
+
+/* Seconds printed on printer_id by the user's completed and failed prints
+ * that started in [since, until) (DB_NULL: unbounded), or -1. */
+int64_t job_print_seconds(struct ctx *c, int64_t printer_id, int64_t since,
+                          int64_t until);
 
 /* Re-times the not-started prints chained after id, transitively (breadth
  * first; a cycle is walked once). The caller holds a transaction. 0 or
  * -1. */
 int job_retime_children(struct ctx *c, int64_t id);
+
+/* ---- for the dispatcher ----
+ *
+ * The moves return 1 when the print moved, 0 when its guard refused (the
+ * print is not in a status the move may leave, or not the user's: nothing
+ * changed, nothing emitted, no error set), -1 on a database error. Each
+ * re-times the prints chained after the one that moved. Scoped to
+ * c->user_id (the owner of the printer at hand) unless said otherwise. */
+
+/* queued|scheduled -> started with a fresh dispatch token, an attempt
+ * counted and the material slot it will print from (DB_NULL: unchanged);
+ * emits print_started. */
+int job_mark_started(struct ctx *c, int64_t id, int64_t slot);
+
+/* started -> completed | failed | cancelled (to) with reason (failed and
+ * cancelled; stored as failure_reason) and the material cost in cents
+ * (DB_NULL: unchanged); emits the move's event with reason. */
+int job_finish(struct ctx *c, int64_t id, int to, const char *reason,
+               int64_t cost);
+
+/* started -> queued (scheduled when it has a start time) because a start
+ * was refused or never confirmed, with reason; emits print_start_refused.
+ * The refusal counts as an attempt unless count_attempt is 0; a print that
+ * reached JOB_START_ATTEMPTS_MAX fails instead (print_failed). */
+int job_requeue(struct ctx *c, int64_t id, const char *reason,
+                int count_attempt);
+
+/* A started print the printer shows: confirmed (first time) and its
+ * progress (DB_NULL: unchanged). Not a status move. 0 or -1. */
+int job_note_progress(struct ctx *c, int64_t id, int64_t percent);
+
+/* Gives the unassigned queued or scheduled print id to printer_id: 1, 0
+ * when it was assigned or moved meanwhile, -1. */
+int job_assign(struct ctx *c, int64_t id, int64_t printer_id);
+
+/* A started print as the dispatcher reconciles it. */
+struct job_run {
+    int64_t id, started_at, confirmed_at, grams, material_slot;
+    const char *name;
+};
+
+/* The started prints on printer_id (at most max), by id, from the arena.
+ * 0 or -1. */
+int job_running(struct ctx *c, int64_t printer_id, int max,
+                struct job_run **out, int *n);
+
+/* How many prints each printer has started and waiting (queued or
+ * scheduled), of every user, from the arena. 0 or -1. */
+struct job_load {
+    int64_t printer_id;
+    int started, waiting;
+};
+int job_loads(struct ctx *c, struct job_load **out, int *n);
+
+/* Unassigned queued or scheduled prints of every user whose start time
+ * has come (or that have none), in queue order, at most max, from the
+ * arena. 0 or -1. */
+int job_unassigned_due(struct ctx *c, int max, struct job **out, int *n);
+
+/* The head of printer_id's waiting prints (queued or scheduled, in queue
+ * order) into *j: 1, 0 none, -1. */
+int job_queue_head(struct ctx *c, int64_t printer_id, struct job *j);
 
 #endif

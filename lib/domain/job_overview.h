@@ -1,7 +1,7 @@
 /*
  * job_overview — what the farm overview reads of the user's prints in one
- * query: the day's numbers. Part of the job module (it owns
- * scheduled_prints); read-only.
+ * query: the day's numbers. Part of the job module: defined in job.c,
+ * the owner of every query on the prints table; read-only.
  */
 #ifndef JOB_OVERVIEW_H
 #define JOB_OVERVIEW_H

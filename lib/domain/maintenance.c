@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "domain/job.h"
 #include "domain/event.h"
 #include "domain/printer.h"
 
@@ -22,21 +23,7 @@ int64_t
 maintenance_print_seconds(struct ctx *c, int64_t printer_id, int64_t since,
                           int64_t until)
 {
-    int64_t secs = 0;
-
-    /* sp_printer_status (printer_id, status) finds the rows; a missing
-     * bound (NULL) compares the start with itself */
-    if (db_get_int(c->db, &secs,
-                   "SELECT COALESCE(SUM(CASE WHEN completed_at > started_at "
-                   "THEN completed_at - started_at ELSE 0 END), 0) "
-                   "FROM scheduled_prints WHERE printer_id = ? "
-                   "AND user_id = ? AND status IN ('completed', 'failed') "
-                   "AND started_at IS NOT NULL AND completed_at IS NOT NULL "
-                   "AND started_at >= COALESCE(?, started_at) "
-                   "AND started_at < COALESCE(?, started_at + 1)",
-                   "iiii", printer_id, c->user_id, since, until) != DB_ROW)
-        return err_internal(&c->err, "maintenance: print time failed");
-    return secs;
+    return job_print_seconds(c, printer_id, since, until);
 }
 
 /* The printer's latest performed_at into *at (DB_NULL: none). */
@@ -278,18 +265,13 @@ notify_write(struct ctx *c, const struct event_printer *p)
 int
 maintenance_notify_due(struct ctx *c, const struct event_printer *p)
 {
-    int own = !db_in_transaction(c->db);
     int rc;
 
-    if (own && db_begin(c->db) < 0)
+    if (db_begin(c->db) < 0)
         return err_internal(&c->err, "maintenance: begin failed");
     rc = notify_write(c, p);
-    if (!own)
-        return rc;
-    if (rc < 0 || db_commit(c->db) < 0) {
-        db_rollback(c->db);
+    if (db_end(c->db, rc) < 0)
         return rc < 0 ? -1
                       : err_internal(&c->err, "maintenance: commit failed");
-    }
     return rc;
 }

@@ -78,25 +78,8 @@ load_children(struct ctx *c, struct order *o)
     if (rc != DB_ROW && rc != DB_DONE)
         return err_internal(&c->err, "order: items failed");
 
-    if (db_get_int(c->db, &count,
-                   "SELECT COUNT(*) FROM scheduled_prints WHERE order_id = ? "
-                   "AND user_id = ?",
-                   "ii", o->id, c->user_id) != DB_ROW)
-        return err_internal(&c->err, "order: count prints failed");
-    o->print_ids =
-        arena_alloc(c->arena, sizeof(*o->print_ids) * (size_t)(count + 1));
-    o->nprints = 0;
-    st = db_query(c->db,
-                  "SELECT id FROM scheduled_prints WHERE order_id = ? "
-                  "AND user_id = ? ORDER BY id",
-                  "ii", o->id, c->user_id);
-    if (st == NULL)
-        return err_internal(&c->err, "order: prints failed");
-    while (o->nprints < count && (rc = db_step(st)) == DB_ROW)
-        o->print_ids[o->nprints++] = db_int(st, 0);
-    db_done(st);
-    if (rc != DB_ROW && rc != DB_DONE)
-        return err_internal(&c->err, "order: prints failed");
+    if (job_order_prints(c, o->id, &o->print_ids, &o->nprints) < 0)
+        return -1;
     return 0;
 }
 

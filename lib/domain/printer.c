@@ -5,6 +5,7 @@
 #include "base/arena.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "domain/job.h"
 #include "base/secret.h"
 
 #include "base/banned.h"
@@ -205,23 +206,15 @@ printer_delete(struct ctx *c, int64_t id)
         db_rollback(c->db);
         return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "no such printer");
     }
-    rc = db_get_int(c->db, &busy,
-                    "SELECT id FROM scheduled_prints WHERE printer_id = ? "
-                    "AND status = 'started' LIMIT 1",
-                    "i", id);
-    if (rc == DB_ROW) {
+    rc = job_started_on(c, id, &busy);
+    if (rc == 1) {
         db_rollback(c->db);
         return err_set(&c->err, ERR_CONFLICT,
                        "print %lld is running on this printer; wait for it "
                        "to end first",
                        (long long)busy);
     }
-    if (rc != DB_DONE ||
-        db_exec(c->db,
-                "UPDATE scheduled_prints SET status = 'cancelled', "
-                "updated_at = ? WHERE printer_id = ? "
-                "AND status IN ('queued', 'scheduled')",
-                "ii", c->now, id) != DB_DONE ||
+    if (rc < 0 || job_cancel_on_printer(c, id) < 0 ||
         db_exec(c->db, "DELETE FROM printers WHERE id = ? AND user_id = ?",
                 "ii", id, c->user_id) != DB_DONE ||
         db_commit(c->db) < 0) {
@@ -245,4 +238,38 @@ printer_queue_version(struct ctx *c, int64_t id)
     if (rc != DB_ROW)
         return err_internal(&c->err, "printer: queue_version failed");
     return v;
+}
+
+/* ---- for the dispatcher ---- */
+
+int
+printer_set_current(struct ctx *c, int64_t id, int64_t print_id)
+{
+    if (db_exec(c->db, "UPDATE printers SET current_print_id = ? WHERE id = ?",
+                "ii", print_id, id) != DB_DONE)
+        return err_internal(&c->err, "printer: current print failed");
+    return 0;
+}
+
+int
+printer_clear_current(struct ctx *c, int64_t id, int64_t print_id)
+{
+    if (db_exec(c->db,
+                "UPDATE printers SET current_print_id = NULL WHERE id = ? "
+                "AND current_print_id = ?",
+                "ii", id, print_id) != DB_DONE)
+        return err_internal(&c->err, "printer: current print failed");
+    return 0;
+}
+
+int
+printer_set_blocked(struct ctx *c, int64_t id, const char *status,
+                    const char *detail, int64_t devmode_refused_at)
+{
+    if (db_exec(c->db,
+                "UPDATE printers SET status = ?, status_detail = ?, "
+                "devmode_refused_at = ? WHERE id = ?",
+                "ttii", status, detail, devmode_refused_at, id) != DB_DONE)
+        return err_internal(&c->err, "printer: status update failed");
+    return 0;
 }

@@ -54,4 +54,18 @@ int printer_delete(struct ctx *c, int64_t id);
  * is not the user's. */
 int64_t printer_queue_version(struct ctx *c, int64_t id);
 
+/* ---- for the dispatcher: not scoped to a user (it serves them all) ---- */
+
+/* Records print_id as the print running on printer id. 0 or -1. */
+int printer_set_current(struct ctx *c, int64_t id, int64_t print_id);
+
+/* Clears printer id's current print when it is print_id. 0 or -1. */
+int printer_clear_current(struct ctx *c, int64_t id, int64_t print_id);
+
+/* The status a refusal that is the printer's own fault leaves it in
+ * (needs_developer_mode, untrusted_certificate), with detail and when the
+ * printer last refused our commands (DB_NULL: never). 0 or -1. */
+int printer_set_blocked(struct ctx *c, int64_t id, const char *status,
+                        const char *detail, int64_t devmode_refused_at);
+
 #endif

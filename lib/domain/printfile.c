@@ -12,6 +12,7 @@
 #include "base/conf.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "domain/job.h"
 #include "base/log.h"
 
 #include "base/banned.h"
@@ -346,19 +347,15 @@ printfile_delete(struct ctx *c, const char *name)
                              : err_internal(&c->err, "printfile: select "
                                                      "failed");
     }
-    rc = db_get_int(c->db, &busy,
-                    "SELECT id FROM scheduled_prints WHERE user_id = ? "
-                    "AND file = ? AND status IN ('queued', 'scheduled', "
-                    "'started') ORDER BY id LIMIT 1",
-                    "it", c->user_id, name);
-    if (rc == DB_ROW) {
+    rc = job_using_file(c, name, &busy);
+    if (rc == 1) {
         db_rollback(c->db);
         return err_set(&c->err, ERR_CONFLICT,
                        "print %lld still uses %s; cancel it or let it end "
                        "first",
                        (long long)busy, name);
     }
-    if (rc != DB_DONE || db_exec(c->db, "DELETE FROM print_files WHERE id = ?",
+    if (rc < 0 || db_exec(c->db, "DELETE FROM print_files WHERE id = ?",
                                  "i", id) != DB_DONE) {
         db_rollback(c->db);
         return err_internal(&c->err, "printfile: delete failed");

@@ -1,6 +1,7 @@
 #include "store/db.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store/db_backend.h"
@@ -122,62 +123,100 @@ db_changes(struct db *db)
     return OPS(db)->changes(db);
 }
 
+/* Opens the next level: top (BEGIN ...) at depth 0, else a savepoint
+ * named after the depth, so an inner unit can fail alone. */
+static int
+db_open_level(struct db *db, const char *top)
+{
+    struct db_common *d = COMMON(db);
+    char sql[32];
+
+    if (d->depth == 0) {
+        if (db_exec(db, top, "") != DB_DONE)
+            return -1;
+    } else {
+        snprintf(sql, sizeof sql, "SAVEPOINT tx%d", d->depth);
+        if (db_exec(db, sql, "") != DB_DONE)
+            return -1;
+    }
+    d->depth++;
+    return 0;
+}
+
 int
 db_begin(struct db *db)
 {
-    const char *sql = strcmp(OPS(db)->name, "sqlite") == 0 ? "BEGIN IMMEDIATE"
-                                                            : "BEGIN";
-
-    if (COMMON(db)->in_tx) {
-        log_error("db: nested transaction");
-        return -1;
-    }
-    if (db_exec(db, sql, "") != DB_DONE)
-        return -1;
-    COMMON(db)->in_tx = 1;
-    return 0;
+    return db_open_level(db, strcmp(OPS(db)->name, "sqlite") == 0
+                                 ? "BEGIN IMMEDIATE"
+                                 : "BEGIN");
 }
 
 int
 db_begin_read(struct db *db)
 {
-    if (COMMON(db)->in_tx) {
-        log_error("db: nested transaction");
-        return -1;
-    }
-    if (db_exec(db, "BEGIN", "") != DB_DONE)
-        return -1;
-    COMMON(db)->in_tx = 1;
-    return 0;
+    return db_open_level(db, "BEGIN");
 }
 
 int
 db_commit(struct db *db)
 {
-    int rc = db_exec(db, "COMMIT", "");
+    struct db_common *d = COMMON(db);
+    char sql[32];
+    int rc;
 
+    if (d->depth == 0) {
+        log_error("db: commit without a transaction");
+        return -1;
+    }
+    if (d->depth == 1) {
+        rc = db_exec(db, "COMMIT", "");
+    } else {
+        snprintf(sql, sizeof sql, "RELEASE tx%d", d->depth - 1);
+        rc = db_exec(db, sql, "");
+    }
     if (rc != DB_DONE) {
         db_rollback(db);
         return -1;
     }
-    COMMON(db)->in_tx = 0;
+    d->depth--;
     return 0;
 }
 
 void
 db_rollback(struct db *db)
 {
-    if (!COMMON(db)->in_tx)
+    struct db_common *d = COMMON(db);
+    char sql[64];
+
+    if (d->depth == 0)
         return;
-    db_reset_all(db);
-    db_exec(db, "ROLLBACK", "");
-    COMMON(db)->in_tx = 0;
+    if (d->depth == 1) {
+        /* a full rollback fails while statements are still running */
+        db_reset_all(db);
+        db_exec(db, "ROLLBACK", "");
+    } else {
+        /* ROLLBACK TO keeps the savepoint open; RELEASE closes it */
+        snprintf(sql, sizeof sql, "ROLLBACK TO tx%d; RELEASE tx%d",
+                 d->depth - 1, d->depth - 1);
+        db_script(db, sql);
+    }
+    d->depth--;
+}
+
+int
+db_end(struct db *db, int rc)
+{
+    if (rc < 0) {
+        db_rollback(db);
+        return -1;
+    }
+    return db_commit(db);
 }
 
 int
 db_in_transaction(const struct db *db)
 {
-    return ((const struct db_common *)db)->in_tx;
+    return ((const struct db_common *)db)->depth > 0;
 }
 
 int

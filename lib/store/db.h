@@ -56,13 +56,22 @@ int db_get_int(struct db *db, int64_t *out, const char *sql,
 /* Rows changed by the last INSERT/UPDATE/DELETE. */
 int64_t db_changes(struct db *db);
 
-/* A write transaction (BEGIN IMMEDIATE on SQLite). Nesting is an error. */
+/* The one transaction helper; nest-aware. At depth 0 db_begin opens a
+ * write transaction (BEGIN IMMEDIATE on SQLite) and db_begin_read a
+ * read-only unit of work (one snapshot and one lock round trip for all its
+ * queries); inside an open one either opens a SAVEPOINT, so a unit that
+ * fails rolls back only its own writes and the caller decides about the
+ * rest. Each begin is closed by one db_commit or one db_rollback. A failed
+ * db_commit has already rolled its level back and closed it: do not call
+ * db_rollback after it (that would close the enclosing level). db_rollback
+ * without an open level does nothing. 0 or -1 (logged). */
 int db_begin(struct db *db);
-/* A read-only unit of work: one consistent snapshot and one lock round
- * trip for all its queries instead of one per statement. */
 int db_begin_read(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* Closes the level db_begin opened: commits when rc is 0 or more, else
+ * rolls back. 0, or -1 when rc < 0 or the commit failed. */
+int db_end(struct db *db, int rc);
 int db_in_transaction(const struct db *db);
 
 /* Runs several ;-separated statements (migrations). 0 or -1 (logged). */

@@ -30,7 +30,7 @@ struct db_backend {
 /* Every backend's struct db starts with this. */
 struct db_common {
     const struct db_backend *backend;
-    int in_tx;
+    int depth; /* open transaction levels: 0 none, 1 BEGIN, >1 savepoints */
 };
 
 /* Every backend's struct db_stmt starts with this. */

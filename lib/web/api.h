@@ -76,5 +76,9 @@ int page_logout(struct req *r);
 int page_setup(struct req *r);
 int page_setup_post(struct req *r);
 int page_printers(struct req *r);
+/* page_stats.c */
+int page_history(struct req *r);
+int page_history_csv(struct req *r);
+int page_analytics(struct req *r);
 
 #endif

@@ -30,14 +30,14 @@ page_home(struct req *r)
     int none;
 
     if (r->c->user_id != 0)
-        return page_redirect(r, "/printers");
+        return page_redirect(r, "/");
     none = user_none_yet(r->c);
     if (none < 0)
         return page_error(r);
     return page_redirect(r, none ? "/setup" : "/login");
 }
 
-/* Starts a cookie session for id and sends the browser to the printers.
+/* Starts a cookie session for id and sends the browser to the overview.
  * A session the request already had is revoked first. */
 static int
 sign_in(struct req *r, int64_t id)
@@ -51,7 +51,7 @@ sign_in(struct req *r, int64_t id)
     if (session_create(c, id, &token, &csrf) < 0)
         return -1;
     auth_set_cookie(r, token, c->conf->session_seconds);
-    return page_redirect(r, "/printers");
+    return page_redirect(r, "/");
 }
 
 /* The sign-in form with status, the email kept and an optional message. */
@@ -80,7 +80,7 @@ int
 page_login(struct req *r)
 {
     if (r->c->user_id != 0)
-        return page_redirect(r, "/printers");
+        return page_redirect(r, "/");
     return page_finish(r, login_form(r, 200, page_csrf_issue(r), "", NULL));
 }
 

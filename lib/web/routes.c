@@ -71,5 +71,8 @@ const struct route routes[] = {
     {GET,    "/setup",                               page_setup,             R_PAGE},
     {POST,   "/setup",                               page_setup_post,        R_PAGE},
     {GET,    "/printers",                            page_printers,          R_PAGE},
+    {GET,    "/history",                             page_history,           R_PAGE},
+    {GET,    "/history.csv",                         page_history_csv,       R_PAGE},
+    {GET,    "/analytics",                           page_analytics,         R_PAGE},
     {0, NULL, NULL, R_PUBLIC},
 };

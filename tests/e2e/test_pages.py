@@ -79,7 +79,7 @@ def sign_in(stack, user):
     r = post(b, "/login", {"csrf": token, "email": user.email,
                            "password": user.password})
     assert r.status_code == 303, r.text[:500]
-    assert r.headers["Location"] == "/printers"
+    assert r.headers["Location"] == "/"
     assert_security_headers(r)
     assert b.cookies.get("farm_session")
     return b
@@ -133,7 +133,7 @@ def test_setup_creates_the_first_account_once():
                                "password": "secret-one-1",
                                "password2": "secret-one-1"})
         assert r.status_code == 303, r.text[:500]
-        assert r.headers["Location"] == "/printers"
+        assert r.headers["Location"] == "/"
         assert_security_headers(r)
         cookie = [c for c in set_cookies(r) if c.startswith("farm_session=")]
         assert cookie and "HttpOnly" in cookie[0]
@@ -142,7 +142,7 @@ def test_setup_creates_the_first_account_once():
         assert_html(r, 200)
         assert "boss@example.test" in r.text     # signed in as the new user
         r = get(b, "/")
-        assert r.headers["Location"] == "/printers"
+        assert_html(r, 200)                      # the overview
 
         # from now on /setup only redirects, even with a valid form token
         other = browser(s)
@@ -166,7 +166,7 @@ def test_setup_creates_the_first_account_once():
         r = post(other, "/login", {"csrf": token2,
                                    "email": "boss@example.test",
                                    "password": "secret-one-1"})
-        assert r.status_code == 303 and r.headers["Location"] == "/printers"
+        assert r.status_code == 303 and r.headers["Location"] == "/"
 
 
 def test_login_rate_limit_page_has_retry_after():
@@ -207,16 +207,16 @@ def test_login_sets_httponly_samesite_cookie(stack, user):
     token = form_token(b, "/login")
     r = post(b, "/login", {"csrf": token, "email": user.email,
                            "password": user.password})
-    assert r.status_code == 303 and r.headers["Location"] == "/printers"
+    assert r.status_code == 303 and r.headers["Location"] == "/"
     cookie = [c for c in set_cookies(r) if c.startswith("farm_session=")]
     assert len(cookie) == 1, set_cookies(r)
     attrs = [a.strip().lower() for a in cookie[0].split(";")]
     assert "httponly" in attrs
     assert "samesite=lax" in attrs
     assert "path=/" in attrs
-    # signed in: /login and / go to the printers
-    assert get(b, "/login").headers["Location"] == "/printers"
-    assert get(b, "/").headers["Location"] == "/printers"
+    # signed in: /login goes to the overview, which / is
+    assert get(b, "/login").headers["Location"] == "/"
+    assert_html(get(b, "/"), 200)
 
 
 def test_login_form_csrf_cookie_is_httponly(stack):

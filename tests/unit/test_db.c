@@ -158,6 +158,50 @@ test_constraint(void **state)
     assert_int_equal(n, 1);
 }
 
+/* An inner level that fails rolls back only its own writes; the outer
+ * one commits the rest, and an outer rollback takes the inner's released
+ * writes with it. */
+static void
+test_nested_savepoints(void **state)
+{
+    struct db *db = *state;
+    int64_t n = -1;
+
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(db_exec(db, "INSERT INTO t (name) VALUES ('o1')", ""),
+                     DB_DONE);
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(db_exec(db, "INSERT INTO t (name) VALUES ('i1')", ""),
+                     DB_DONE);
+    assert_int_equal(db_begin(db), 0); /* depth 3 */
+    assert_int_equal(db_exec(db, "INSERT INTO t (name) VALUES ('i2')", ""),
+                     DB_DONE);
+    assert_int_equal(db_end(db, -1), -1); /* fails alone */
+    assert_int_equal(db_end(db, 0), 0);
+    assert_true(db_in_transaction(db));
+    assert_int_equal(db_commit(db), 0);
+    assert_false(db_in_transaction(db));
+    assert_int_equal(db_get_int(db, &n,
+                                "SELECT count(*) FROM t WHERE name IN "
+                                "('o1', 'i1', 'i2')",
+                                ""),
+                     DB_ROW);
+    assert_int_equal(n, 2);
+
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(db_exec(db, "INSERT INTO t (name) VALUES ('i3')", ""),
+                     DB_DONE);
+    assert_int_equal(db_commit(db), 0);
+    db_rollback(db); /* the outer level takes the released inner with it */
+    assert_false(db_in_transaction(db));
+    assert_int_equal(
+        db_get_int(db, &n, "SELECT count(*) FROM t WHERE name = 'i3'", ""),
+        DB_ROW);
+    assert_int_equal(n, 0);
+    assert_int_equal(db_commit(db), -1); /* nothing open */
+}
+
 static void
 test_transactions(void **state)
 {
@@ -167,8 +211,9 @@ test_transactions(void **state)
     assert_false(db_in_transaction(db));
     assert_int_equal(db_begin(db), 0);
     assert_true(db_in_transaction(db));
-    assert_int_equal(db_begin(db), -1); /* nesting is an error */
-    assert_true(db_in_transaction(db));
+    assert_int_equal(db_begin(db), 0); /* nested: a savepoint */
+    assert_int_equal(db_commit(db), 0);
+    assert_true(db_in_transaction(db)); /* the outer level stays open */
     assert_int_equal(db_exec(db, "INSERT INTO t (name) VALUES ('c1')", ""),
                      DB_DONE);
     assert_int_equal(db_commit(db), 0);
@@ -321,6 +366,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_null_both_ways, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constraint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nested_savepoints, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_get_int_no_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache, setup, teardown),

@@ -2,7 +2,9 @@
  * test_dispatch — the dispatcher's pure decisions, without printers: the
  * pushall intervals, when a printer may start, strict head-of-queue, the
  * material check (slot, type/colour, grams), which printer gets an
- * unassigned print, and what a report means for our started print.
+ * unassigned print, and what a report means for our started print; and,
+ * on a real database, that one printer whose step fails rolls back only
+ * its own writes.
  */
 #include "dispatch/dispatch.h"
 
@@ -16,6 +18,7 @@
 #include <cmocka.h>
 
 #include "store/db.h"
+#include "fixture.h"
 
 #include "base/banned.h"
 
@@ -279,6 +282,75 @@ test_outcome_names(void **state)
                         "unknown");
 }
 
+/* The status and the number of events of printer id. */
+static void
+printer_row(struct fixture *f, int64_t id, char *status, size_t n,
+            int64_t *events)
+{
+    struct db_stmt *st = db_query(f->c.db,
+                                  "SELECT status FROM printers WHERE id = ?",
+                                  "i", id);
+
+    assert_non_null(st);
+    assert_int_equal(db_step(st), DB_ROW);
+    snprintf(status, n, "%s", db_text(st, 0) ? db_text(st, 0) : "");
+    db_done(st);
+    assert_int_equal(db_get_int(f->c.db, events,
+                                "SELECT COUNT(*) FROM events WHERE "
+                                "printer_id = ?",
+                                "i", id),
+                     DB_ROW);
+}
+
+/* Two printers whose access codes cannot be opened (so no network: the
+ * step marks them auth_failed and emits printer_auth_failed). The first
+ * printer's event insert fails after its row was updated: its row update
+ * is rolled back with it, and the second printer, stepped after the
+ * failure, keeps its writes. */
+static void
+test_one_printer_failing_keeps_the_others(void **state)
+{
+    struct fixture *f = fixture_open();
+    struct dispatch_opts o = {0};
+    struct dispatcher *d;
+    int64_t bad, good, n;
+    char status[32];
+
+    (void)state;
+    assert_non_null(f);
+    assert_true(fixture_user(f, "dispatch-a@example.test") > 0);
+    bad = fixture_printer(f, "BAD01");
+    good = fixture_printer(f, "GOOD01");
+    assert_true(bad > 0 && good > bad);
+    assert_int_equal(db_exec(f->c.db,
+                             "UPDATE printers SET access_code_sealed = "
+                             "'not sealed', status = 'offline'",
+                             ""),
+                     DB_DONE);
+    /* a temporary trigger lives on this connection only: the app's, which
+     * the dispatcher uses */
+    assert_int_equal(db_script(f->c.db,
+                               "CREATE TEMP TRIGGER broken BEFORE INSERT ON "
+                               "main.events WHEN NEW.printer_id = (SELECT "
+                               "MIN(id) FROM main.printers) BEGIN SELECT "
+                               "RAISE(ABORT, 'a broken printer'); END"),
+                     0);
+    o.budget_ms = 200;
+    d = dispatch_new(&f->app, &o);
+    assert_int_equal(dispatch_once(d), -1); /* a printer failed */
+    dispatch_free(d);
+
+    app_begin(&f->app, &f->c);
+    printer_row(f, bad, status, sizeof status, &n);
+    assert_string_equal(status, "offline"); /* rolled back */
+    assert_int_equal(n, 0);
+    printer_row(f, good, status, sizeof status, &n);
+    assert_string_equal(status, "auth_failed"); /* kept */
+    assert_int_equal(n, 1);
+    assert_false(db_in_transaction(f->c.db));
+    fixture_close(f);
+}
+
 int
 main(void)
 {
@@ -294,6 +366,7 @@ main(void)
         cmocka_unit_test(test_reconcile_by_subtask_name_without_task_id),
         cmocka_unit_test(test_reconcile_unconfirmed_start),
         cmocka_unit_test(test_outcome_names),
+        cmocka_unit_test(test_one_printer_failing_keeps_the_others),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,9 @@
  * for a queued, scheduled, started and completed parent with positive and
  * negative offsets, transitive re-timing when a parent starts or ends,
  * cycle refusal, edits of started prints, cancel, queue order and material
- * cost.
+ * cost; every move of every mover (the user's and the dispatcher's) from
+ * every status, with the guard refusing the forbidden ones and each move
+ * emitting exactly its event.
  */
 #include "domain/job.h"
 
@@ -13,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -760,6 +763,229 @@ test_list_filters(void **state)
     assert_true(n >= 1);
 }
 
+/* ---- every move through the job module, the dispatcher's included ---- */
+
+enum mover {
+    MV_START,     /* job_mark_started */
+    MV_COMPLETE,  /* job_finish(completed) */
+    MV_FAIL,      /* job_finish(failed) */
+    MV_CANCEL_PR, /* job_finish(cancelled): a cancel on the printer */
+    MV_REQUEUE,   /* job_requeue */
+    MV_CANCEL,    /* job_cancel: the user's */
+    MV__MAX
+};
+
+/* What each mover does from an allowed status: the status it leaves and
+ * the one event it emits. */
+static const struct {
+    int to;
+    const char *event;
+    unsigned by;
+} movers[MV__MAX] = {
+    [MV_START] = {JOB_STARTED, "print_started", JOB_BY_DISPATCHER},
+    [MV_COMPLETE] = {JOB_COMPLETED, "print_completed", JOB_BY_DISPATCHER},
+    [MV_FAIL] = {JOB_FAILED, "print_failed", JOB_BY_DISPATCHER},
+    [MV_CANCEL_PR] = {JOB_CANCELLED, "print_cancelled", JOB_BY_DISPATCHER},
+    [MV_REQUEUE] = {JOB_QUEUED, "print_start_refused", JOB_BY_DISPATCHER},
+    [MV_CANCEL] = {JOB_CANCELLED, "print_cancelled", JOB_BY_USER},
+};
+
+/* Runs mover m on id: 1 moved, 0 refused, -1. */
+static int
+run_mover(struct fixture *f, int m, int64_t id)
+{
+    switch (m) {
+    case MV_START:
+        return job_mark_started(&f->c, id, 2);
+    case MV_COMPLETE:
+        return job_finish(&f->c, id, JOB_COMPLETED, NULL, 123);
+    case MV_FAIL:
+        return job_finish(&f->c, id, JOB_FAILED, "nozzle clog", DB_NULL);
+    case MV_CANCEL_PR:
+        return job_finish(&f->c, id, JOB_CANCELLED, "cancelled on the printer",
+                          DB_NULL);
+    case MV_REQUEUE:
+        return job_requeue(&f->c, id, "the printer refused the start", 1);
+    default:
+        if (job_cancel(&f->c, id) == 0)
+            return 1;
+        /* a refused cancel is a 409 and leaves no transaction open */
+        assert_int_equal(f->c.err.kind, ERR_CONFLICT);
+        assert_false(db_in_transaction(f->c.db));
+        return 0;
+    }
+}
+
+/* The events of print id as "kind:detail;..." */
+static const char *
+events_of(struct fixture *f, int64_t id, char *buf, size_t n)
+{
+    struct db_stmt *st = db_query(f->c.db,
+                                  "SELECT kind, json_extract(detail, "
+                                  "'$.detail') FROM events WHERE "
+                                  "print_id = ? ORDER BY id",
+                                  "i", id);
+    size_t k = 0;
+
+    assert_non_null(st);
+    buf[0] = '\0';
+    while (db_step(st) == DB_ROW) {
+        const char *d = db_text(st, 1);
+
+        k += (size_t)snprintf(buf + k, n - k, "%s:%s;", db_text(st, 0),
+                              d ? d : "");
+        assert_true(k < n);
+    }
+    return buf;
+}
+
+static int64_t
+print_in(struct fixture *f, int64_t printer, int status)
+{
+    struct job j;
+    int64_t id;
+
+    next(f, T0);
+    base_job(&j, printer);
+    id = create(f, &j);
+    /* the test puts the row in place; the module under test moves it */
+    assert_int_equal(db_exec(f->c.db,
+                             "UPDATE scheduled_prints SET status = ? "
+                             "WHERE id = ?",
+                             "ti", job_status_names[status], id),
+                     DB_DONE);
+    return id;
+}
+
+static void
+test_every_move_through_the_job_module(void **state)
+{
+    struct fixture *f = *state;
+    int64_t printer = make_printer(f, "MOVES01");
+
+    for (int m = 0; m < MV__MAX; m++)
+        for (int from = 0; from < JOB__MAX; from++) {
+            int64_t id = print_in(f, printer, from);
+            int ok = job_move_allowed(from, movers[m].to, movers[m].by);
+            char before[256], after[256], ev[256], want[256];
+            int rc;
+
+            snprintf(before, sizeof before, "%s", get(f, id).status);
+            rc = run_mover(f, m, id);
+            assert_int_equal(rc, ok);
+            next(f, T0);
+            snprintf(after, sizeof after, "%s", get(f, id).status);
+            events_of(f, id, ev, sizeof ev);
+            if (!ok) {
+                /* the guard refused: row and events untouched */
+                assert_string_equal(after, before);
+                assert_string_equal(ev, "");
+                continue;
+            }
+            assert_string_equal(after, job_status_names[movers[m].to]);
+            assert_string_equal(job_move_event(from, movers[m].to),
+                                movers[m].event);
+            snprintf(want, sizeof want, "%s:%s;", movers[m].event,
+                     m == MV_FAIL         ? "nozzle clog"
+                     : m == MV_CANCEL_PR  ? "cancelled on the printer"
+                     : m == MV_REQUEUE    ? "the printer refused the start"
+                                          : "");
+            assert_string_equal(ev, want);
+        }
+}
+
+/* The dispatcher's moves beyond the user's, in the one table. */
+static void
+test_dispatcher_moves_in_the_table(void **state)
+{
+    (void)state;
+    assert_true(job_move_allowed(JOB_STARTED, JOB_CANCELLED,
+                                 JOB_BY_DISPATCHER));
+    assert_false(job_move_allowed(JOB_STARTED, JOB_CANCELLED, JOB_BY_USER));
+    assert_true(job_move_allowed(JOB_STARTED, JOB_QUEUED, JOB_BY_DISPATCHER));
+    assert_true(
+        job_move_allowed(JOB_STARTED, JOB_SCHEDULED, JOB_BY_DISPATCHER));
+    assert_false(job_move_allowed(JOB_STARTED, JOB_QUEUED, JOB_BY_USER));
+    assert_false(job_move_allowed(JOB_QUEUED, JOB_SCHEDULED,
+                                  JOB_BY_DISPATCHER));
+    assert_false(job_move_allowed(JOB_QUEUED, JOB_CANCELLED,
+                                  JOB_BY_DISPATCHER));
+    for (int a = 0; a < JOB__MAX; a++)
+        assert_false(job_move_allowed(JOB_COMPLETED, a, JOB_BY_USER |
+                                                            JOB_BY_DISPATCHER));
+    assert_null(job_move_event(JOB_QUEUED, JOB_SCHEDULED));
+    assert_null(job_move_event(JOB_COMPLETED, JOB_FAILED));
+}
+
+/* A scheduled print goes back to scheduled; a refusal past the limit
+ * fails the print with print_failed; a refusal that does not count
+ * (Developer Mode) gives the attempt back. */
+static void
+test_requeue_rules(void **state)
+{
+    struct fixture *f = *state;
+    int64_t printer = make_printer(f, "REQ01");
+    struct job j;
+    int64_t id, n = -1;
+    char ev[256];
+
+    next(f, T0);
+    base_job(&j, printer);
+    j.scheduled_at = T0 - 60;
+    id = create(f, &j);
+    assert_int_equal(job_mark_started(&f->c, id, DB_NULL), 1);
+    assert_int_equal(job_requeue(&f->c, id, "devmode", 0), 1);
+    assert_string_equal(get(f, id).status, "scheduled");
+    assert_int_equal(db_get_int(f->c.db, &n,
+                                "SELECT dispatch_attempts FROM "
+                                "scheduled_prints WHERE id = ?",
+                                "i", id),
+                     DB_ROW);
+    assert_int_equal(n, 0);
+    for (int k = 0; k < JOB_START_ATTEMPTS_MAX; k++) {
+        assert_int_equal(job_mark_started(&f->c, id, DB_NULL), 1);
+        assert_int_equal(job_requeue(&f->c, id, "refused", 1), 1);
+    }
+    assert_string_equal(get(f, id).status, "failed");
+    assert_string_equal(get(f, id).failure_reason, "refused");
+    events_of(f, id, ev, sizeof ev);
+    assert_string_equal(ev, "print_started:;print_start_refused:devmode;"
+                            "print_started:;print_start_refused:refused;"
+                            "print_started:;print_start_refused:refused;"
+                            "print_started:;print_failed:refused;");
+    /* nothing left to requeue */
+    assert_int_equal(job_requeue(&f->c, id, "again", 1), 0);
+}
+
+/* The user's moves through job_update emit the same events; a move with
+ * none (queued <-> scheduled) emits nothing. */
+static void
+test_update_emits_events(void **state)
+{
+    struct fixture *f = *state;
+    int64_t printer = make_printer(f, "UPD01");
+    struct job j;
+    int64_t a, b;
+    char ev[256];
+
+    next(f, T0);
+    base_job(&j, printer);
+    a = create(f, &j);
+    base_job(&j, printer);
+    b = create(f, &j);
+    assert_int_equal(move(f, a, "started", NULL), 0);
+    assert_int_equal(move(f, a, "failed", "warped corner"), 0);
+    assert_string_equal(events_of(f, a, ev, sizeof ev),
+                        "print_started:;print_failed:warped corner;");
+    assert_int_equal(move(f, b, "cancelled", NULL), 0);
+    assert_string_equal(events_of(f, b, ev, sizeof ev), "print_cancelled:;");
+    base_job(&j, printer);
+    j.scheduled_at = T0 + 60;
+    a = create(f, &j);
+    assert_int_equal(move(f, a, "queued", NULL), 0);
+    assert_string_equal(events_of(f, a, ev, sizeof ev), "");
+}
+
 int
 main(void)
 {
@@ -786,6 +1012,12 @@ main(void)
         cmocka_unit_test_setup_teardown(test_queue_order_and_cost, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_move_through_the_job_module,
+                                        setup, teardown),
+        cmocka_unit_test(test_dispatcher_moves_in_the_table),
+        cmocka_unit_test_setup_teardown(test_requeue_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update_emits_events, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
