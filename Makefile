@@ -165,7 +165,7 @@ check-layers:
 
 # Test hooks (FARM_TEST_HOOKS) stay out of what `make` builds; the
 # sanitizer build shows the check can see them.
-check-hooks: all $(ASAN)/farm-deliver
+check-hooks: all $(ASAN)/farm-dispatch
 	tests/build/test_no_hooks.sh $(REL) $(ASAN)
 
 unit: asan

@@ -232,10 +232,6 @@ int bambu_reason_verify_failed(const char *reason);
  * bambu_reason_verify_failed(reason). */
 int bambu_frame_verify_failed(const struct bambu_frame *f);
 
-/* 1 when a refusal's reason is that rejection ("mqtt message verify
- * failed", any case). */
-int bambu_reason_verify_failed(const char *reason);
-
 /* One AMS tray or the external spool, as the dispatcher stores it. */
 struct bambu_tray {
     int present;        /* a spool is there (non-empty tray_type and
