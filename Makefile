@@ -69,8 +69,7 @@ objs = $(patsubst %.c,$(1)/obj/%.o,$(LIB_C)) \
 core = $(1)/obj/gen_migrations_sqlite.o
 
 .PHONY: all asan deps deps-test run demo test unit e2e browser fuzz-replay fuzz \
-	bench fmt \
-	clean check-layers
+	bench fmt clean check-layers check-hooks
 
 all: $(addprefix $(REL)/,$(PROGRAMS)) $(REL)/trivial-fcgi
 
@@ -154,6 +153,7 @@ demo: deps-test
 test: deps-test
 	$(MAKE) check-layers
 	$(MAKE) asan $(REL)/trivial-fcgi
+	$(MAKE) check-hooks
 	$(MAKE) unit
 	$(MAKE) fuzz-replay
 	$(MAKE) e2e
@@ -165,6 +165,11 @@ check-layers:
 	tools/check-layers.sh lib
 	tests/layers/test_check_layers.sh
 	tools/check-table-owners.sh lib && tests/layers/test_table_owners.sh
+
+# Test hooks (FARM_TEST_HOOKS) stay out of what `make` builds; the
+# sanitizer build shows the check can see them.
+check-hooks: all $(ASAN)/farm-dispatch
+	tests/build/test_no_hooks.sh $(REL) $(ASAN)
 
 unit: asan
 	@set -e; for t in $(patsubst tests/unit/%.c,$(ASAN)/unit/%,$(UNIT_SRC)); do \
@@ -188,8 +193,8 @@ browser: asan
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 FUZZ_LIB := lib/bambu/bambu.c lib/bambu/bambu_cmd.c lib/bambu/bambu_report.c \
-	lib/web/multipart.c lib/base/arena.c lib/base/buf.c lib/base/err.c \
-	lib/base/log.c
+	lib/web/multipart.c lib/base/str.c lib/base/arena.c lib/base/buf.c \
+	lib/base/err.c lib/base/log.c
 
 $(ASAN)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(ASAN)/libfarm.a
 	@mkdir -p $(@D)

@@ -55,7 +55,9 @@
 #include <json-c/json.h>
 #include <mosquitto.h>
 
+#include "base/clock.h"
 #include "base/log.h"
+#include "base/str.h"
 
 #include "base/banned.h"
 
@@ -214,19 +216,11 @@ static volatile sig_atomic_t stopping;
 
 /* ---------------------------------------------------------------- helpers */
 
+/* Seconds on the monotonic clock: the simulation's timers are doubles. */
 static double
 mono(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-copy(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
+    return (double)clock_mono_ms() / 1000.0;
 }
 
 static void
@@ -339,11 +333,11 @@ get_id(json_object *o, const char *k, char *buf, size_t n)
     const char *s = get_str(o, k);
 
     if (s != NULL)
-        copy(buf, n, s);
+        str_copy(buf, n, s);
     else if (get_int(o, k, &v) == 0)
         snprintf(buf, n, "%" PRId64, v);
     else
-        copy(buf, n, "0");
+        str_copy(buf, n, "0");
 }
 
 static json_object *
@@ -444,10 +438,10 @@ tray_fill(struct printer *p, int slot, struct tray *t, const char *type,
 
     memset(t, 0, sizeof(*t));
     t->present = 1;
-    copy(t->type, sizeof(t->type), type);
-    copy(t->sub, sizeof(t->sub), m->type ? m->sub : type);
-    copy(t->idx, sizeof(t->idx), m->idx);
-    copy(t->color, sizeof(t->color), color);
+    str_copy(t->type, sizeof(t->type), type);
+    str_copy(t->sub, sizeof(t->sub), m->type ? m->sub : type);
+    str_copy(t->idx, sizeof(t->idx), m->idx);
+    str_copy(t->color, sizeof(t->color), color);
     snprintf(t->uuid, sizeof(t->uuid), "%016" PRIX64 "%016" PRIX64, a, b);
     snprintf(t->tag, sizeof(t->tag), "%016" PRIX64, a ^ b);
     t->remain = remain;
@@ -1047,7 +1041,7 @@ refuse(struct printer *p, const char *cls, json_object *req, const char *what,
        const char *reason, int64_t err_code, int64_t print_error)
 {
     p->refused++;
-    copy(p->last_refusal, sizeof(p->last_refusal), what);
+    str_copy(p->last_refusal, sizeof(p->last_refusal), what);
     p->state_dirty = 1;
     log_info("%s: refused %s: %s", p->serial,
              get_str(req, "command") ? get_str(req, "command") : "?", reason);
@@ -1239,9 +1233,9 @@ cmd_project_file(struct printer *p, json_object *req)
     close(fd);
 
     answer(p, "print", req, "success", "", 0);
-    copy(p->file, sizeof(p->file), rel);
+    str_copy(p->file, sizeof(p->file), rel);
     if (sub != NULL && *sub != '\0') {
-        copy(p->name, sizeof(p->name), sub);
+        str_copy(p->name, sizeof(p->name), sub);
     } else {
         const char *b = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
         size_t n = strcspn(b, ".");
@@ -1251,7 +1245,7 @@ cmd_project_file(struct printer *p, json_object *req)
         snprintf(p->gcode_file, sizeof(p->gcode_file),
                  "/data/Metadata/plate_%d.gcode", plate);
     else
-        copy(p->gcode_file, sizeof(p->gcode_file), rel);
+        str_copy(p->gcode_file, sizeof(p->gcode_file), rel);
     get_id(req, "task_id", p->task_id, sizeof(p->task_id));
     get_id(req, "subtask_id", p->subtask_id, sizeof(p->subtask_id));
     get_id(req, "project_id", p->project_id, sizeof(p->project_id));
@@ -1387,12 +1381,12 @@ cmd_ams_setting(struct printer *p, json_object *req)
     }
     if (!t->present)
         tray_fill(p, slot, t, type, color, -1);
-    copy(t->type, sizeof(t->type), type);
-    copy(t->color, sizeof(t->color), color);
+    str_copy(t->type, sizeof(t->type), type);
+    str_copy(t->color, sizeof(t->color), color);
     if (get_str(req, "tray_info_idx"))
-        copy(t->idx, sizeof(t->idx), get_str(req, "tray_info_idx"));
+        str_copy(t->idx, sizeof(t->idx), get_str(req, "tray_info_idx"));
     if (get_str(req, "tray_sub_brands"))
-        copy(t->sub, sizeof(t->sub), get_str(req, "tray_sub_brands"));
+        str_copy(t->sub, sizeof(t->sub), get_str(req, "tray_sub_brands"));
     if (get_int(req, "nozzle_temp_min", &v) == 0)
         t->tmin = (int)v;
     if (get_int(req, "nozzle_temp_max", &v) == 0)
@@ -1667,20 +1661,20 @@ ctl_ams(struct printer *p, json_object *a)
                       color ? col : "FFFFFFFF", 100);
         else if (type != NULL) {
             const struct material *m = material_of(type);
-            copy(t->type, sizeof(t->type), type);
-            copy(t->sub, sizeof(t->sub), m->type ? m->sub : type);
-            copy(t->idx, sizeof(t->idx), m->idx);
+            str_copy(t->type, sizeof(t->type), type);
+            str_copy(t->sub, sizeof(t->sub), m->type ? m->sub : type);
+            str_copy(t->idx, sizeof(t->idx), m->idx);
             t->tmin = m->tmin;
             t->tmax = m->tmax;
         }
         if (color != NULL)
-            copy(t->color, sizeof(t->color), col);
+            str_copy(t->color, sizeof(t->color), col);
         if (get_int(a, "remain", &remain) == 0)
             t->remain = remain < 0 ? -1 : remain > 100 ? 100 : (double)remain;
         if (get_int(a, "weight", &remain) == 0 && remain >= 0)
             t->weight = (int)remain;
         if (uuid != NULL && strlen(uuid) == 32)
-            copy(t->uuid, sizeof(t->uuid), uuid);
+            str_copy(t->uuid, sizeof(t->uuid), uuid);
     }
     p->ams_version++;
     p->kick = p->state_dirty = 1;

@@ -1,8 +1,10 @@
 /*
- * farm-deliver — runs the outbox delivery step (lib/deliver) on its own,
- * until the dispatcher calls it; also emits an event through lib/event as
- * the dispatcher would, so tests can drive the whole path. Honours DATA_DIR
- * and every setting of conf.h and mail.h, and FARM_NOW.
+ * farm-deliver — runs the outbox delivery step (notify/deliver) on its
+ * own: farm-dispatch runs it at the end of every step, this is for draining
+ * a backlog by hand, the benchmark and tests. Also emits an event through
+ * domain/event as the dispatcher would, so tests can drive the whole path.
+ * Honours DATA_DIR and every setting of base/conf.h (mail included), and in
+ * the test build FARM_NOW.
  *
  *   farm-deliver --once [--budget SECONDS]
  *       delivers what is due; prints

@@ -1,5 +1,5 @@
 /*
- * net-probe — drives lib/mqtt and lib/ftps from the command line so the
+ * net-probe — drives net/mqtt and net/ftps from the command line so the
  * end-to-end tests can exercise the transports against a real broker and
  * FTPS server. Output is one line per event on stdout:
  *   state <name> <detail>      every MQTT state change
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "net/ftps.h"
 #include "net/mqtt.h"
 
@@ -177,7 +178,7 @@ run_mqtt(const struct args *a)
     struct probe p = {0, 0, 0};
     struct mqtt_opts o;
     struct mqtt_conn *c;
-    int64_t deadline = mqtt_now_ms() + (int64_t)a->timeout_s * 1000;
+    int64_t deadline = clock_mono_ms() + (int64_t)a->timeout_s * 1000;
     int sent = 0, rc = 4;
     char cls[32], cmd[64], seq[64];
 
@@ -201,7 +202,7 @@ run_mqtt(const struct args *a)
     o.arg = &p;
     c = mqtt_conn_new(&o);
     mqtt_conn_start(c);
-    while (mqtt_now_ms() < deadline) {
+    while (clock_mono_ms() < deadline) {
         enum mqtt_state st = mqtt_conn_state(c);
 
         if (st == MQTT_AUTH_FAILED || st == MQTT_UNTRUSTED ||
@@ -253,7 +254,7 @@ run_bench(const struct args *a)
     o.port = a->port;
     o.access_code = a->code;
     o.cafile = a->ca;
-    t0 = mqtt_now_ms();
+    t0 = clock_mono_ms();
     deadline = t0 + (int64_t)a->timeout_s * 1000;
     for (i = 0; i < n; i++) {
         snprintf(serial, sizeof serial, "%s%05d", a->prefix, i);
@@ -261,7 +262,7 @@ run_bench(const struct args *a)
         cs[i] = mqtt_conn_new(&o);
         mqtt_conn_start(cs[i]);
     }
-    while (mqtt_now_ms() < deadline) {
+    while (clock_mono_ms() < deadline) {
         int pending = 0;
 
         up = 0;
@@ -276,7 +277,7 @@ run_bench(const struct args *a)
         mqtt_poll(cs, n, 100);
     }
     printf("bench connected=%d/%d ms=%lld\n", up, n,
-           (long long)(mqtt_now_ms() - t0));
+           (long long)(clock_mono_ms() - t0));
     for (i = 0; i < n; i++) {
         if (mqtt_conn_state(cs[i]) != MQTT_CONNECTED)
             printf("state %s %s %s\n", mqtt_conn_serial(cs[i]),

@@ -221,13 +221,16 @@ int bambu_state_merge(struct bambu_state *s, const char *text, size_t len,
 int bambu_frame_matches(const struct bambu_frame *f, const char *cls,
                         const char *command, const char *seq);
 
-/* 1 when f is the authorization firmware's rejection: result failed and
- * reason "mqtt message verify failed" (§3.1, §7). */
-int bambu_frame_verify_failed(const struct bambu_frame *f);
+/* The reason the authorization firmware gives when it refuses an unsigned
+ * command (§3.1, §7); firmware versions differ in its case. */
+#define BAMBU_REASON_VERIFY_FAILED "mqtt message verify failed"
 
-/* 1 when a refusal's reason is that rejection ("mqtt message verify
- * failed", any case). */
+/* 1 when reason (NULL: none) is that refusal, in any case. */
 int bambu_reason_verify_failed(const char *reason);
+
+/* 1 when f is the authorization firmware's rejection: result failed and
+ * bambu_reason_verify_failed(reason). */
+int bambu_frame_verify_failed(const struct bambu_frame *f);
 
 /* One AMS tray or the external spool, as the dispatcher stores it. */
 struct bambu_tray {

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "base/err.h"
+#include "base/str.h"
 
 #include "base/banned.h"
 
@@ -184,18 +185,6 @@ u32_value(struct json_object *v, uint32_t *out)
     return 0;
 }
 
-static int
-hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Hex bitmask strings ("f", "11830F9CFB"); longer than 16 digits keeps the
  * low 64 bits. */
 static int
@@ -213,12 +202,12 @@ hex_of(struct json_object *o, const char *key, uint64_t *out)
     if (n == 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (hexval((unsigned char)s[i]) < 0)
+        if (str_hexval((unsigned char)s[i]) < 0)
             return -1;
     if (n > 16)
         s += n - 16;
     for (; *s; s++)
-        v = v << 4 | (uint64_t)hexval((unsigned char)*s);
+        v = v << 4 | (uint64_t)str_hexval((unsigned char)*s);
     *out = v;
     return 0;
 }
@@ -539,7 +528,7 @@ hex_id(const char *s, size_t len, char *out)
     if (!s || strlen(s) != len)
         return;
     for (size_t i = 0; i < len; i++) {
-        if (hexval((unsigned char)s[i]) < 0)
+        if (str_hexval((unsigned char)s[i]) < 0)
             return;
         nonzero |= s[i] != '0';
     }

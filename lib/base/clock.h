@@ -1,6 +1,7 @@
 /*
  * clock — time as int64 UTC seconds, converted to and from ISO 8601 only
- * at the edges. clock_now() honours FARM_NOW (seconds) so tests can fix it.
+ * at the edges. In the test build (FARM_TEST_HOOKS) clock_now() honours
+ * FARM_NOW (seconds) so tests can fix it; the release build ignores it.
  */
 #ifndef CLOCK_H
 #define CLOCK_H
@@ -8,6 +9,10 @@
 #include <stdint.h>
 
 int64_t clock_now(void);
+
+/* Milliseconds on CLOCK_MONOTONIC, for deadlines and budgets: never
+ * faked, never jumps with the wall clock. */
+int64_t clock_mono_ms(void);
 
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
 void clock_format(int64_t t, char out[21]);

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,79 +42,89 @@ set_int(int64_t *dst, const char *key, const char *val, int64_t min,
     return 0;
 }
 
+/* How a key's value is checked before it is stored. */
+enum conf_kind {
+    CONF_STR,      /* text that fits the field */
+    CONF_INT,      /* a whole number of at least min */
+    CONF_CURRENCY, /* three capital letters */
+    CONF_FLAG,     /* 0 or 1 */
+};
+
+/* Every setting once: its name, its check and where it goes. */
+struct conf_key {
+    const char *name;
+    enum conf_kind kind;
+    size_t offset, size;
+    int64_t min;
+};
+
+#define FIELD(m) offsetof(struct conf, m), sizeof(((struct conf *)0)->m)
+static const struct conf_key conf_keys[] = {
+    {"DATA_DIR", CONF_STR, FIELD(data_dir), 0},
+    {"FARM_DB", CONF_STR, FIELD(db_url), 0},
+    {"FARM_TEMPLATES", CONF_STR, FIELD(templates), 0},
+    {"FARM_CURRENCY", CONF_CURRENCY, FIELD(currency), 0},
+    {"FARM_BODY_LIMIT", CONF_INT, FIELD(body_limit), 1024},
+    {"FARM_FILE_LIMIT", CONF_INT, FIELD(file_limit), 1024},
+    {"FARM_SESSION_SECONDS", CONF_INT, FIELD(session_seconds), 60},
+    {"FARM_LOGIN_MAX_PER_EMAIL", CONF_INT, FIELD(login_max_per_email), 1},
+    {"FARM_LOGIN_MAX_PER_ADDR", CONF_INT, FIELD(login_max_per_addr), 1},
+    {"FARM_LOGIN_WINDOW", CONF_INT, FIELD(login_window), 1},
+    {"FARM_OFFLINE_GRACE", CONF_INT, FIELD(offline_grace), 0},
+    {"FARM_SMTP_URL", CONF_STR, FIELD(mail.url), 0},
+    {"FARM_SMTP_USER", CONF_STR, FIELD(mail.user), 0},
+    {"FARM_SMTP_PASSWORD", CONF_STR, FIELD(mail.password), 0},
+    {"FARM_SMTP_STARTTLS", CONF_FLAG, FIELD(mail.starttls), 0},
+    {"FARM_SMTP_CA", CONF_STR, FIELD(mail.ca), 0},
+    {"FARM_MAIL_FROM", CONF_STR, FIELD(mail.from), 0},
+    {NULL, CONF_STR, 0, 0, 0},
+};
+#undef FIELD
+
 static int
-conf_set_mail(struct mail_conf *m, const char *key, const char *val,
-              struct err *e)
+set_currency(char *dst, size_t n, const char *key, const char *val,
+             struct err *e)
 {
-    if (strcmp(key, "FARM_SMTP_URL") == 0)
-        return set_str(m->url, sizeof(m->url), key, val, e);
-    if (strcmp(key, "FARM_SMTP_USER") == 0)
-        return set_str(m->user, sizeof(m->user), key, val, e);
-    if (strcmp(key, "FARM_SMTP_PASSWORD") == 0)
-        return set_str(m->password, sizeof(m->password), key, val, e);
-    if (strcmp(key, "FARM_SMTP_CA") == 0)
-        return set_str(m->ca, sizeof(m->ca), key, val, e);
-    if (strcmp(key, "FARM_MAIL_FROM") == 0)
-        return set_str(m->from, sizeof(m->from), key, val, e);
-    if (strcmp(key, "FARM_SMTP_STARTTLS") == 0) {
-        if (strcmp(val, "0") != 0 && strcmp(val, "1") != 0)
-            return err_set(e, ERR_VALIDATION,
-                           "config FARM_SMTP_STARTTLS must be 0 or 1 "
-                           "(got \"%s\")",
-                           val);
-        m->starttls = val[0] == '1';
-        return 0;
-    }
-    return 1; /* not ours: other programs share the file */
+    if (strlen(val) != 3 || !isupper((unsigned char)val[0]) ||
+        !isupper((unsigned char)val[1]) || !isupper((unsigned char)val[2]))
+        return err_set(e, ERR_VALIDATION,
+                       "config %s must be three capital letters such as "
+                       "USD (got \"%s\")",
+                       key, val);
+    return set_str(dst, n, key, val, e);
 }
 
+static int
+set_flag(int *dst, const char *key, const char *val, struct err *e)
+{
+    if (strcmp(val, "0") != 0 && strcmp(val, "1") != 0)
+        return err_set(e, ERR_VALIDATION,
+                       "config %s must be 0 or 1 (got \"%s\")", key, val);
+    *dst = val[0] == '1';
+    return 0;
+}
+
+/* Checks and stores val under key: 0, 1 when the key is not ours (other
+ * programs share the file), or -1 with e set. */
 static int
 conf_set(struct conf *c, const char *key, const char *val, struct err *e)
 {
-    if (strcmp(key, "DATA_DIR") == 0)
-        return set_str(c->data_dir, sizeof(c->data_dir), key, val, e);
-    if (strcmp(key, "FARM_DB") == 0)
-        return set_str(c->db_url, sizeof(c->db_url), key, val, e);
-    if (strcmp(key, "FARM_TEMPLATES") == 0)
-        return set_str(c->templates, sizeof(c->templates), key, val, e);
-    if (strcmp(key, "FARM_CURRENCY") == 0) {
-        if (strlen(val) != 3 || !isupper((unsigned char)val[0]) ||
-            !isupper((unsigned char)val[1]) || !isupper((unsigned char)val[2]))
-            return err_set(e, ERR_VALIDATION,
-                           "config FARM_CURRENCY must be three capital "
-                           "letters such as USD (got \"%s\")",
-                           val);
-        return set_str(c->currency, sizeof(c->currency), key, val, e);
-    }
-    if (strcmp(key, "FARM_BODY_LIMIT") == 0)
-        return set_int(&c->body_limit, key, val, 1024, e);
-    if (strcmp(key, "FARM_FILE_LIMIT") == 0)
-        return set_int(&c->file_limit, key, val, 1024, e);
-    if (strcmp(key, "FARM_SESSION_SECONDS") == 0)
-        return set_int(&c->session_seconds, key, val, 60, e);
-    if (strcmp(key, "FARM_LOGIN_MAX_PER_EMAIL") == 0)
-        return set_int(&c->login_max_per_email, key, val, 1, e);
-    if (strcmp(key, "FARM_LOGIN_MAX_PER_ADDR") == 0)
-        return set_int(&c->login_max_per_addr, key, val, 1, e);
-    if (strcmp(key, "FARM_LOGIN_WINDOW") == 0)
-        return set_int(&c->login_window, key, val, 1, e);
-    if (strcmp(key, "FARM_OFFLINE_GRACE") == 0)
-        return set_int(&c->offline_grace, key, val, 0, e);
-    return conf_set_mail(&c->mail, key, val, e);
-}
+    const struct conf_key *k = conf_keys;
+    char *dst;
 
-static const char *const conf_keys[] = {
-    "DATA_DIR",          "FARM_DB",
-    "FARM_TEMPLATES",    "FARM_CURRENCY",
-    "FARM_BODY_LIMIT",   "FARM_FILE_LIMIT",
-    "FARM_SESSION_SECONDS", "FARM_LOGIN_MAX_PER_EMAIL",
-    "FARM_LOGIN_MAX_PER_ADDR", "FARM_LOGIN_WINDOW",
-    "FARM_OFFLINE_GRACE", "FARM_SMTP_URL",
-    "FARM_SMTP_USER",    "FARM_SMTP_PASSWORD",
-    "FARM_SMTP_STARTTLS", "FARM_SMTP_CA",
-    "FARM_MAIL_FROM",
-    NULL,
-};
+    while (k->name != NULL && strcmp(k->name, key) != 0)
+        k++;
+    if (k->name == NULL)
+        return 1;
+    dst = (char *)c + k->offset;
+    switch (k->kind) {
+    case CONF_INT: return set_int((int64_t *)(void *)dst, key, val, k->min, e);
+    case CONF_CURRENCY: return set_currency(dst, k->size, key, val, e);
+    case CONF_FLAG: return set_flag((int *)(void *)dst, key, val, e);
+    case CONF_STR: break;
+    }
+    return set_str(dst, k->size, key, val, e);
+}
 
 static int
 conf_read_file(struct conf *c, const char *path, struct err *e)
@@ -179,9 +190,9 @@ conf_load(struct conf *c, struct err *e)
     snprintf(path, sizeof(path), "%s/farm.conf", c->data_dir);
     if (conf_read_file(c, path, e) < 0)
         return -1;
-    for (const char *const *k = conf_keys; *k != NULL; k++) {
-        v = getenv(*k);
-        if (v != NULL && *v != '\0' && conf_set(c, *k, v, e) < 0)
+    for (const struct conf_key *k = conf_keys; k->name != NULL; k++) {
+        v = getenv(k->name);
+        if (v != NULL && *v != '\0' && conf_set(c, k->name, v, e) < 0)
             return -1;
     }
     if (c->mail.from[0] == '\0')

@@ -12,7 +12,7 @@
 
 struct err;
 
-/* Email (lib/mail.c sends with these):
+/* Email (notify/mail.c sends with these):
  *   FARM_SMTP_URL       smtp://host:587 (STARTTLS) or smtps://host:465;
  *                       unset: email is not configured
  *   FARM_SMTP_USER      login (then STARTTLS is required on smtp://)

@@ -1,9 +1,10 @@
 /*
  * jsonw — a streaming JSON writer into a struct buf, for responses on hot
- * paths (print lists and queues, materials) where building a json-c tree
- * per row costs more than the query. It tracks commas itself; the caller
- * writes keys and values in order. Same conventions as jsonio: DB_NULL and
- * NULL become null, times ISO 8601 "Z", cents a number with two decimals.
+ * paths (print lists and queues, orders, notification deliveries) where
+ * building a json-c tree per row costs more than the query. It tracks
+ * commas itself; the caller writes keys and values in order. Same
+ * conventions as jsonio: DB_NULL and NULL become null, times ISO 8601 "Z",
+ * cents a number with two decimals.
  * Strings must be valid UTF-8 (everything stored came through the strict
  * JSON parser or our own code).
  */

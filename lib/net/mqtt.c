@@ -13,12 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 #include <mosquitto.h>
 #include <openssl/ssl.h>
+
+#include "base/clock.h"
 
 #include "base/banned.h"
 
@@ -68,10 +69,7 @@ mqtt_state_name(enum mqtt_state st)
 int64_t
 mqtt_now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_mono_ms();
 }
 
 static char *
@@ -441,12 +439,6 @@ mqtt_conn_serial(const struct mqtt_conn *c)
     return c->serial;
 }
 
-const char *
-mqtt_conn_client_id(const struct mqtt_conn *c)
-{
-    return c->client_id;
-}
-
 int
 mqtt_publish(struct mqtt_conn *c, const char *json)
 {
@@ -484,12 +476,6 @@ mqtt_command(struct mqtt_conn *c, const char *cls, const char *command,
         mqtt_now_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
     c->npend++;
     return 0;
-}
-
-int
-mqtt_pending_count(const struct mqtt_conn *c)
-{
-    return c->npend;
 }
 
 static void

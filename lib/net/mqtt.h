@@ -103,8 +103,6 @@ const char *mqtt_conn_detail(const struct mqtt_conn *c);
  * connection then expects it on its own reconnects. Owned by c. */
 const char *mqtt_conn_pin(const struct mqtt_conn *c);
 const char *mqtt_conn_serial(const struct mqtt_conn *c);
-/* The client id of the current (or last) attempt; owned by c. */
-const char *mqtt_conn_client_id(const struct mqtt_conn *c);
 
 /* Publishes json at QoS 1 to device/<SERIAL>/request. 0, or -1 when not
  * connected or the library refused it. */
@@ -118,9 +116,6 @@ int mqtt_publish(struct mqtt_conn *c, const char *json);
 int mqtt_command(struct mqtt_conn *c, const char *cls, const char *command,
                  const char *sequence_id, const char *json, int timeout_ms);
 
-/* The number of commands still waiting for their echo. */
-int mqtt_pending_count(const struct mqtt_conn *c);
-
 /* Waits up to timeout_ms (0: don't wait) for any of the n connections to
  * have work, then does it: TLS and MQTT I/O, callbacks, keepalives,
  * connect deadlines, scheduled reconnects, command deadlines. NULL entries
@@ -128,7 +123,8 @@ int mqtt_pending_count(const struct mqtt_conn *c);
  * or -1 on a poll() failure other than EINTR. */
 int mqtt_poll(struct mqtt_conn **conns, int n, int timeout_ms);
 
-/* Milliseconds on CLOCK_MONOTONIC (for callers' own deadlines). */
+/* clock_mono_ms() (base/clock.h) under its old name, until lib/dispatch
+ * calls that directly; new code should not use it. */
 int64_t mqtt_now_ms(void);
 
 #endif

@@ -101,8 +101,9 @@ refuse(struct tlspin_check *check, const char *fmt, const char *a,
     snprintf(check->detail, sizeof check->detail, fmt, a, b);
 }
 
-int
-tlspin_verify_cb(int preverify_ok, X509_STORE_CTX *store)
+/* The trust decision, inside the handshake (see tlspin.h). */
+static int
+verify_cb(int preverify_ok, X509_STORE_CTX *store)
 {
     SSL *ssl = X509_STORE_CTX_get_ex_data(
         store, SSL_get_ex_data_X509_STORE_CTX_idx());
@@ -148,7 +149,7 @@ void
 tlspin_attach(SSL_CTX *ctx, struct tlspin_check *check)
 {
     SSL_CTX_set_ex_data(ctx, check_index(), check);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tlspin_verify_cb);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 }
 
 SSL_CTX *

@@ -6,9 +6,9 @@
  * unchanged. A pin identifies the key, not the certificate: a printer that
  * renews its certificate with the same key keeps its pin.
  *
- * tlspin_verify_cb is an OpenSSL verify callback implementing the two trust
- * modes of the dispatcher on one SSL_CTX whose app data is a struct
- * tlspin_check (SSL_CTX_set_app_data):
+ * The OpenSSL verify callback that tlspin_client_ctx and tlspin_attach
+ * install implements the two trust modes of the dispatcher on one SSL_CTX,
+ * reading the struct tlspin_check they store in the ctx's ex data:
  *   - CA mode (check->ca set): the chain must verify and the leaf's name
  *     (DNS SAN, else CN) must equal check->name;
  *   - pin mode: any chain is accepted; the leaf's pin is recorded and, when
@@ -25,7 +25,6 @@
 #define TLSPIN_MAX 56
 
 struct x509_st;
-struct x509_store_ctx_st;
 struct ssl_ctx_st;
 
 struct tlspin_check {
@@ -48,17 +47,14 @@ int tlspin_of_pem_file(const char *path, char out[TLSPIN_MAX]);
 int tlspin_valid(const char *s);
 
 /* Makes a client SSL_CTX speaking TLS 1.2 only whose verify callback is
- * tlspin_verify_cb with check as app data (check must outlive the ctx).
+ * the one described above, reading check (check must outlive the ctx).
  * In CA mode loads cafile. Returns the ctx (caller frees with
  * SSL_CTX_free), or NULL with check->detail set. */
 struct ssl_ctx_st *tlspin_client_ctx(struct tlspin_check *check,
                                      const char *cafile);
 
-/* Installs tlspin_verify_cb on an existing ctx (for libcurl's
+/* Installs the verify callback and check on an existing ctx (for libcurl's
  * CURLOPT_SSL_CTX_FUNCTION) without loading anything. */
 void tlspin_attach(struct ssl_ctx_st *ctx, struct tlspin_check *check);
-
-/* The OpenSSL verify callback described above. */
-int tlspin_verify_cb(int preverify_ok, struct x509_store_ctx_st *store);
 
 #endif

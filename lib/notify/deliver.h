@@ -49,12 +49,13 @@ struct deliver_stats {
  * of every user, in batches of DELIVER_BATCH, until none is due or
  * budget_s seconds have passed (a batch under way finishes; at least one
  * batch runs). c supplies the database and the configuration; each batch
- * uses its own arena and reads the clock (FARM_NOW) again. Adds to *st
+ * uses its own arena and reads the clock again. Adds to *st
  * when st is not NULL. The number of rows delivered, or -1 with c->err set
  * when the database failed (rows already recorded stay recorded).
  *
- * Test hook: FARM_DELIVER_CRASH=after-send makes the process _exit(75)
- * after a batch was sent and before any result is recorded. */
+ * Test hook (test build only, FARM_TEST_HOOKS): FARM_DELIVER_CRASH=after-send
+ * makes the process _exit(75) after a batch was sent and before any result
+ * is recorded. */
 int64_t deliver_run(struct ctx *c, int budget_s, struct deliver_stats *st);
 
 /* The next attempt time after a failure that made it attempt number

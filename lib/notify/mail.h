@@ -4,7 +4,7 @@
  * not ASCII) and sending it with libcurl's SMTP to one recipient.
  *
  * The settings (FARM_SMTP_*, FARM_MAIL_FROM) are struct mail_conf, read
- * with every other setting by lib/conf.c.
+ * with every other setting by base/conf.c.
  *
  * Invariants: header values never carry CR or LF (header injection);
  * credentials are never sent in clear text (smtp:// with a login always

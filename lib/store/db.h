@@ -1,6 +1,8 @@
 /*
  * db — the data-access interface every domain module uses, independent of
- * the backend (SQLite now; PostgreSQL plugs in behind the same calls).
+ * the backend. SQLite (db_sqlite.c) is the only backend today; another
+ * (PostgreSQL is planned, with its own sql/postgres/ migrations) would fill
+ * struct db_backend (db_backend.h) behind these same calls.
  *
  * SQL is written once in the common dialect: `?` placeholders, integer
  * seconds for times, integer cents, 0/1 for booleans, `RETURNING id` after

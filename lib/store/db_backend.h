@@ -1,5 +1,5 @@
 /*
- * db_backend — what a database backend provides to lib/db.c. Only db.c and
+ * db_backend — what a database backend provides to store/db.c. Only db.c and
  * the db_<backend>.c files include this.
  */
 #ifndef DB_BACKEND_H

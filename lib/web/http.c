@@ -13,6 +13,7 @@
 #include "base/jsonio.h"
 #include "base/jsonw.h"
 #include "base/log.h"
+#include "base/str.h"
 
 #include "base/banned.h"
 
@@ -39,15 +40,6 @@ reason(int status)
     }
 }
 
-static int
-hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch = tolower(ch);
-    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
 char *
 http_url_decode(struct arena *a, const char *s, size_t n, int plus)
 {
@@ -59,8 +51,8 @@ http_url_decode(struct arena *a, const char *s, size_t n, int plus)
 
             if (i + 2 >= n)
                 return NULL;
-            hi = hexval((unsigned char)s[i + 1]);
-            lo = hexval((unsigned char)s[i + 2]);
+            hi = str_hexval((unsigned char)s[i + 1]);
+            lo = str_hexval((unsigned char)s[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return NULL;
             *o++ = (char)(hi * 16 + lo);

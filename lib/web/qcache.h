@@ -1,8 +1,9 @@
 /*
  * qcache — answers a worker keeps in memory until the data behind them
  * changes. Each entry carries the version it was rendered at (a counter the
- * database bumps on every change, e.g. printers.queue_version); a lookup
- * with another version misses. Bounded: QCACHE_SLOTS entries of at most
+ * database bumps when what the answer reads changes, e.g.
+ * printers.queue_version, sql/sqlite/005-queue-version.sql); a lookup with
+ * another version misses. Bounded: QCACHE_SLOTS entries of at most
  * QCACHE_MAX_BODY bytes, so a worker's memory stays small. Per process,
  * never shared, so no locking.
  */

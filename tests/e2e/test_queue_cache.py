@@ -4,7 +4,10 @@ whichever worker serves it."""
 
 import sqlite3
 
+import pytest
+
 from helpers import new_file, new_material, new_print, new_printer
+from stack import Stack
 
 
 def queue(api, printer_id, reads=6):
@@ -50,6 +53,57 @@ def test_changes_show_on_the_next_read(stack, user):
     con.commit()
     con.close()
     assert "renamed" in [e["name"] for e in queue(api, p["id"])]
+
+
+@pytest.fixture(scope="module")
+def one_worker():
+    """A stack of its own with a single worker, so the answer a test reads
+    is the one that worker kept."""
+    s = Stack(workers=1)
+    s.start()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def test_a_material_sync_keeps_the_cached_queue(one_worker):
+    """What the dispatcher writes on every step for a spool that did not
+    change (synced_at, the remaining share) leaves queue_version alone, so
+    the worker's rendered queue survives it; a price change does not."""
+    u = one_worker.make_user()
+    api = u.api
+    new_file(api)
+    p = new_printer(api)
+    m = new_material(api, p["id"], slot=0, cost_per_kg=20.00)
+    a = new_print(api, p["id"], material_slot=0, grams=100)
+    assert queue(api, p["id"])[0]["name"] == a["name"]
+
+    con = sqlite3.connect(one_worker.data_dir / "farm.db")
+    # A rename the version does not see (its bump taken back): from here on
+    # only an answer kept from before can still show the old name.
+    con.execute("UPDATE scheduled_prints SET name = 'behind' WHERE id = ?",
+                (a["id"],))
+    con.execute("UPDATE printers SET queue_version = queue_version - 1 "
+                "WHERE id = ?", (p["id"],))
+    con.execute("UPDATE materials SET synced_at = 1700000000 WHERE id = ?",
+                (m["id"],))
+    con.commit()
+    assert queue(api, p["id"])[0]["name"] == a["name"]
+
+    con.execute("UPDATE materials SET synced_at = 1700000060, "
+                "remaining_percent = 42, tray_uuid = 'U1', "
+                "low_notified_at = 1700000060 WHERE id = ?", (m["id"],))
+    con.commit()
+    assert queue(api, p["id"])[0]["name"] == a["name"]
+
+    con.execute("UPDATE materials SET cost_per_kg = 3000 WHERE id = ?",
+                (m["id"],))
+    con.commit()
+    con.close()
+    head = queue(api, p["id"])[0]
+    assert (head["name"], head["material_cost"]) == ("behind", 3.0)
+    u.api.close()
 
 
 def test_paging_is_cached_apart(user):

@@ -442,6 +442,13 @@ test_acks(void **unused)
     assert_int_equal(f.result, BAMBU_RESULT_FAILED);
     assert_string_equal(f.reason, "MQTT message verify failed");
     assert_true(bambu_frame_verify_failed(&f));
+    /* the same test on a bare reason (a command's echo, as the transport
+     * hands it over) */
+    assert_true(bambu_reason_verify_failed(BAMBU_REASON_VERIFY_FAILED));
+    assert_true(bambu_reason_verify_failed(f.reason));
+    assert_false(bambu_reason_verify_failed("busy"));
+    assert_false(bambu_reason_verify_failed(""));
+    assert_false(bambu_reason_verify_failed(NULL));
 
     merge_ok(s,
              "{\"print\":{\"command\":\"stop\",\"sequence_id\":\"fd-19\","

@@ -2,7 +2,7 @@
  * test_clock — ISO 8601 at the edges: Z and offsets to UTC, fractional
  * seconds, lower-case t/z and a space separator, impossible dates and
  * times, a missing zone, garbage; formatting and the round trip; leap
- * years; FARM_NOW.
+ * years; FARM_NOW; the monotonic clock.
  */
 #include "base/clock.h"
 
@@ -155,6 +155,21 @@ test_now(void **state)
     assert_true(clock_now() > 1700000000);
 }
 
+/* The monotonic clock ignores FARM_NOW and never goes back. */
+static void
+test_mono(void **state)
+{
+    int64_t a, b;
+
+    (void)state;
+    setenv("FARM_NOW", "1", 1);
+    a = clock_mono_ms();
+    b = clock_mono_ms();
+    unsetenv("FARM_NOW");
+    assert_true(a > 1000);
+    assert_true(b >= a);
+}
+
 int
 main(void)
 {
@@ -164,6 +179,7 @@ main(void)
         cmocka_unit_test(test_leap_years),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_now),
+        cmocka_unit_test(test_mono),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

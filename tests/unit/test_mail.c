@@ -190,7 +190,7 @@ test_date(void **state)
     assert_string_equal(d, "Sun, 23 Nov 2025 21:20:00 +0000");
 }
 
-/* The mail settings come with every other setting (lib/conf.c): farm.conf,
+/* The mail settings come with every other setting (base/conf.c): farm.conf,
  * the environment winning, checked once at start. */
 static void
 test_conf(void **state)

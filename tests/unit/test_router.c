@@ -4,7 +4,9 @@
  * matching digits only, trailing slashes, 401 without (or with bad or
  * expired) credentials on API routes, the CSRF check for cookie sessions,
  * and the public health check, including the response bytes written.
- * Handlers still being written elsewhere are only reached, never judged.
+ * Only the router's own decisions are judged here: a handler's answer is
+ * its own tests' business (unit and e2e), so past authentication these
+ * tests check only that the request got through.
  */
 #include "web/router.h"
 
