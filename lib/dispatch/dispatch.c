@@ -23,6 +23,7 @@
  * Printer events and failure text: dispatch_events.c; the pure decisions:
  * dispatch_rules.c.
  */
+#include "base/clock.h"
 #include "dispatch/dispatch.h"
 
 #include <inttypes.h>
@@ -142,10 +143,10 @@ collect(struct dispatcher *d, volatile int *stop)
         return -1;
     }
     dispatch_connect_all(d);
-    d->collect_ms = mqtt_now_ms();
+    d->collect_ms = clock_mono_ms();
     deadline = d->collect_ms + d->o.budget_ms;
     while (stop == NULL || !*stop) {
-        int64_t left = deadline - mqtt_now_ms();
+        int64_t left = deadline - clock_mono_ms();
 
         if (left <= 0 || dispatch_settled(d))
             break;
@@ -202,9 +203,9 @@ dispatch_watch(struct dispatcher *d, volatile int *stop)
         dispatch_settled(d); /* pushall on every (re)connect */
         for (int i = 0; i < d->n; i++)
             changed |= d->p[i]->gs_changed;
-        if (mqtt_now_ms() < next && !changed)
+        if (clock_mono_ms() < next && !changed)
             continue;
-        if (mqtt_now_ms() >= next) {
+        if (clock_mono_ms() >= next) {
             struct ctx c;
 
             /* printers added or changed since the last step: connect them
@@ -213,7 +214,7 @@ dispatch_watch(struct dispatcher *d, volatile int *stop)
             if (dispatch_load(d, &c) == 0)
                 dispatch_connect_all(d);
         }
-        next = mqtt_now_ms() + (int64_t)d->o.interval_s * 1000;
+        next = clock_mono_ms() + (int64_t)d->o.interval_s * 1000;
         if (dispatch_step(d) < 0 || deliver(d, DISPATCH_DELIVER_WATCH_S) < 0) {
             if (++failures >= 10)
                 return -1;

@@ -95,8 +95,6 @@ struct dispatcher {
  *   dispatch_rules.c     the pure decisions (dispatch.h)
  */
 
-/* dispatch_printers.c */
-void dispatch_copy(char *dst, size_t n, const char *src);
 int dispatch_load(struct dispatcher *d, struct ctx *c);
 void dispatch_printers_free(struct dispatcher *d);
 struct dprinter *dispatch_find(struct dispatcher *d, int64_t id);

@@ -40,7 +40,7 @@ on_message(struct mqtt_conn *conn, const char *payload, size_t len, void *arg)
     p->frames++;
     (*p->frames_total)++;
     p->had_cache = 1;
-    p->last_frame_ms = mqtt_now_ms();
+    p->last_frame_ms = clock_mono_ms();
     if ((p->pushall_sent || p->nudged) && f.full)
         p->full_after_pushall = 1;
     bambu_state_report(p->state, &r);
@@ -63,7 +63,7 @@ on_state(struct mqtt_conn *conn, enum mqtt_state st, const char *detail,
         p->pushall_sent = 0;
         p->full_after_pushall = 0;
         p->nudged = 0;
-        p->connected_ms = mqtt_now_ms();
+        p->connected_ms = clock_mono_ms();
     }
 }
 
@@ -174,7 +174,7 @@ int
 dispatch_settled(struct dispatcher *d)
 {
     int64_t now = clock_now();
-    int late = mqtt_now_ms() - d->collect_ms >= d->o.budget_ms / 2;
+    int late = clock_mono_ms() - d->collect_ms >= d->o.budget_ms / 2;
     int all = 1;
 
     for (int i = 0; i < d->n; i++) {

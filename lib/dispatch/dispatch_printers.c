@@ -5,6 +5,7 @@
  * when what it connects to changed), looked up by id, and whether a
  * printer's report is fresh. Calls nothing else of the dispatcher's.
  */
+#include "base/clock.h"
 #include "dispatch/dispatch_int.h"
 
 #include <stdio.h>
@@ -15,16 +16,11 @@
 #include "base/arena.h"
 #include "base/ctx.h"
 #include "base/secret.h"
+#include "base/str.h"
 #include "store/db.h"
 #include "domain/printer.h"
 
 #include "base/banned.h"
-
-void
-dispatch_copy(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
 
 static void
 dprinter_free(struct dprinter *p)
@@ -112,16 +108,16 @@ dprinter_fill(struct ctx *c, struct dprinter *p,
         p->conn = NULL;
     }
     p->user_id = w->user_id;
-    dispatch_copy(p->name, sizeof p->name, w->name);
-    dispatch_copy(p->model, sizeof p->model, w->model);
-    dispatch_copy(p->serial, sizeof p->serial, w->serial);
-    dispatch_copy(p->host, sizeof p->host, w->host);
+    str_copy(p->name, sizeof p->name, w->name);
+    str_copy(p->model, sizeof p->model, w->model);
+    str_copy(p->serial, sizeof p->serial, w->serial);
+    str_copy(p->host, sizeof p->host, w->host);
     p->port = w->port;
     p->ftp_port = w->ftp_port;
-    dispatch_copy(p->sealed, sizeof p->sealed, sealed);
+    str_copy(p->sealed, sizeof p->sealed, sealed);
     code = sealed ? secret_open(c->arena, sealed) : NULL;
-    dispatch_copy(p->code, sizeof p->code, code);
-    dispatch_copy(p->status, sizeof p->status, w->status);
+    str_copy(p->code, sizeof p->code, code);
+    str_copy(p->status, sizeof p->status, w->status);
     p->online = w->online;
     p->current_print_id = w->current_print_id;
     if (fresh) { /* after that, this process keeps them up to date */
@@ -132,7 +128,7 @@ dprinter_fill(struct ctx *c, struct dprinter *p,
     }
     p->offline_since = w->offline_since;
     p->offline_notified = w->offline_notified;
-    dispatch_copy(p->pin, sizeof p->pin, pin);
+    str_copy(p->pin, sizeof p->pin, pin);
     if (fresh && w->state_json != NULL) {
         char *frame = arena_printf(c->arena, "{\"print\":%s}", w->state_json);
 
@@ -180,6 +176,6 @@ dispatch_fresh(const struct dispatcher *d, const struct dprinter *p)
     if (!d->o.watch)
         return p->frames > 0;
     return p->last_frame_ms > 0 &&
-           mqtt_now_ms() - p->last_frame_ms < DISPATCH_SILENT_S * 1000;
+           clock_mono_ms() - p->last_frame_ms < DISPATCH_SILENT_S * 1000;
 }
 

@@ -5,6 +5,7 @@
  * untrusted, auth_failed or needs_developer_mode (offline and back online
  * are dispatch_notify's, after a grace period).
  */
+#include "base/clock.h"
 #include "dispatch/dispatch_int.h"
 
 #include <inttypes.h>
@@ -74,7 +75,7 @@ decide(const struct dispatcher *d, struct ctx *c, struct dprinter *p,
     if (!dispatch_fresh(d, p)) {
         int64_t quiet =
             p->last_seen_at == DB_NULL ? 0 : c->now - p->last_seen_at;
-        int64_t up_ms = mqtt_now_ms() - p->connected_ms;
+        int64_t up_ms = clock_mono_ms() - p->connected_ms;
         int known = p->had_cache && strcmp(p->status, "offline") != 0;
 
         if (!d->o.watch)

@@ -8,6 +8,7 @@
  * report (dispatch_rules.c). A refusal for authorization firmware marks the
  * printer needs_developer_mode and does not count as an attempt.
  */
+#include "base/clock.h"
 #include "dispatch/dispatch_int.h"
 
 #include <inttypes.h>
@@ -67,7 +68,7 @@ upload_all(struct dispatcher *d, struct ctx *c, struct dstart *s, int n)
 static void
 command_all(struct dispatcher *d, struct ctx *c, struct dstart *s, int n)
 {
-    int64_t deadline = mqtt_now_ms() + START_ACK_MS + 500;
+    int64_t deadline = clock_mono_ms() + START_ACK_MS + 500;
     int waiting = 0;
 
     for (int i = 0; i < n; i++) {
@@ -106,7 +107,7 @@ command_all(struct dispatcher *d, struct ctx *c, struct dstart *s, int n)
         }
         waiting++;
     }
-    while (waiting > 0 && mqtt_now_ms() < deadline) {
+    while (waiting > 0 && clock_mono_ms() < deadline) {
         waiting = 0;
         for (int i = 0; i < n; i++)
             waiting +=

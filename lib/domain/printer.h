@@ -79,9 +79,9 @@ int printer_update(struct ctx *c, struct printer *p);
  * while a print is started on it. */
 int printer_delete(struct ctx *c, int64_t id);
 
-/* The printer's queue_version (bumped by the database on every change to
- * its prints or materials): the version, or -1 with 404 when the printer
- * is not the user's. */
+/* The printer's queue_version (bumped by the database when a column its
+ * queue answer reads changes, sql/sqlite/005): the version, or -1 with
+ * 404 when the printer is not the user's. */
 int64_t printer_queue_version(struct ctx *c, int64_t id);
 
 /* ---- for the dispatcher: not scoped to a user (it serves them all) ---- */

@@ -66,12 +66,6 @@ mqtt_state_name(enum mqtt_state st)
     return st >= 0 && st < MQTT_STATE__MAX ? state_names[st] : "unknown";
 }
 
-int64_t
-mqtt_now_ms(void)
-{
-    return clock_mono_ms();
-}
-
 static char *
 xstrdup(const char *s)
 {
@@ -130,7 +124,7 @@ conn_lost(struct mqtt_conn *c, const char *why)
         why = buf;
     }
     if (c->o.reconnect) {
-        c->retry_at = mqtt_now_ms() + (int64_t)c->backoff_s * 1000;
+        c->retry_at = clock_mono_ms() + (int64_t)c->backoff_s * 1000;
         c->backoff_s = c->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S
                                                         : c->backoff_s * 2;
     }
@@ -389,7 +383,7 @@ mqtt_conn_start(struct mqtt_conn *c)
     mosquitto_message_callback_set(m, on_message);
 
     set_state(c, MQTT_CONNECTING, "");
-    c->connect_deadline = mqtt_now_ms() + c->o.connect_timeout_ms;
+    c->connect_deadline = clock_mono_ms() + c->o.connect_timeout_ms;
     rc = mosquitto_connect_async(m, c->host, c->o.port, c->o.keepalive_s);
     if (rc != MOSQ_ERR_SUCCESS) {
         char buf[200];
@@ -473,7 +467,7 @@ mqtt_command(struct mqtt_conn *c, const char *cls, const char *command,
     snprintf(c->pend[i].command, sizeof c->pend[i].command, "%s", command);
     snprintf(c->pend[i].seq, sizeof c->pend[i].seq, "%s", sequence_id);
     c->pend[i].deadline =
-        mqtt_now_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
+        clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
     c->npend++;
     return 0;
 }
@@ -511,7 +505,7 @@ min_wait(int64_t wait, int64_t at, int64_t now)
 static int64_t
 run_timers(struct mqtt_conn **conns, int n, int64_t wait)
 {
-    int64_t now = mqtt_now_ms();
+    int64_t now = clock_mono_ms();
     int i, j;
 
     for (i = 0; i < n; i++) {

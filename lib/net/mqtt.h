@@ -123,8 +123,5 @@ int mqtt_command(struct mqtt_conn *c, const char *cls, const char *command,
  * or -1 on a poll() failure other than EINTR. */
 int mqtt_poll(struct mqtt_conn **conns, int n, int timeout_ms);
 
-/* clock_mono_ms() (base/clock.h) under its old name, until lib/dispatch
- * calls that directly; new code should not use it. */
-int64_t mqtt_now_ms(void);
 
 #endif
