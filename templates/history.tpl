@@ -51,7 +51,7 @@
 <tbody>
 {{#ROW}}
 <tr>
-<td class="name">{{NAME}}</td>
+<td class="name"><a href="/queue/{{ID}}">{{NAME}}</a></td>
 <td>{{PRINTER}}</td>
 <td><span class="badge tone-{{STATUS_TONE}}"><span aria-hidden="true">{{STATUS_SYMBOL}}</span> {{STATUS_WORD}}</span>{{#REASON}}<span class="sub">{{TEXT}}</span>{{/REASON}}</td>
 <td>{{#STARTED}}<time datetime="{{STARTED_ISO}}" data-format="datetime">{{STARTED_TEXT}}</time>{{/STARTED}}{{#STARTED_NONE}}<span class="hint">never started</span>{{/STARTED_NONE}}</td>

@@ -217,7 +217,7 @@
 <tbody>
 {{#ROW}}
 <tr data-print="{{ID}}">
-<td class="name">{{NAME}}<br><span class="hint mono">{{FILE}}</span>{{#CHAIN}}<span class="detail">after #{{PARENT}} {{PARENT_NAME}}, +{{OFFSET}} min</span>{{/CHAIN}}</td>
+<td class="name"><a href="/queue/{{ID}}">{{NAME}}</a><br><span class="hint mono">{{FILE}}</span>{{#CHAIN}}<span class="detail">after #{{PARENT}} {{PARENT_NAME}}, +{{OFFSET}} min</span>{{/CHAIN}}</td>
 <td>{{#ANY}}<span class="hint">{{/ANY}}{{PRINTER}}{{#ANY}}</span>{{/ANY}}</td>
 <td><span class="badge tone-{{STATUS_TONE}}" data-field="status">{{STATUS_SYMBOL}} {{STATUS_WORD}}</span>{{#REASON}}<span class="detail">{{TEXT}}</span>{{/REASON}}</td>
 <td class="num">{{PRIORITY}}</td>

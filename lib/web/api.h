@@ -70,6 +70,7 @@ int api_order_schedule(struct req *r);
 /* page_*.c — the HTML pages */
 int page_home(struct req *r);
 int page_overview(struct req *r);
+int page_print(struct req *r);
 int page_login(struct req *r);
 int page_login_post(struct req *r);
 int page_logout(struct req *r);

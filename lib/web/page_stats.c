@@ -259,6 +259,7 @@ history_row(struct req *r, struct tmpl_dict *table, const struct history *h,
     int64_t actual = actual_minutes(p), ratio = actual_permille(p);
 
     tmpl_set(row, "NAME", p->name);
+    tmpl_set_int(row, "ID", p->id);
     tmpl_set(row, "PRINTER", printer_name(&h->printers, p->printer_id));
     badge_set(row, "STATUS", BADGE_PRINT, p->status);
     if (p->failure_reason != NULL && *p->failure_reason)

@@ -111,6 +111,7 @@ const struct route routes[] = {
     {POST,   "/account/tokens/:id/revoke",           page_account_token_revoke, R_PAGE},
     {POST,   "/account/sign-out-everywhere",         page_account_sign_out_all, R_PAGE},
     {GET,    "/queue",                               page_queue,             R_PAGE},
+    {GET,    "/queue/:id",                           page_print,             R_PAGE},
     {POST,   "/queue",                               page_queue_create,      R_PAGE},
     {POST,   "/queue/:id/cancel",                    page_queue_cancel,      R_PAGE},
     {POST,   "/queue/:id/retry",                     page_queue_retry,       R_PAGE},
