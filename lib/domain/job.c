@@ -427,9 +427,11 @@ job_queue(struct ctx *c, int64_t printer_id, int64_t limit, int64_t offset,
     *out = NULL;
     st = db_query(c->db,
                   "SELECT " JOB_COLS JOB_FROM
-                  "WHERE sp.printer_id = ? AND sp.user_id = ? AND "
+                  /* +user_id: only sp_queue serves this query (its
+                   * expressions are the ORDER BY's, 001-init.sql); the
+                   * user filter must never steer the planner elsewhere */
+                  "WHERE sp.printer_id = ? AND +sp.user_id = ? AND "
                   "sp.status IN ('started', 'queued', 'scheduled') "
-                  /* the expressions of index sp_queue (001-init.sql) */
                   "ORDER BY CASE WHEN sp.status = 'started' THEN 0 ELSE 1 "
                   "END, sp.priority DESC, "
                   "COALESCE(sp.scheduled_at, sp.created_at), sp.id "
@@ -923,16 +925,23 @@ job_overview_today(struct ctx *c, int64_t since, struct job_today *t)
     int rc;
 
     memset(t, 0, sizeof(*t));
-    st = db_query(c->db,
-                  "SELECT "
-                  "COALESCE(SUM(status = 'started'), 0), "
-                  "COALESCE(SUM(status IN ('queued', 'scheduled')), 0), "
-                  "COALESCE(SUM(status = 'completed' AND completed_at >= ?), 0), "
-                  "COALESCE(SUM(status = 'failed' AND completed_at >= ?), 0), "
-                  "COALESCE(SUM(CASE WHEN status IN ('completed', 'failed') "
-                  "AND completed_at >= ? THEN grams END), 0) "
-                  "FROM scheduled_prints WHERE user_id = ?",
-                  "iiii", since, since, since, c->user_id);
+    /* one index range each (sp_status_user, migration 006) */
+    st = db_query(
+        c->db,
+        "SELECT "
+        "(SELECT COUNT(*) FROM scheduled_prints WHERE user_id = ? "
+        "AND status = 'started'), "
+        "(SELECT COUNT(*) FROM scheduled_prints WHERE user_id = ? "
+        "AND status IN ('queued', 'scheduled')), "
+        "(SELECT COUNT(*) FROM scheduled_prints WHERE user_id = ? "
+        "AND status = 'completed' AND completed_at >= ?), "
+        "(SELECT COUNT(*) FROM scheduled_prints WHERE user_id = ? "
+        "AND status = 'failed' AND completed_at >= ?), "
+        "(SELECT COALESCE(SUM(grams), 0) FROM scheduled_prints "
+        "WHERE user_id = ? AND status IN ('completed', 'failed') "
+        "AND completed_at >= ?)",
+        "iiiiiiii", c->user_id, c->user_id, c->user_id, since, c->user_id,
+        since, c->user_id, since);
     if (st == NULL || (rc = db_step(st)) != DB_ROW)
         return err_internal(&c->err, "job: today's numbers");
     t->printing = db_int(st, 0);
@@ -942,6 +951,27 @@ job_overview_today(struct ctx *c, int64_t since, struct job_today *t)
     t->grams = db_int(st, 4);
     db_done(st);
     return 0;
+}
+
+int
+job_failed_since(struct ctx *c, int64_t since, int64_t limit,
+                 struct job **out, int *n)
+{
+    struct db_stmt *st;
+    int rc;
+
+    *n = 0;
+    *out = arena_alloc(c->arena, sizeof(**out) * (size_t)(limit > 0 ? limit : 1));
+    st = db_query(c->db,
+                  "SELECT " JOB_COLS JOB_FROM "WHERE sp.user_id = ? "
+                  "AND sp.status = 'failed' AND sp.completed_at >= ? "
+                  "ORDER BY sp.completed_at DESC, sp.id DESC LIMIT ?",
+                  "iii", c->user_id, since, limit);
+    if (st == NULL)
+        return err_internal(&c->err, "job: failures list failed");
+    while ((rc = db_step(st)) == DB_ROW)
+        job_row(c, st, &(*out)[(*n)++]);
+    return rc == DB_DONE ? 0 : err_internal(&c->err, "job: failures list failed");
 }
 
 /* ---- for the dispatcher ---- */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct ctx;
+struct job;
 
 struct job_today {
     int64_t printing;  /* started now */
@@ -21,5 +22,11 @@ struct job_today {
 /* The user's numbers for the day that began at since (UTC seconds). 0, or
  * -1 with an internal error. */
 int job_overview_today(struct ctx *c, int64_t since, struct job_today *t);
+
+/* The user's prints that failed at or after since (UTC seconds), the
+ * latest first, at most limit, from the arena: what the overview asks the
+ * owner to review. 0 or -1. */
+int job_failed_since(struct ctx *c, int64_t since, int64_t limit,
+                     struct job **out, int *n);
 
 #endif

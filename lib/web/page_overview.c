@@ -199,23 +199,19 @@ static int
 failed_to_review(struct overview *o)
 {
     struct ctx *c = o->r->c;
-    struct job_filter f = {0};
     struct job *list;
     int n;
 
-    f.statuses = 1u << JOB_FAILED;
-    if (job_list(c, &f, FAILED_REVIEW_MAX, 0, &list, &n) < 0)
+    if (job_failed_since(c, c->now - FAILED_REVIEW_S, FAILED_REVIEW_MAX, &list,
+                         &n) < 0)
         return -1;
     for (int i = 0; i < n; i++)
-        if (list[i].completed_at != DB_NULL &&
-            list[i].completed_at >= c->now - FAILED_REVIEW_S)
-            attention(o, "bad", "/queue?status=failed",
-                      arena_printf(c->arena, "Print failed: %s%s%s",
-                                   list[i].name,
-                                   list[i].failure_reason ? " \xe2\x80\x94 " : "",
-                                   list[i].failure_reason
-                                       ? list[i].failure_reason
-                                       : ""));
+        attention(o, "bad", arena_printf(c->arena, "/queue/%lld",
+                                         (long long)list[i].id),
+                  arena_printf(c->arena, "Print failed: %s%s%s", list[i].name,
+                               list[i].failure_reason ? " \xe2\x80\x94 " : "",
+                               list[i].failure_reason ? list[i].failure_reason
+                                                      : ""));
     return 0;
 }
 
