@@ -12,6 +12,7 @@
 #include "store/app.h"
 #include "web/fcgi.h"
 #include "base/log.h"
+#include "web/pagecache.h"
 #include "web/qcache.h"
 #include "web/router.h"
 #include "web/tmpl.h"
@@ -80,6 +81,7 @@ main(int argc, char **argv)
     rc = fcgi_is_cgi() ? fcgi_run_cgi(&a) : fcgi_run(&a, 0);
     app_close(&a);
     qcache_release();
+    pagecache_release();
     tmpl_shutdown();
     return rc < 0 ? 1 : 0;
 }

@@ -123,6 +123,12 @@ db_changes(struct db *db)
     return OPS(db)->changes(db);
 }
 
+int64_t
+db_data_version(struct db *db)
+{
+    return OPS(db)->data_version(db);
+}
+
 /* Opens the next level: top (BEGIN ...) at depth 0, else a savepoint
  * named after the depth, so an inner unit can fail alone. */
 static int

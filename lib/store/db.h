@@ -56,6 +56,11 @@ int db_get_int(struct db *db, int64_t *out, const char *sql,
 /* Rows changed by the last INSERT/UPDATE/DELETE. */
 int64_t db_changes(struct db *db);
 
+/* A number that moves whenever anything in the database was written, by
+ * this connection or any other, since the last call; -1 when unknown. What
+ * a per-process cache of rendered pages checks before it answers. */
+int64_t db_data_version(struct db *db);
+
 /* The one transaction helper; nest-aware. At depth 0 db_begin opens a
  * write transaction (BEGIN IMMEDIATE on SQLite) and db_begin_read a
  * read-only unit of work (one snapshot and one lock round trip for all its

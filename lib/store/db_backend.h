@@ -23,6 +23,7 @@ struct db_backend {
     int (*col_is_null)(struct db_stmt *st, int col);
     void (*done)(struct db_stmt *st);
     int64_t (*changes)(struct db *db);
+    int64_t (*data_version)(struct db *db);
     int (*script)(struct db *db, const char *sql);
     void (*reset_all)(struct db *db);
 };

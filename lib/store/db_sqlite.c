@@ -235,6 +235,25 @@ sq_changes(struct db *db)
     return sqlite3_changes64(db->h);
 }
 
+/* PRAGMA data_version moves when another connection commits; this
+ * connection's own writes show in total_changes. Together: "anything
+ * written since". -1 when the pragma cannot be read. */
+static int64_t
+sq_data_version(struct db *db)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+
+    if (sqlite3_prepare_v2(db->h, "PRAGMA data_version", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0) * 1000003 +
+            sqlite3_total_changes64(db->h);
+    sqlite3_finalize(st);
+    return v;
+}
+
 static int
 sq_script(struct db *db, const char *sql)
 {
@@ -268,6 +287,7 @@ const struct db_backend db_sqlite_backend = {
     .col_is_null = sq_col_is_null,
     .done = sq_done,
     .changes = sq_changes,
+    .data_version = sq_data_version,
     .script = sq_script,
     .reset_all = sq_reset_all,
 };

@@ -50,6 +50,8 @@ struct req {
     int nparams;
     int html;             /* answering a page, not the API */
     const char *csrf;     /* the cookie session's CSRF token, if any */
+    int cache_page;       /* page_render keeps the answer (pagecache) */
+    int64_t cache_version; /* the data version it was read at */
     int64_t body_read;    /* bytes consumed from io->read */
 
     int status;

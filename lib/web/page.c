@@ -8,6 +8,7 @@
 #include "base/arena.h"
 #include "web/auth.h"
 #include "web/badge.h"
+#include "web/pagecache.h"
 #include "base/buf.h"
 #include "base/ctx.h"
 #include "store/db.h"
@@ -237,6 +238,8 @@ page_render(struct req *r, int status, const char *name, struct tmpl_dict *d)
         buf_release(&b);
         return err_internal(&r->c->err, "page: %s too large", name);
     }
+    if (r->cache_page && status == 200)
+        pagecache_put(r, r->cache_version, b.data, b.len);
     page_headers(r);
     http_html(r, status, b.data, b.len);
     buf_release(&b);
@@ -268,6 +271,26 @@ page_start(struct req *r, const char *title, const char *nav)
         tmpl_show(d, key);
     }
     return d;
+}
+
+int
+page_from_cache(struct req *r)
+{
+    const char *body;
+    size_t len;
+
+    if (r->method != M_GET || r->csrf == NULL || r->c->user_id == 0 ||
+        auth_cookie(r, NOTICE_COOKIE) != NULL)
+        return 0;
+    r->cache_version = db_data_version(r->c->db);
+    body = pagecache_get(r, r->cache_version, &len);
+    if (body == NULL) {
+        r->cache_page = 1;
+        return 0;
+    }
+    page_headers(r);
+    http_html(r, 200, body, len);
+    return 1;
 }
 
 int

@@ -67,6 +67,13 @@ struct tmpl_dict *page_dict(struct req *r);
 struct tmpl_dict *page_start(struct req *r, const char *title,
                              const char *nav);
 
+/* For a GET page that shows only the signed-in user's data: answers it
+ * from the worker's page cache (web/pagecache.h) when nothing was written
+ * since it was rendered for this session, and returns 1 (the response is
+ * complete); else returns 0 and page_render keeps what it renders. A page
+ * with a notice to show is never cached. */
+int page_from_cache(struct req *r);
+
 /* The start of every signed-in form post: reads the form into f and
  * checks its csrf field against the session's token (the layout's
  * CSRF_TOKEN, which every signed-in form carries as a hidden "csrf"

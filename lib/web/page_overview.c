@@ -261,5 +261,7 @@ page_overview(struct req *r)
 {
     if (r->c->user_id == 0)
         return page_home(r);
+    if (page_from_cache(r))
+        return 0;
     return page_finish(r, overview(r));
 }

@@ -103,3 +103,25 @@ def test_overview_without_printers_offers_to_add_one(stack):
     assert "No printers yet." in r.text
     assert 'href="/printers/new"' in r.text
     assert "Needs attention" not in r.text
+
+
+def test_the_overview_is_never_stale_nor_another_sessions(stack):
+    """The workers keep the rendered overview (web/pagecache) only while
+    nothing was written and only for the session it was made for."""
+    from test_pages import meta_csrf
+    u = stack.make_user()
+    pid = printer(u.api, "Before")
+    one, two = sign_in(stack, u), sign_in(stack, u)
+    for _ in range(4):                  # every worker has rendered it
+        first = get(one, "/")
+        assert "Before" in first.text
+    second = get(two, "/")
+    assert "Before" in second.text
+    # each session gets the page with its own CSRF token
+    assert meta_csrf(first.text) != meta_csrf(second.text)
+    assert meta_csrf(get(one, "/").text) == meta_csrf(first.text)
+    r = u.api.put(f"/api/printers/{pid}", json={"name": "After"})
+    assert r.status_code == 200, r.text
+    for _ in range(4):
+        html = get(one, "/").text
+        assert "After" in html and "Before" not in html
