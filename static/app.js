@@ -97,13 +97,18 @@
 
     function updatePrinter(p) {
         var list = fields("data-printer", p.id);
+        /* a job's numbers mean something only while one runs */
+        var busy = p.status === "printing" || p.status === "preparing" ||
+            p.status === "paused";
+        var pct = busy ? p.progress_percent : null;
+        var left = busy ? p.remaining_minutes : null;
         for (var i = 0; i < list.length; i++) {
             var el = list[i], f = el.getAttribute("data-field");
             if (f === "status") setBadge(el, badge("printer", p.status, p.progress_percent));
-            else if (f === "progress") el.value = p.progress_percent || 0;
+            else if (f === "progress") el.value = pct || 0;
             else if (f === "progress_text")
-                setText(el, p.progress_percent === null ? "\u2014" : p.progress_percent + " %");
-            else if (f === "remaining") setText(el, minutesText(p.remaining_minutes));
+                setText(el, pct === null || pct === undefined ? "\u2014" : pct + " %");
+            else if (f === "remaining") setText(el, minutesText(left));
             else if (f === "ends_at") endsAt(el, p);
             else if (f === "nozzle_temp") setText(el, degrees(p.nozzle_temp));
             else if (f === "bed_temp") setText(el, degrees(p.bed_temp));

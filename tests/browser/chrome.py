@@ -161,6 +161,6 @@ class Chrome:
             self.audit(f"{name} at {w} px")
             h = self.d.execute_script(
                 "return document.documentElement.scrollHeight")
-            self.d.set_window_size(w, min(max(h, 600), 4000))
+            self.d.set_window_size(w, min(max(h + 200, 600), 6000))
             self.d.save_screenshot(str(SHOTS / f"{name}-{w}.png"))
         self.d.set_window_size(1280, 900)

@@ -109,6 +109,8 @@ def watch_on_overview(c, pid):
         status = card_text(c, pid, "status")
         busy = "Printing" in status or "Preparing" in status
         if busy:
+            if not seen:
+                c.shot("overview-printing", widths=(1280,))
             seen.add(name)
         return {"Cube A", "Cube B"} <= seen and not busy
 
