@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -539,6 +540,27 @@ run_timers(struct mqtt_conn **conns, int n, int64_t wait)
     return wait;
 }
 
+/* 1 with *err set when a connecting socket's TCP connect failed: poll
+ * reports POLLERR or POLLHUP and the socket never got a peer (libmosquitto
+ * would call it pending until the connect deadline). The kernel may have
+ * handed the error out already, so a missing peer counts as refused. */
+static int
+connect_failed(int fd, short revents, int *err)
+{
+    struct sockaddr_storage peer;
+    socklen_t len = sizeof *err, plen = sizeof peer;
+
+    *err = 0;
+    if (!(revents & (POLLERR | POLLHUP)))
+        return 0;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &len) < 0)
+        *err = errno;
+    if (*err == 0 && getpeername(fd, (struct sockaddr *)&peer, &plen) < 0 &&
+        errno == ENOTCONN)
+        *err = ECONNREFUSED;
+    return *err != 0;
+}
+
 int
 mqtt_poll(struct mqtt_conn **conns, int n, int timeout_ms)
 {
@@ -586,6 +608,11 @@ mqtt_poll(struct mqtt_conn **conns, int n, int timeout_ms)
         if (!pfd[i].revents)
             continue;
         active++;
+        if (c->state == MQTT_CONNECTING && connect_failed(pfd[i].fd, pfd[i].revents, &r)) {
+            /* refused or unreachable: say so now, not at the deadline */
+            conn_lost(c, strerror(r));
+            continue;
+        }
         /* loop_read also advances the TLS handshake, whichever way the
          * socket became ready. */
         if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP | POLLOUT))

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define PAGECACHE_TTL_S 5
-#define PAGECACHE_SLOTS 16
+#define PAGECACHE_SLOTS 8
 #define PAGECACHE_MAX (512 * 1024)
 
 struct req;

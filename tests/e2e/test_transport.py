@@ -214,6 +214,17 @@ def test_bad_access_code_is_auth_failed(broker):
     assert sum(1 for ln in states if ln.startswith("state connecting")) == 1
 
 
+def test_refused_connection_says_so(dead_port):
+    """Nothing listens: the state names the refusal, not a timeout at the
+    connect deadline."""
+    class Dead:
+        port = dead_port
+    rc, out = probe(*mqtt_args(Dead), "--timeout", 20)
+    states = state_lines(out)
+    assert any("refused" in ln.lower() for ln in states), out
+    assert not any("timed out" in ln for ln in states), out
+
+
 def test_pin_first_contact_then_key_change_refused(private_broker):
     b = private_broker
     rc, out = probe(*mqtt_args(b), "--timeout", 20)
