@@ -139,6 +139,13 @@ pp_after(struct req *r, int64_t id, int rc, const char *form, int64_t item,
         r, pp_show(r, id, k == ERR_CONFLICT ? 409 : 422, form, item, f, NULL));
 }
 
+const char *
+pp_path(struct req *r, int64_t id, const char *anchor)
+{
+    return arena_printf(r->c->arena, "/printers/%lld#%s", (long long)id,
+                        anchor);
+}
+
 int
 page_printer(struct req *r)
 {

@@ -53,6 +53,10 @@ int pp_after(struct req *r, int64_t id, int rc, const char *form, int64_t item,
              const struct page_form *f);
 
 /* The sections of the page each part file fills; 0 or -1. */
+/* "/printers/<id>#<anchor>": where a post on the printer's page returns
+ * to (arena). */
+const char *pp_path(struct req *r, int64_t id, const char *anchor);
+
 int pp_parts(struct req *r, struct tmpl_dict *d, const struct printer *p,
              const struct pp_post *post);
 int pp_queue(struct req *r, struct tmpl_dict *d, const struct printer *p,

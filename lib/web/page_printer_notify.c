@@ -163,13 +163,6 @@ pp_notify(struct req *r, struct tmpl_dict *d, const struct printer *p,
 
 /* ---- the posts ------------------------------------------------------- */
 
-static const char *
-page_of(struct req *r, int64_t id, const char *anchor)
-{
-    return arena_printf(r->c->arena, "/printers/%lld#%s", (long long)id,
-                        anchor);
-}
-
 static int
 interval(struct req *r, int64_t id, const struct page_form *f)
 {
@@ -184,7 +177,7 @@ interval(struct req *r, int64_t id, const struct page_form *f)
     if (page_form_bind(r, f, maintenance_interval_fields, &in, &b, 0) < 0 ||
         maintenance_set_interval(r->c, id, in.interval_hours) < 0)
         return -1;
-    return page_redirect_notice(r, page_of(r, id, "maintenance"),
+    return page_redirect_notice(r, pp_path(r, id, "maintenance"),
                                 "Maintenance interval saved");
 }
 
@@ -200,7 +193,7 @@ record(struct req *r, int64_t id, const struct page_form *f)
     if (page_form_bind(r, f, maintenance_record_fields, &rec, &b, 0) < 0 ||
         maintenance_record_add(r->c, &rec) < 0)
         return -1;
-    return page_redirect_notice(r, page_of(r, id, "maintenance"),
+    return page_redirect_notice(r, pp_path(r, id, "maintenance"),
                                 "Maintenance recorded");
 }
 
@@ -215,7 +208,7 @@ notify_write(struct req *r, int64_t id, struct notifypref *n,
         return -1;
     if (generated != NULL)
         return pp_show(r, id, 200, NULL, 0, NULL, generated);
-    return page_redirect_notice(r, page_of(r, id, "notifications"), notice);
+    return page_redirect_notice(r, pp_path(r, id, "notifications"), notice);
 }
 
 static int
@@ -260,7 +253,7 @@ notify_test(struct req *r, int64_t id)
 {
     if (event_send_test(r->c, id) < 0)
         return -1;
-    return page_redirect_notice(r, page_of(r, id, "notifications"),
+    return page_redirect_notice(r, pp_path(r, id, "notifications"),
                                 "Test message queued");
 }
 

@@ -113,13 +113,6 @@ pp_parts(struct req *r, struct tmpl_dict *d, const struct printer *p,
 
 /* ---- the posts ------------------------------------------------------- */
 
-static const char *
-page_of(struct req *r, int64_t id, const char *anchor)
-{
-    return arena_printf(r->c->arena, "/printers/%lld#%s", (long long)id,
-                        anchor);
-}
-
 /* Loads material mid of printer id: another printer's is not found. */
 static int
 material_of(struct req *r, int64_t id, int64_t mid, struct material *m)
@@ -145,7 +138,7 @@ material_add(struct req *r, int64_t id, const struct page_form *f)
         material_create(r->c, &m) < 0)
         return -1;
     return page_redirect_notice(
-        r, page_of(r, id, "materials"),
+        r, pp_path(r, id, "materials"),
         arena_printf(r->c->arena, "%s added to slot %lld", m.material_type,
                      (long long)m.slot + 1));
 }
@@ -161,7 +154,7 @@ material_edit(struct req *r, int64_t id, int64_t mid, const struct page_form *f)
         material_update(r->c, &m) < 0)
         return -1;
     return page_redirect_notice(
-        r, page_of(r, id, "materials"),
+        r, pp_path(r, id, "materials"),
         arena_printf(r->c->arena, "Slot %lld saved", (long long)m.slot + 1));
 }
 
@@ -173,7 +166,7 @@ material_remove(struct req *r, int64_t id, int64_t mid)
     if (material_of(r, id, mid, &m) < 0 || material_delete(r->c, mid) < 0)
         return -1;
     return page_redirect_notice(
-        r, page_of(r, id, "materials"),
+        r, pp_path(r, id, "materials"),
         arena_printf(r->c->arena, "Slot %lld emptied", (long long)m.slot + 1));
 }
 

@@ -127,13 +127,6 @@ pp_queue(struct req *r, struct tmpl_dict *d, const struct printer *p,
 
 /* ---- the posts ------------------------------------------------------- */
 
-static const char *
-page_of(struct req *r, int64_t id, const char *anchor)
-{
-    return arena_printf(r->c->arena, "/printers/%lld#%s", (long long)id,
-                        anchor);
-}
-
 /* Loads print pid of printer id: a print of another printer is not
  * found here. */
 static int
@@ -154,7 +147,7 @@ print_cancel(struct req *r, int64_t id, int64_t pid)
     if (print_of(r, id, pid, &j) < 0 || job_cancel(r->c, pid) < 0)
         return -1;
     return page_redirect_notice(
-        r, page_of(r, id, "queue"),
+        r, pp_path(r, id, "queue"),
         arena_printf(r->c->arena, "Print %s cancelled", j.name));
 }
 
@@ -169,7 +162,7 @@ print_priority(struct req *r, int64_t id, int64_t pid,
         page_form_bind(r, f, priority_fields(), &j, &b, 0) < 0 ||
         job_update(r->c, &j) < 0)
         return -1;
-    return page_redirect_notice(r, page_of(r, id, "queue"),
+    return page_redirect_notice(r, pp_path(r, id, "queue"),
                                 arena_printf(r->c->arena,
                                              "Priority of %s set to %lld",
                                              j.name, (long long)j.priority));
