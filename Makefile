@@ -15,7 +15,7 @@ PYTHON := /usr/bin/python3
 DEBS_RUN := gcc g++ make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	spawn-fcgi multiwatch nginx libsqlite3-dev libjson-c-dev \
 	libctemplate-dev libsodium-dev libmosquitto-dev libcurl4-openssl-dev \
-	libssl-dev curl ca-certificates
+	libssl-dev curl ca-certificates libcsv-dev
 DEBS_TEST := libcmocka-dev python3 python3-pytest python3-pytest-xdist \
 	python3-requests wrk sqlite3 procps mosquitto openssl \
 	python3-paho-mqtt python3-pyftpdlib python3-openssl python3-aiosmtpd \
@@ -32,7 +32,7 @@ CXXFLAGS_COMMON := -std=c++11 -Wall -Wextra -Wshadow -Werror -g -Ilib
 # Programs link the lib archive, so each takes only the modules it uses;
 # --as-needed drops the libraries those modules did not need.
 LIBS := -Wl,--as-needed -lfcgi -lsqlite3 -ljson-c -lsodium -lctemplate \
-	-lmosquitto -lcurl -lssl -lcrypto -lpthread
+	-lmosquitto -lcurl -lssl -lcrypto -lpthread -lcsv
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer

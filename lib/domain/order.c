@@ -550,3 +550,116 @@ order_schedule(struct ctx *c, int64_t order_id, int64_t printer_id,
     }
     return 0;
 }
+
+/* --- Etsy transactions ---------------------------------------------------- */
+
+int
+order_txn_find(struct ctx *c, const char *txn, struct order_txn *t)
+{
+    struct db_stmt *st = db_query(
+        c->db,
+        "SELECT i.id, i.order_id, o.external_id, i.quantity, i.price, "
+        "i.currency FROM order_items i JOIN orders o ON o.id = i.order_id "
+        "WHERE i.user_id = ? AND i.etsy_transaction_id = ?",
+        "it", c->user_id, txn);
+    int rc;
+
+    if (st == NULL)
+        return err_internal(&c->err, "order: transaction lookup failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return 0;
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "order: transaction lookup failed");
+    t->item_id = db_int(st, 0);
+    t->order_id = db_int(st, 1);
+    t->external_id = arena_strdup(c->arena, db_text(st, 2));
+    t->quantity = db_int(st, 3);
+    t->price = db_int(st, 4);
+    t->currency = arena_strdup(c->arena, db_text(st, 5));
+    db_done(st);
+    return 1;
+}
+
+int64_t
+order_etsy_find(struct ctx *c, const char *external_id, const char **status,
+                int *nprints)
+{
+    struct db_stmt *st = db_query(c->db,
+                                  "SELECT id, status FROM orders "
+                                  "WHERE user_id = ? AND source = 'etsy' "
+                                  "AND external_id = ?",
+                                  "it", c->user_id, external_id);
+    int64_t id, *ids;
+    int rc;
+
+    if (st == NULL)
+        return err_internal(&c->err, "order: lookup failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return 0;
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "order: lookup failed");
+    id = db_int(st, 0);
+    *status = arena_strdup(c->arena, db_text(st, 1));
+    db_done(st);
+    if (job_order_prints(c, id, &ids, nprints) < 0)
+        return -1;
+    return id;
+}
+
+int64_t
+order_etsy_insert(struct ctx *c, const char *external_id, const char *buyer)
+{
+    int64_t id = 0;
+
+    if (db_get_int(c->db, &id,
+                   "INSERT INTO orders (user_id, source, external_id, buyer, "
+                   "status, created_at, updated_at) "
+                   "VALUES (?, 'etsy', ?, ?, 'open', ?, ?) RETURNING id",
+                   "ittii", c->user_id, external_id, buyer, c->now,
+                   c->now) != DB_ROW)
+        return err_internal(&c->err, "order: insert failed");
+    return id;
+}
+
+int64_t
+order_txn_insert(struct ctx *c, int64_t order_id, const struct order_item *it,
+                 const char *txn, int64_t price, const char *currency)
+{
+    int64_t id = 0, product = product_match(c, it->sku, it->etsy_listing_id);
+    int rc;
+
+    if (product == -1)
+        return -1;
+    rc = db_get_int(c->db, &id,
+                    "INSERT INTO order_items (order_id, title, sku, "
+                    "etsy_listing_id, quantity, product_id, user_id, "
+                    "etsy_transaction_id, price, currency) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    "ittiiiitit", order_id, it->title, it->sku,
+                    it->etsy_listing_id, it->quantity, product, c->user_id,
+                    txn, price, currency);
+    if (rc == DB_CONSTRAINT)
+        return err_set(&c->err, ERR_CONFLICT,
+                       "transaction %s was already imported", txn);
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "order: item insert failed");
+    return id;
+}
+
+int
+order_txn_update(struct ctx *c, const struct order_txn *t, int64_t quantity,
+                 int64_t price, const char *currency)
+{
+    if (db_exec(c->db,
+                "UPDATE order_items SET quantity = ?, price = ?, currency = ? "
+                "WHERE id = ? AND user_id = ?",
+                "iitii", quantity, price, currency, t->item_id,
+                c->user_id) != DB_DONE ||
+        db_exec(c->db,
+                "UPDATE orders SET updated_at = ? WHERE id = ? AND user_id = ?",
+                "iii", c->now, t->order_id, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "order: item update failed");
+    return 0;
+}

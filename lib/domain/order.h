@@ -107,4 +107,42 @@ int order_schedule(struct ctx *c, int64_t order_id, int64_t printer_id,
                    int64_t start_at, int64_t gap_minutes, int64_t **ids,
                    int *n);
 
+/* --- Etsy transactions (the CSV import, order_import.c) ----------------- */
+
+/* One stored item that carries an Etsy transaction id. */
+struct order_txn {
+    int64_t item_id, order_id;
+    const char *external_id; /* its order's */
+    int64_t quantity, price; /* price: minor units, DB_NULL when none */
+    const char *currency;    /* NULL when none */
+};
+
+/* Looks up the user's item with Etsy transaction id txn: 1 (filled in,
+ * strings in the arena), 0 when there is none, -1 on error. */
+int order_txn_find(struct ctx *c, const char *txn, struct order_txn *t);
+
+/* The user's Etsy order with this external_id: its id (status in the arena
+ * and its print count through the pointers), 0 when there is none, -1 on
+ * error. */
+int64_t order_etsy_find(struct ctx *c, const char *external_id,
+                        const char **status, int *nprints);
+
+/* Inserts an open Etsy order (inside the caller's transaction): the id, or
+ * -1. */
+int64_t order_etsy_insert(struct ctx *c, const char *external_id,
+                          const char *buyer);
+
+/* Inserts one item of order_id carrying Etsy transaction txn, its unit
+ * price and currency (inside the caller's transaction), matched to a
+ * product by SKU, else listing id, as order_create matches. The id, or -1
+ * (409 when the user already has txn). */
+int64_t order_txn_insert(struct ctx *c, int64_t order_id,
+                         const struct order_item *it, const char *txn,
+                         int64_t price, const char *currency);
+
+/* Sets a stored transaction's quantity, price and currency and touches its
+ * order's updated_at (inside the caller's transaction). 0 or -1. */
+int order_txn_update(struct ctx *c, const struct order_txn *t,
+                     int64_t quantity, int64_t price, const char *currency);
+
 #endif

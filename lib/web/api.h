@@ -66,6 +66,7 @@ int api_order_list(struct req *r);
 int api_order_create(struct req *r);
 int api_order_get(struct req *r);
 int api_order_schedule(struct req *r);
+int api_order_import(struct req *r);
 
 /* page_*.c — the HTML pages */
 int page_home(struct req *r);
@@ -116,6 +117,7 @@ int page_order(struct req *r);
 int page_order_edit(struct req *r);
 int page_order_update(struct req *r);
 int page_order_schedule(struct req *r);
+int page_orders_import(struct req *r);
 /* page_account.c */
 int page_account(struct req *r);
 int page_account_password(struct req *r);

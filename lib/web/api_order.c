@@ -15,6 +15,7 @@
 #include "base/jsonw.h"
 #include "web/api_render.h"
 #include "domain/order.h"
+#include "domain/order_import.h"
 
 #include "base/banned.h"
 
@@ -190,4 +191,60 @@ api_order_schedule(struct req *r)
     jsonw_arr_end(&w);
     jsonw_obj_end(&w);
     return http_json_end(r, 201);
+}
+
+/* --- POST /api/orders/import ----------------------------------------------- */
+
+#define IMPORT_CHUNK (64 * 1024)
+
+static struct json_object *
+api_order_import_json(const struct order_import_report *rep)
+{
+    struct json_object *o = json_object_new_object();
+    struct json_object *rows = json_object_new_array();
+
+    for (int k = 0; k < ORDER_IMPORT__MAX; k++)
+        jsonio_add_int(o, order_import_results[k], rep->counts[k]);
+    for (int i = 0; i < rep->nrows; i++) {
+        const struct order_import_row *row = &rep->rows[i];
+        struct json_object *x = json_object_new_object();
+
+        jsonio_add_int(x, "line", row->line);
+        jsonio_add_str(x, "transaction_id", row->transaction_id);
+        jsonio_add_str(x, "order_id", row->order_id);
+        jsonio_add_str(x, "result", order_import_results[row->result]);
+        jsonio_add_str(x, "reason", row->reason);
+        json_object_array_add(rows, x);
+    }
+    json_object_object_add(o, "rows", rows);
+    return o;
+}
+
+int
+api_order_import(struct req *r)
+{
+    struct ctx *c = r->c;
+    struct order_import_report rep;
+    struct order_import *im;
+    char *chunk;
+    long got;
+
+    if (!http_content_type_is(r, "text/csv"))
+        return err_set(&c->err, ERR_MEDIA_TYPE,
+                       "the file must be sent as text/csv");
+    if (r->content_length > ORDER_IMPORT_BYTES_MAX)
+        return err_set(&c->err, ERR_TOO_LARGE,
+                       "the file is larger than %d bytes",
+                       ORDER_IMPORT_BYTES_MAX);
+    im = order_import_new(c);
+    chunk = arena_alloc(c->arena, IMPORT_CHUNK);
+    while ((got = http_read(r, chunk, IMPORT_CHUNK)) > 0)
+        if (order_import_feed(im, chunk, (size_t)got) < 0)
+            return -1;
+    if (got < 0 ||
+        (r->content_length >= 0 && r->body_read < r->content_length))
+        return err_set(&c->err, ERR_BAD_JSON, "request body was cut short");
+    if (order_import_finish(im, &rep) < 0)
+        return -1;
+    return http_json_put(r, 200, api_order_import_json(&rep));
 }

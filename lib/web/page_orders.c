@@ -5,6 +5,11 @@
  * all-or-nothing order_schedule as POST /api/orders/<id>/schedule-prints,
  * bound through the same order_schedule_fields). The form for a new or
  * changed order is in page_order_form.c.
+ *
+ * "Import Etsy CSV" on /orders posts multipart/form-data (its csrf field
+ * first, as on /files) to /orders/import; the file is streamed into the
+ * same order_import as POST /api/orders/import, and the list is shown
+ * again with the per-row report above it.
  */
 #include "web/api.h"
 
@@ -17,11 +22,14 @@
 #include "base/ctx.h"
 #include "domain/job.h"
 #include "domain/order.h"
+#include "domain/order_import.h"
 #include "domain/printer.h"
 #include "domain/product.h"
 #include "store/db.h"
 #include "web/badge.h"
+#include "base/secret.h"
 #include "web/http.h"
+#include "web/multipart.h"
 #include "web/page.h"
 #include "web/page_form.h"
 #include "web/page_order.h"
@@ -39,8 +47,37 @@ open_order(const struct order *o)
     return strcmp(o->status, "open") == 0 && o->nprints == 0;
 }
 
+/* The import's report above the list: counts and one row per CSV row. */
+static void
+report_set(struct tmpl_dict *d, const struct order_import_report *rep)
+{
+    struct tmpl_dict *s = tmpl_section_add(d, "REPORT");
+
+    for (int k = 0; k < ORDER_IMPORT__MAX; k++) {
+        char key[16];
+
+        snprintf(key, sizeof key, "%s", order_import_results[k]);
+        for (char *p = key; *p; p++)
+            *p = (char)(*p - 'a' + 'A');
+        tmpl_set_int(s, key, (int)rep->counts[k]);
+    }
+    for (int i = 0; i < rep->nrows; i++) {
+        const struct order_import_row *row = &rep->rows[i];
+        struct tmpl_dict *x = tmpl_section_add(s, "ROW");
+
+        tmpl_set_int(x, "LINE", (int)row->line);
+        tmpl_set(x, "TRANSACTION", row->transaction_id ? row->transaction_id
+                                                       : PAGEFMT_NONE);
+        tmpl_set(x, "ORDER", row->order_id ? row->order_id : PAGEFMT_NONE);
+        tmpl_set(x, "RESULT", order_import_results[row->result]);
+        tmpl_set(x, "REASON", row->reason ? row->reason : "");
+    }
+}
+
+/* The list with status; rep is an import's report (NULL: none), an
+ * import's refusal is c->err. */
 static int
-list(struct req *r)
+list(struct req *r, int status, const struct order_import_report *rep)
 {
     struct arena *a = r->c->arena;
     struct tmpl_dict *d, *table;
@@ -49,8 +86,15 @@ list(struct req *r)
 
     if (r->c->user_id == 0)
         return page_redirect(r, "/login");
-    if ((d = page_start(r, "Orders", "ORDERS")) == NULL ||
-        order_list(r->c, ORDERS_MAX, 0, &os, &n) < 0)
+    if ((d = page_start(r, "Orders", "ORDERS")) == NULL)
+        return -1;
+    if (rep != NULL)
+        report_set(d, rep);
+    if (r->c->err.kind != ERR_NONE) {
+        tmpl_set(tmpl_section_add(d, "ALERT"), "MESSAGE", r->c->err.msg);
+        err_clear(&r->c->err);
+    }
+    if (order_list(r->c, ORDERS_MAX, 0, &os, &n) < 0)
         return -1;
     if (n == 0)
         tmpl_show(d, "EMPTY");
@@ -71,13 +115,146 @@ list(struct req *r)
         tmpl_set_int(row, "PRINTS", os[i].nprints);
         pagefmt_time(a, row, "CREATED", os[i].created_at);
     }
-    return page_render(r, 200, "orders.tpl", d);
+    return page_render(r, status, "orders.tpl", d);
 }
 
 int
 page_orders(struct req *r)
 {
-    return page_finish(r, list(r));
+    return page_finish(r, list(r, 200, NULL));
+}
+
+/* --- the CSV upload -------------------------------------------------------- */
+
+#define CHUNK (64 * 1024)
+#define UPLOAD_SLACK (64 * 1024) /* the csrf part and the part headers */
+#define CSRF_MAX 160
+
+enum part { P_NONE, P_CSRF, P_FILE, P_SKIP };
+
+struct upload {
+    struct req *r;
+    enum part part;
+    char csrf[CSRF_MAX + 1];
+    size_t csrf_len;
+    int csrf_ok, have_file;
+    struct order_import *im;
+};
+
+static int
+expired(struct ctx *c)
+{
+    return err_set(&c->err, ERR_CSRF,
+                   "This form has expired or did not come from this "
+                   "site. Go back, reload the page and try again.");
+}
+
+static int
+on_begin(void *ud, const struct multipart_part *p)
+{
+    struct upload *up = ud;
+
+    up->part = P_SKIP;
+    if (strcmp(p->name, PAGE_CSRF_FIELD) == 0) {
+        up->part = P_CSRF;
+    } else if (strcmp(p->name, "file") == 0) {
+        up->part = P_FILE;
+        if (!up->csrf_ok) /* refused before a byte is read */
+            return expired(up->r->c);
+        if (up->have_file)
+            return err_field(&up->r->c->err, "file",
+                             "send one file at a time");
+        up->have_file = p->filename != NULL && *p->filename != '\0';
+    }
+    return 0;
+}
+
+static int
+on_data(void *ud, const char *p, size_t n)
+{
+    struct upload *up = ud;
+
+    if (up->part == P_CSRF) {
+        if (up->csrf_len + n > CSRF_MAX)
+            return err_field(&up->r->c->err, "csrf", "is too long");
+        memcpy(up->csrf + up->csrf_len, p, n);
+        up->csrf_len += n;
+        up->csrf[up->csrf_len] = '\0';
+    } else if (up->part == P_FILE && up->have_file) {
+        return order_import_feed(up->im, p, n);
+    }
+    return 0;
+}
+
+static int
+on_end(void *ud)
+{
+    struct upload *up = ud;
+    struct req *r = up->r;
+
+    if (up->part == P_CSRF)
+        up->csrf_ok = r->csrf != NULL && up->csrf_len > 0 &&
+                      secret_equal(up->csrf, r->csrf);
+    up->part = P_NONE;
+    return 0;
+}
+
+static const struct multipart_cb upload_cb = {on_begin, on_data, on_end};
+
+static int
+upload(struct req *r, struct upload *up, struct order_import_report *rep)
+{
+    struct ctx *c = r->c;
+    const char *boundary = multipart_boundary(c->arena, r->content_type);
+    struct multipart *m;
+    char *chunk;
+    long got;
+
+    if (c->user_id == 0)
+        return err_set(&c->err, ERR_CSRF, "Sign in first.");
+    if (boundary == NULL)
+        return err_set(&c->err, ERR_MEDIA_TYPE,
+                       "The upload must be sent as multipart/form-data.");
+    if (r->content_length > ORDER_IMPORT_BYTES_MAX + UPLOAD_SLACK)
+        return err_set(&c->err, ERR_TOO_LARGE,
+                       "The file is larger than %d bytes.",
+                       ORDER_IMPORT_BYTES_MAX);
+    up->im = order_import_new(c);
+    m = multipart_new(c->arena, boundary, &upload_cb, up);
+    chunk = arena_alloc(c->arena, CHUNK);
+    while ((got = http_read(r, chunk, CHUNK)) > 0)
+        if (multipart_feed(m, chunk, (size_t)got) < 0)
+            break;
+    if (err_is_set(&c->err))
+        return -1;
+    if (got < 0 || multipart_finish(m) < 0)
+        return err_set(&c->err, ERR_BAD_JSON,
+                       "The upload was cut short or malformed; try again.");
+    if (!up->csrf_ok)
+        return expired(c);
+    if (!up->have_file)
+        return err_field(&c->err, "file", "choose a CSV file to import");
+    return order_import_finish(up->im, rep);
+}
+
+int
+page_orders_import(struct req *r)
+{
+    struct ctx *c = r->c;
+    struct order_import_report rep;
+    struct upload up;
+    int kind;
+
+    memset(&up, 0, sizeof up);
+    memset(&rep, 0, sizeof rep);
+    up.r = r;
+    if (upload(r, &up, &rep) == 0)
+        return page_finish(r, list(r, 200, &rep));
+    kind = c->err.kind;
+    /* the reasons a person can fix are shown on the page itself */
+    if (kind == ERR_VALIDATION || kind == ERR_TOO_LARGE)
+        return page_finish(r, list(r, err_http_status(kind), NULL));
+    return page_finish(r, -1);
 }
 
 /* --- one order ------------------------------------------------------------ */

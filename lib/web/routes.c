@@ -61,6 +61,7 @@ const struct route routes[] = {
 
     {GET,    "/api/orders",                          api_order_list,         R_API},
     {POST,   "/api/orders",                          api_order_create,       R_API},
+    {POST,   "/api/orders/import",                   api_order_import,       R_API},
     {GET,    "/api/orders/:id",                      api_order_get,          R_API},
     {POST,   "/api/orders/:id/schedule-prints",      api_order_schedule,     R_API},
 
@@ -101,6 +102,7 @@ const struct route routes[] = {
     {GET,    "/orders",                              page_orders,            R_PAGE},
     {GET,    "/orders/new",                          page_order_new,         R_PAGE},
     {POST,   "/orders",                              page_order_create,      R_PAGE},
+    {POST,   "/orders/import",                       page_orders_import,     R_PAGE},
     {GET,    "/orders/:id",                          page_order,             R_PAGE},
     {GET,    "/orders/:id/edit",                     page_order_edit,        R_PAGE},
     {POST,   "/orders/:id",                          page_order_update,      R_PAGE},
