@@ -1,0 +1,214 @@
+/*
+ * test_order_import — Etsy's "Sold Order Items" CSV on a fresh migrated
+ * database: quoted commas and a multi-line personalization are fields,
+ * unknown columns are ignored, rows group into orders by Order ID, items
+ * match products by SKU, a second import changes nothing, a changed price
+ * is "updated", a bad row refuses its whole order (the others still
+ * import), and missing required columns are one 422 naming them.
+ */
+#include "domain/order_import.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store/db.h"
+#include "fixture.h"
+#include "domain/order.h"
+#include "domain/printfile.h"
+#include "domain/product.h"
+
+#include "base/banned.h"
+
+#define HEADER                                                                 \
+    "Sale Date,Item Name,Buyer,Quantity,Price,Coupon Code,Currency,"           \
+    "Transaction ID,Listing ID,Order ID,Variations,Favourite Colour,SKU\r\n"
+
+static const char good[] =
+    HEADER
+    "12/01/26,\"Vase, tall\",Ann Lee,2,12.5,,USD,9001,555,7001,,blue,VASE\r\n"
+    "12/01/26,Dragon,Ann Lee,1,30.00,,USD,9002,556,7001,"
+    "\"Personalization:Line one\nLine two\",red,\r\n"
+    "12/02/26,Cube,Bob,3,4,,USD,9003,,7002,,,CUBE\r\n";
+
+static int64_t
+count(struct fixture *f, const char *sql)
+{
+    int64_t n = -1;
+
+    assert_int_equal(db_get_int(f->c.db, &n, sql, "i", f->c.user_id), DB_ROW);
+    return n;
+}
+
+/* Imports csv in chunks of step bytes; the finish's return value. */
+static int
+import(struct fixture *f, const char *csv, size_t step,
+       struct order_import_report *rep)
+{
+    struct order_import *im;
+    size_t len = strlen(csv);
+    int rc;
+
+    fixture_next(f);
+    im = order_import_new(&f->c);
+    for (size_t i = 0; i < len; i += step)
+        assert_int_equal(
+            order_import_feed(im, csv + i, len - i < step ? len - i : step), 0);
+    rc = order_import_finish(im, rep);
+    return rc;
+}
+
+static int
+setup(void **state)
+{
+    struct fixture *f = fixture_open();
+    struct printfile_upload *u;
+    struct product p;
+    int created;
+
+    if (f == NULL || fixture_user(f, "imp-a@example.test") <= 0)
+        return -1;
+    u = printfile_begin(&f->c, "vase.3mf");
+    if (u == NULL || printfile_write(u, "PK", 2) < 0 ||
+        printfile_commit(u, &created) < 0)
+        return -1;
+    fixture_next(f);
+    product_init(&p);
+    p.name = "Vase";
+    p.sku = "VASE";
+    p.file = "vase.3mf";
+    p.estimated_minutes = 30;
+    if (product_create(&f->c, &p) <= 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    fixture_close(*state);
+    return 0;
+}
+
+static void
+test_import_then_again_changes_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct order_import_report rep;
+    struct order o;
+    int64_t id;
+
+    assert_int_equal(import(f, good, 3, &rep), 0);
+    assert_int_equal(rep.counts[ORDER_IMPORT_IMPORTED], 3);
+    assert_int_equal(rep.counts[ORDER_IMPORT_REFUSED], 0);
+    assert_int_equal(rep.nrows, 3);
+    assert_int_equal(rep.rows[0].line, 2);
+    assert_int_equal(rep.rows[1].line, 3);
+    assert_int_equal(rep.rows[2].line, 5); /* past the two-line field */
+    assert_string_equal(rep.rows[1].transaction_id, "9002");
+    assert_string_equal(rep.rows[1].order_id, "7001");
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM orders WHERE user_id = ? "
+                              "AND source = 'etsy'"),
+                     2);
+    assert_int_equal(count(f, "SELECT price FROM order_items WHERE user_id = ? "
+                              "AND etsy_transaction_id = '9001'"),
+                     1250);
+
+    id = count(f, "SELECT id FROM orders WHERE user_id = ? "
+                  "AND external_id = '7001'");
+    fixture_next(f);
+    assert_int_equal(order_get(&f->c, id, &o), 0);
+    assert_string_equal(o.buyer, "Ann Lee");
+    assert_int_equal(o.nitems, 2);
+    assert_string_equal(o.items[0].title, "Vase, tall");
+    assert_int_equal(o.items[0].quantity, 2);
+    assert_true(o.items[0].product_id > 0); /* matched by SKU */
+    assert_int_equal(o.items[0].etsy_listing_id, 555);
+    assert_int_equal(o.items[1].product_id, DB_NULL);
+
+    assert_int_equal(import(f, good, 4096, &rep), 0);
+    assert_int_equal(rep.counts[ORDER_IMPORT_UNCHANGED], 3);
+    assert_int_equal(rep.counts[ORDER_IMPORT_IMPORTED], 0);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM order_items "
+                              "WHERE user_id = ?"),
+                     3);
+}
+
+static void
+test_changed_price_is_updated(void **state)
+{
+    struct fixture *f = *state;
+    struct order_import_report rep;
+    static const char again[] =
+        HEADER "12/02/26,Cube,Bob,3,4.25,,USD,9003,,7002,,,CUBE\n";
+
+    assert_int_equal(import(f, good, 64, &rep), 0);
+    assert_int_equal(import(f, again, 7, &rep), 0);
+    assert_int_equal(rep.counts[ORDER_IMPORT_UPDATED], 1);
+    assert_string_equal(order_import_results[rep.rows[0].result], "updated");
+    assert_int_equal(count(f, "SELECT price FROM order_items WHERE user_id = ? "
+                              "AND etsy_transaction_id = '9003'"),
+                     425);
+}
+
+static void
+test_bad_row_refuses_its_order(void **state)
+{
+    struct fixture *f = *state;
+    struct order_import_report rep;
+    static const char bad[] =
+        HEADER "12/01/26,Vase,Ann,1,12.00,,USD,8001,,6001,,,\n"
+               "12/01/26,Cup,Ann,two,5.00,,USD,8002,,6001,,,\n"
+               "12/01/26,Cup,Cy,1,5.999,,USD,8003,,6002,,,\n"
+               "12/01/26,Cup,Di,1,5,,USD,8004,,6003,,,\n";
+
+    assert_int_equal(import(f, bad, 5, &rep), 0);
+    assert_int_equal(rep.counts[ORDER_IMPORT_IMPORTED], 1);
+    assert_int_equal(rep.counts[ORDER_IMPORT_REFUSED], 3);
+    assert_int_equal(rep.rows[1].result, ORDER_IMPORT_REFUSED);
+    assert_non_null(strstr(rep.rows[1].reason, "Quantity \"two\""));
+    assert_int_equal(rep.rows[0].result, ORDER_IMPORT_REFUSED);
+    assert_non_null(strstr(rep.rows[0].reason, "line 3"));
+    assert_non_null(strstr(rep.rows[2].reason, "Price \"5.999\""));
+    assert_int_equal(rep.rows[3].result, ORDER_IMPORT_IMPORTED);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM orders WHERE user_id = ?"),
+                     1);
+}
+
+static void
+test_missing_columns_are_named(void **state)
+{
+    struct fixture *f = *state;
+    struct order_import_report rep;
+    static const char csv[] = "Order ID,Transaction ID,Item Name,Quantity\n"
+                              "1,2,Cup,1\n";
+
+    assert_int_equal(import(f, csv, 100, &rep), -1);
+    assert_int_equal(f->c.err.kind, ERR_VALIDATION);
+    assert_non_null(strstr(f->c.err.msg, "Price, Currency"));
+    assert_int_equal(f->c.err.nfields, 2);
+    assert_int_equal(import(f, "", 100, &rep), -1);
+    assert_int_equal(f->c.err.kind, ERR_VALIDATION);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_import_then_again_changes_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changed_price_is_updated, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_bad_row_refuses_its_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_missing_columns_are_named, setup,
+                                        teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
