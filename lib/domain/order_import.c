@@ -7,13 +7,13 @@
 
 #include "base/arena.h"
 #include "base/ctx.h"
-#include "store/db.h"
 #include "domain/order.h"
+#include "store/db.h"
 
 #include "base/banned.h"
 
-const char *const order_import_results[] = {"imported", "updated",
-                                            "unchanged", "refused", NULL};
+const char *const order_import_results[] = {"imported", "updated", "unchanged",
+                                            "refused", NULL};
 
 enum col {
     C_ORDER,
@@ -30,9 +30,8 @@ enum col {
 };
 
 static const char *const col_names[C__MAX] = {
-    "Order ID", "Transaction ID", "Item Name", "Quantity",
-    "Price",    "Currency",       "Buyer",     "SKU",
-    "Listing ID",
+    "Order ID", "Transaction ID", "Item Name", "Quantity",   "Price",
+    "Currency", "Buyer",          "SKU",       "Listing ID",
 };
 
 /* One data row as read, then as checked. */
@@ -180,7 +179,8 @@ order_import_feed(struct order_import *im, const char *p, size_t n)
         return -1;
     im->bytes += (int64_t)n;
     if (im->bytes > ORDER_IMPORT_BYTES_MAX)
-        return err_set(&c->err, ERR_TOO_LARGE, "the file is larger than %d bytes",
+        return err_set(&c->err, ERR_TOO_LARGE,
+                       "the file is larger than %d bytes",
                        ORDER_IMPORT_BYTES_MAX);
     parse(im, p, n);
     return im->too_many ? too_many(im) : 0;
@@ -268,27 +268,32 @@ check_row(struct arena *a, struct rec *r)
             return refuse(r, arena_printf(a, "%s is empty", col_names[k]));
     if (chars(v[C_ORDER]) > ORDER_EXTERNAL_ID_MAX ||
         chars(v[C_TXN]) > ORDER_EXTERNAL_ID_MAX)
-        return refuse(r, arena_printf(a, "Order ID and Transaction ID are at "
-                                         "most %d characters",
+        return refuse(r, arena_printf(a,
+                                      "Order ID and Transaction ID are at "
+                                      "most %d characters",
                                       ORDER_EXTERNAL_ID_MAX));
     if (chars(v[C_NAME]) > ORDER_TITLE_MAX)
-        return refuse(r, arena_printf(a, "Item Name is longer than %d "
-                                         "characters",
+        return refuse(r, arena_printf(a,
+                                      "Item Name is longer than %d "
+                                      "characters",
                                       ORDER_TITLE_MAX));
     r->item.quantity = whole(v[C_QTY], ORDER_QUANTITY_MAX);
     if (r->item.quantity < 0)
-        return refuse(r, arena_printf(a, "Quantity \"%s\" is not a whole "
-                                         "number from 1 to %d",
+        return refuse(r, arena_printf(a,
+                                      "Quantity \"%s\" is not a whole "
+                                      "number from 1 to %d",
                                       v[C_QTY], ORDER_QUANTITY_MAX));
     r->price = money(v[C_PRICE]);
     if (r->price < 0)
-        return refuse(r, arena_printf(a, "Price \"%s\" is not an amount of "
-                                         "money like 12.50",
+        return refuse(r, arena_printf(a,
+                                      "Price \"%s\" is not an amount of "
+                                      "money like 12.50",
                                       v[C_PRICE]));
     if (strlen(v[C_CURRENCY]) != 3 ||
         strspn(v[C_CURRENCY], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)
-        return refuse(r, arena_printf(a, "Currency \"%s\" is not a "
-                                         "three-letter code like USD",
+        return refuse(r, arena_printf(a,
+                                      "Currency \"%s\" is not a "
+                                      "three-letter code like USD",
                                       v[C_CURRENCY]));
     if (v[C_BUYER] != NULL && chars(v[C_BUYER]) > ORDER_BUYER_MAX)
         return refuse(r, arena_printf(a, "Buyer is longer than %d characters",
@@ -306,7 +311,8 @@ check_row(struct arena *a, struct rec *r)
     r->item.product_id = DB_NULL;
 }
 
-/* --- applying -------------------------------------------------------------- */
+/* --- applying --------------------------------------------------------------
+ */
 
 static int
 by_txn(const void *x, const void *y)
@@ -341,10 +347,10 @@ refuse_repeats(struct order_import *im, struct rec **ps)
             first = i;
             continue;
         }
-        refuse(ps[i], arena_printf(im->c->arena,
-                                   "Transaction ID %s is also on line %lld",
-                                   ps[i]->v[C_TXN],
-                                   (long long)ps[first]->line));
+        refuse(ps[i],
+               arena_printf(im->c->arena,
+                            "Transaction ID %s is also on line %lld",
+                            ps[i]->v[C_TXN], (long long)ps[first]->line));
     }
 }
 
@@ -506,9 +512,9 @@ missing_columns(struct order_import *im)
                        "CSV with its header row");
     for (int k = 0; k < C_REQUIRED; k++)
         if (im->col[k] < 0) {
-            names = names ? arena_printf(c->arena, "%s, %s", names,
-                                         col_names[k])
-                          : col_names[k];
+            names = names
+                        ? arena_printf(c->arena, "%s, %s", names, col_names[k])
+                        : col_names[k];
             err_field(&c->err, col_names[k], "is a required column");
         }
     if (names == NULL)
@@ -548,8 +554,8 @@ order_import_finish(struct order_import *im, struct order_import_report *rep)
         if (apply_group(c, ps + i, k - i) < 0)
             return -1;
     }
-    rep->rows = arena_alloc(c->arena,
-                            sizeof(*rep->rows) * (size_t)(im->nrecs + 1));
+    rep->rows =
+        arena_alloc(c->arena, sizeof(*rep->rows) * (size_t)(im->nrecs + 1));
     for (i = 0; i < im->nrecs; i++) {
         const struct rec *r = &im->recs[i];
         struct order_import_row *row = &rep->rows[rep->nrows++];

@@ -16,11 +16,11 @@
 
 #include <cmocka.h>
 
-#include "store/db.h"
-#include "fixture.h"
 #include "domain/order.h"
 #include "domain/printfile.h"
 #include "domain/product.h"
+#include "fixture.h"
+#include "store/db.h"
 
 #include "base/banned.h"
 
@@ -28,8 +28,7 @@
     "Sale Date,Item Name,Buyer,Quantity,Price,Coupon Code,Currency,"           \
     "Transaction ID,Listing ID,Order ID,Variations,Favourite Colour,SKU\r\n"
 
-static const char good[] =
-    HEADER
+static const char good[] = HEADER
     "12/01/26,\"Vase, tall\",Ann Lee,2,12.5,,USD,9001,555,7001,,blue,VASE\r\n"
     "12/01/26,Dragon,Ann Lee,1,30.00,,USD,9002,556,7001,"
     "\"Personalization:Line one\nLine two\",red,\r\n"
