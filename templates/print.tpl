@@ -4,7 +4,8 @@
     ANY_PRINTER, PARENT (PARENT_ID, PARENT_NAME, OFFSET), ORDER (ORDER_ID),
     REASON (FAILURE_REASON), the times SCHEDULED/STARTED/ENDED/CREATED as
     pagefmt_time sections, the numbers already formatted, and the CANCEL or
-    RETRY actions. }}
+    RETRY actions; MOVE (TO options: VALUE, LABEL, SELECTED; ANY_SELECTED)
+    for a waiting print, CHAIN for an open one. }}
 <div class="heading">
 <h1>{{NAME}}</h1>
 <a href="/queue">The queue</a>
@@ -28,7 +29,20 @@
 <div><dt>Nozzle / bed</dt><dd>{{NOZZLE}} / {{BED}}</dd></div>
 <div><dt>Speed level</dt><dd>{{SPEED}}</dd></div>
 </dl>
+{{#MOVE}}<form class="filters" id="move" method="post" action="/queue/{{ID}}/move">
+<input type="hidden" name="csrf" value="{{CSRF_TOKEN}}">
+<div class="field">
+<label for="move-to">Move to</label>
+<select id="move-to" name="printer_id">
+<option value=""{{#ANY_SELECTED}} selected{{/ANY_SELECTED}}>Any printer</option>
+{{#TO}}<option value="{{VALUE}}"{{#SELECTED}} selected{{/SELECTED}}>{{LABEL}}</option>
+{{/TO}}
+</select>
+</div>
+<button type="submit" class="secondary">Move</button>
+</form>{{/MOVE}}
 <div class="actions">
+{{#CHAIN}}<a class="button secondary" href="/queue?chain_after_id={{ID}}#new-print">Queue a print after this one</a>{{/CHAIN}}
 {{#CANCEL}}<details class="confirm"><summary>Cancel this print…</summary>
 <form method="post" action="/queue/{{ID}}/cancel">
 <input type="hidden" name="csrf" value="{{CSRF_TOKEN}}">

@@ -5,8 +5,11 @@
     F_UNASSIGNED fill the filter form; TABLE with one ROW per print (or
     NO_ROWS), PREV/NEXT page links. NEW is the new-print form: its fields'
     values, limits and errors by the API's field names (web/page_form),
-    FILE_OPT, PRINTER_OPT, CHAIN_GROUP/CHAIN_OPT (by printer), SPEED_OPT
-    its choices. }}
+    FILE_OPT, PRINTER_OPT, CHAIN_GROUP/CHAIN_OPT (by printer; the newest
+    open prints and the chosen one), SPEED_OPT its choices; CHAIN_LIMITED
+    (MAX, OPEN) when older open prints are left out, CHAIN_GONE (CHOSEN) when
+    ?chain_after_id names none of the user's open prints. A row's MOVE is a
+    link to the print's page, where its move form is. }}
 <div class="heading">
 <h1>Queue</h1>
 <p class="hint">Every print of the farm; the timeline shows what runs when.</p>
@@ -50,7 +53,7 @@
 {{/TIMELINE}}
 
 {{#NEW}}
-<section class="card new-print" aria-labelledby="new-h">
+<section class="card new-print" id="new-print" aria-labelledby="new-h">
 <h2 id="new-h">New print</h2>
 {{#ERRORS}}<div class="alert" role="alert"><p>The print was not queued:</p><ul>{{#ERROR}}<li>{{field}} {{message}}</li>{{/ERROR}}</ul></div>{{/ERRORS}}
 {{#NO_FILES}}<p class="hint">Your library is empty: <a href="/files">upload a file</a> first.</p>{{/NO_FILES}}
@@ -99,7 +102,7 @@
 </div>
 <div class="field">
 <label for="np-chain">Chain after</label>
-<select id="np-chain" name="chain_after_id"{{#chain_after_id_error}} aria-invalid="true" aria-describedby="np-chain-err"{{/chain_after_id_error}}>
+<select id="np-chain" name="chain_after_id"{{#CHAIN_GONE}} aria-describedby="np-chain-gone"{{/CHAIN_GONE}}{{#chain_after_id_error}} aria-invalid="true" aria-describedby="np-chain-err"{{/chain_after_id_error}}>
 <option value="">No chain</option>
 {{#CHAIN_GROUP}}<optgroup label="{{LABEL}}">
 {{#CHAIN_OPT}}<option value="{{VALUE}}"{{#SELECTED}} selected{{/SELECTED}}>{{LABEL}}</option>
@@ -107,6 +110,8 @@
 {{/CHAIN_GROUP}}
 </select>
 <span class="help">Starts when that print ends (plus the offset).</span>
+{{#CHAIN_LIMITED}}<span class="help">Lists the {{MAX}} most recent of your {{OPEN}} open prints; to chain after another, open its page and choose &ldquo;Queue a print after this one&rdquo;.</span>{{/CHAIN_LIMITED}}
+{{#CHAIN_GONE}}<p class="field-error" id="np-chain-gone">Print {{CHOSEN}} is not one of your open prints: choose another.</p>{{/CHAIN_GONE}}
 {{#chain_after_id_error}}<p class="field-error" id="np-chain-err">{{msg}}</p>{{/chain_after_id_error}}
 </div>
 <div class="field">
@@ -225,15 +230,7 @@
 <td>{{#START}}<time datetime="{{START_ISO}}" data-format="datetime">{{START_TEXT}}</time>{{/START}}{{#START_NONE}}&mdash;{{/START_NONE}}{{#EXPECTED}} <span class="hint">expected</span>{{/EXPECTED}}</td>
 <td class="num">{{MINUTES}}</td>
 <td class="row-actions">
-{{#MOVE}}<form class="move" method="post" action="/queue/{{ID}}/move">
-<input type="hidden" name="csrf" value="{{CSRF_TOKEN}}">
-<label class="visually-hidden" for="move-{{ID}}">Move {{NAME}} to</label>
-<select id="move-{{ID}}" name="printer_id">
-{{#TO}}<option value="{{VALUE}}"{{#SELECTED}} selected{{/SELECTED}}>{{LABEL}}</option>
-{{/TO}}
-</select>
-<button type="submit" class="small secondary">Move</button>
-</form>{{/MOVE}}
+{{#MOVE}}<a class="button small secondary move" href="/queue/{{ID}}#move">Move<span class="visually-hidden"> {{NAME}}</span>&hellip;</a>{{/MOVE}}
 {{#CANCEL}}<details class="confirm"><summary>Cancel</summary>
 <form method="post" action="/queue/{{ID}}/cancel">
 <input type="hidden" name="csrf" value="{{CSRF_TOKEN}}">

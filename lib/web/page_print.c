@@ -3,7 +3,10 @@
  * printer", order, chain parent), where it stands (status badge, times,
  * progress, the failure reason, attempts), what it used (grams, material
  * cost) and its actions — the same cancel and retry posts as the /queue
- * rows. Another user's print is the not-found page (job_get's 404).
+ * rows, the move form a waiting print's row links to (POST
+ * /queue/<id>/move, page_queue.c, which comes back here), and for an open
+ * print a link to the queue's new-print form chained after it. Another
+ * user's print is the not-found page (job_get's 404).
  */
 #include "web/api.h"
 
@@ -21,6 +24,8 @@
 #include "web/tmpl.h"
 
 #include "base/banned.h"
+
+#define PRINT_PRINTERS_MAX 1000 /* as /queue lists them */
 
 static void
 set_int_or_none(struct arena *a, struct tmpl_dict *d, const char *key,
@@ -67,6 +72,31 @@ print_parent(struct req *r, struct tmpl_dict *d, const struct job *j)
     err_clear(&r->c->err);
 }
 
+/* The move form: every printer of the user's and "any printer", the
+ * current one selected. */
+static int
+print_move(struct req *r, struct tmpl_dict *d, const struct job *j)
+{
+    struct tmpl_dict *m = tmpl_section_add(d, "MOVE");
+    struct printer *printers;
+    int n;
+
+    if (printer_list(r->c, PRINT_PRINTERS_MAX, 0, &printers, &n) < 0)
+        return -1;
+    tmpl_set_int(m, "ID", j->id);
+    if (j->printer_id == DB_NULL)
+        tmpl_show(m, "ANY_SELECTED");
+    for (int i = 0; i < n; i++) {
+        struct tmpl_dict *o = tmpl_section_add(m, "TO");
+
+        tmpl_set_int(o, "VALUE", printers[i].id);
+        tmpl_set(o, "LABEL", printers[i].name);
+        if (printers[i].id == j->printer_id)
+            tmpl_show(o, "SELECTED");
+    }
+    return 0;
+}
+
 static int
 print_page(struct req *r)
 {
@@ -109,8 +139,16 @@ print_page(struct req *r)
     if (j.order_id != DB_NULL)
         tmpl_set_int(tmpl_section_add(d, "ORDER"), "ORDER_ID", j.order_id);
     print_parent(r, d, &j);
-    if (strcmp(j.status, "queued") == 0 || strcmp(j.status, "scheduled") == 0)
+    if (strcmp(j.status, "queued") == 0 ||
+        strcmp(j.status, "scheduled") == 0) {
         tmpl_show(d, "CANCEL");
+        if (print_move(r, d, &j) < 0)
+            return -1;
+    }
+    if (strcmp(j.status, "queued") == 0 ||
+        strcmp(j.status, "scheduled") == 0 ||
+        strcmp(j.status, "started") == 0)
+        tmpl_show(d, "CHAIN");
     if (strcmp(j.status, "failed") == 0)
         tmpl_show(d, "RETRY");
     return page_render(r, 200, "print.tpl", d);

@@ -2,9 +2,11 @@
  * /queue: every print of the farm with filters (status, by default the
  * active ones; printer; order; unassigned) as a GET form, paged, with the
  * timeline and the new-print form on the same page; and the row actions:
- * cancel (confirmed), retry a failed print, move a waiting print to
- * another printer. Positions and expected starts come from the job
- * module's plan (domain/job_timeline), so the list and the timeline agree.
+ * cancel (confirmed), retry a failed print, and a link to move a waiting
+ * print (its form is on the print's page, page_print.c: a select of every
+ * printer in each of 50 rows was most of this page). Positions and
+ * expected starts come from the job module's plan (domain/job_timeline),
+ * so the list and the timeline agree.
  */
 #include "web/api.h"
 #include "web/page_queue.h"
@@ -61,10 +63,9 @@ page_queue_printer_name(const struct queue_view *v, long long id)
     return NULL;
 }
 
-/* A positive whole number from the query into *out (absent or empty:
- * unchanged); 422 naming key otherwise. */
-static int
-query_id(struct req *r, const char *key, int64_t max, int64_t *out)
+int
+page_queue_query_id(struct req *r, const char *key, int64_t max,
+                    int64_t *out)
 {
     const char *s = http_query(r, key);
     char *end;
@@ -95,9 +96,9 @@ filter_read(struct req *r, struct filter *q)
              job_status_mask(q->status, &q->f.statuses) < 0)
         return err_field(&c->err, "status", "is not a print status");
     q->f.unassigned = un != NULL && strcmp(un, "1") == 0;
-    if (query_id(r, "printer_id", INT64_MAX, &q->f.printer_id) < 0 ||
-        query_id(r, "order_id", INT64_MAX, &q->f.order_id) < 0 ||
-        query_id(r, "page", QUEUE_PAGE_MAX, &q->page) < 0)
+    if (page_queue_query_id(r, "printer_id", INT64_MAX, &q->f.printer_id) < 0 ||
+        page_queue_query_id(r, "order_id", INT64_MAX, &q->f.order_id) < 0 ||
+        page_queue_query_id(r, "page", QUEUE_PAGE_MAX, &q->page) < 0)
         return -1;
     /* statuses are letters and commas, the rest digits: nothing to escape */
     q->query = arena_printf(c->arena, "status=%s&printer_id=%s&order_id=%s%s",
@@ -155,19 +156,13 @@ filter_form(struct queue_view *v, const struct filter *q)
 
 /* The row's actions: what its status allows. */
 static void
-row_actions(struct queue_view *v, struct tmpl_dict *row, const struct job *j)
+row_actions(struct tmpl_dict *row, const struct job *j)
 {
-    struct arena *a = v->r->c->arena;
     int st = job_status_from_name(j->status);
 
     if (st == JOB_QUEUED || st == JOB_SCHEDULED) {
-        struct tmpl_dict *m = tmpl_section_add(row, "MOVE");
-
-        tmpl_section_add(row, "CANCEL");
-        option(m, "TO", "", "Any printer", j->printer_id == DB_NULL);
-        for (int i = 0; i < v->nprinters; i++)
-            option(m, "TO", arena_printf(a, "%lld", (long long)v->printers[i].id),
-                   v->printers[i].name, v->printers[i].id == j->printer_id);
+        tmpl_show(row, "MOVE");
+        tmpl_show(row, "CANCEL");
     }
     if (st == JOB_FAILED)
         tmpl_show(row, "RETRY");
@@ -212,7 +207,7 @@ row(struct queue_view *v, struct tmpl_dict *table, const struct job *j)
     }
     if (j->failure_reason != NULL && *j->failure_reason)
         tmpl_set(tmpl_section_add(w, "REASON"), "TEXT", j->failure_reason);
-    row_actions(v, w, j);
+    row_actions(w, j);
 }
 
 static int
@@ -331,7 +326,10 @@ move(struct req *r)
     }
     if (job_move_to(r->c, j.id, printer) < 0)
         return -1;
-    return page_redirect_notice(r, "/queue",
+    /* back to the print's page, where the move form is */
+    return page_redirect_notice(r,
+                                arena_printf(r->c->arena, "/queue/%lld",
+                                             (long long)j.id),
                                 arena_printf(r->c->arena, "Print %s moved",
                                              j.name));
 }

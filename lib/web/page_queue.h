@@ -7,6 +7,8 @@
 #ifndef PAGE_QUEUE_H
 #define PAGE_QUEUE_H
 
+#include <stdint.h>
+
 struct job_plan;
 struct page_form;
 struct printer;
@@ -35,6 +37,11 @@ int page_queue_new_fill(struct queue_view *v, const struct page_form *form);
 /* Fills the TIMELINE section: one lane per printer (and "Any printer"
  * when a print waits for any), now .. now + 24 h. */
 void page_timeline_fill(struct queue_view *v);
+
+/* A positive whole number (at most max) from the query's key into *out
+ * (absent or empty: unchanged); 0, or -1 with a 422 naming key. */
+int page_queue_query_id(struct req *r, const char *key, int64_t max,
+                        int64_t *out);
 
 /* The name of printer id among v's printers, or NULL. */
 const char *page_queue_printer_name(const struct queue_view *v, long long id);

@@ -1,10 +1,12 @@
 """/queue through nginx with a cookie session: the farm's prints with
 their filters (active by default, status, printer, order, unassigned),
 never another user's; the row actions (cancel with its confirmation form,
-retry a failed print as a new queued copy, move to another printer or to
-any printer); the new-print form bound with the API's rules (success, a
+retry a failed print as a new queued copy, a link to the print's page
+whose form moves it to another printer or to any printer); the new-print
+form bound with the API's rules (success, a
 422 with errors beside their fields and the input kept, a wrong CSRF
-token); and the timeline's lanes and bars at positions computed from known
+token; the 100 newest open prints to chain after, and any open one through
+?chain_after_id, linked from the print's page); and the timeline's lanes and bars at positions computed from known
 times (farm.fcgi run once as CGI with FARM_NOW, like test_pages_stats)."""
 
 import html as htmllib
@@ -149,14 +151,14 @@ def test_default_shows_the_active_prints(farm):
     assert "alpha &lt;i&gt;" in q and "part.3mf" in q
     assert 'data-field="status"' in q and "Queued" in q
     assert f'action="/queue/{farm.queued}/cancel"' in q
-    assert f'action="/queue/{farm.queued}/move"' in q
-    assert "retry" not in q
+    assert f'href="/queue/{farm.queued}#move"' in q
+    assert "<select" not in q and "retry" not in q
     # position in alpha's queue: the started print runs, the queued is 1st
     cells = re.findall(r'<td class="num">([^<]*)</td>', q)
     assert cells[0] == "0" and cells[1] == "1", cells
     assert "any printer" in got[farm.anywhere]
     s = got[farm.started]
-    assert "Printing" in s and "/cancel" not in s and "/move" not in s
+    assert "Printing" in s and "/cancel" not in s and "#move" not in s
     # the chain choices of the form: the open prints only
     assert f'<option value="{farm.started}"' in html
     assert f'<option value="{farm.failed}"' not in html.split(
@@ -252,20 +254,41 @@ def test_retry_queues_a_copy(farm):
 def test_move(farm):
     api = farm.owner.api
     pid = new_print(api, farm.alpha, "mover")
-    html = page(farm)
-    row = rows(html)[pid]
-    assert f'<label class="visually-hidden" for="move-{pid}">' in row
+    row = rows(page(farm))[pid]
+    # the row links to the print's page, where the form is
+    assert re.search(rf'<a class="[^"]*" href="/queue/{pid}#move">Move'
+                     r'<span class="visually-hidden"> mover</span>', row)
+    html = page(farm, f"/queue/{pid}")
+    form = html.split('<form class="filters" id="move"', 1)[1].split(
+        "</form>", 1)[0]
+    assert f'action="/queue/{pid}/move"' in form
+    assert '<label for="move-to">Move to</label>' in form
+    assert '<select id="move-to" name="printer_id">' in form
+    opts = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>',
+                      form)
+    assert opts == [("", "", "Any printer"),
+                    (str(farm.alpha), " selected", "alpha &lt;i&gt;"),
+                    (str(farm.beta), "", "beta")], opts
     token = meta_csrf(html)
     r = post(farm.browser, f"/queue/{pid}/move",
              {"csrf": token, "printer_id": str(farm.beta)})
     assert r.status_code == 303, r.text[:500]
+    assert r.headers["Location"] == f"/queue/{pid}"
     assert fetch(api, pid)["printer_id"] == farm.beta
+    html = page(farm, f"/queue/{pid}")
+    assert "Print mover moved" in html
+    assert f'<option value="{farm.beta}" selected>beta</option>' in html
     r = post(farm.browser, f"/queue/{pid}/move",
              {"csrf": token, "printer_id": ""})
     assert r.status_code == 303
+    assert r.headers["Location"] == f"/queue/{pid}"
     assert fetch(api, pid)["printer_id"] is None
+    assert '<option value="" selected>Any printer</option>' in page(
+        farm, f"/queue/{pid}")
     assert pid in rows(page(farm, "/queue?unassigned=1"))
-    # a started print stays where it runs
+    # a started print stays where it runs: no form, and the post refused
+    assert 'id="move"' not in page(farm, f"/queue/{farm.started}")
+    assert 'id="move"' not in page(farm, f"/queue/{farm.failed}")
     r = post(farm.browser, f"/queue/{farm.started}/move",
              {"csrf": token, "printer_id": str(farm.beta)})
     assert_html(r, 409)
@@ -349,6 +372,62 @@ def test_new_print_errors_beside_fields(farm):
     assert farm.secret not in html
 
 
+def chain_select(html):
+    return html.split('id="np-chain"', 1)[1].split("</select>", 1)[0]
+
+
+def test_queue_after_links_from_the_print_page(farm):
+    for pid in (farm.queued, farm.scheduled, farm.started):
+        assert (f'href="/queue?chain_after_id={pid}#new-print">Queue a print '
+                "after this one</a>") in page(farm, f"/queue/{pid}")
+    for pid in (farm.failed, farm.cancelled):
+        assert "chain_after_id=" not in page(farm, f"/queue/{pid}")
+    html = page(farm, f"/queue?chain_after_id={farm.scheduled}")
+    assert '<section class="card new-print" id="new-print"' in html
+    sel = chain_select(html)
+    assert f'<option value="{farm.scheduled}" selected>scheduled vase' in sel
+    assert sel.count(" selected") == 1
+    assert "100 most recent" not in html   # all of them listed
+
+
+def test_chain_lists_the_newest_open_prints_and_any_asked_for(stack, farm):
+    user = stack.make_user()
+    api = user.api
+    upload(api)
+    printer = new_printer(api, "chainer")
+    ids = [new_print(api, printer if i % 2 else None, f"open {i}", 5)
+           for i in range(102)]
+    b = sign_in(stack, user)
+    try:
+        r = get(b, "/queue")
+        assert_html(r, 200)
+        sel = chain_select(r.text)
+        listed = {int(v) for v in re.findall(r'<option value="(\d+)"', sel)}
+        assert listed == set(ids[2:])            # the 100 newest
+        assert "selected" not in sel
+        assert "Lists the 100 most recent of your 102 open prints" in r.text
+        # an older one asked for by the print page's link: listed, chosen
+        r = get(b, f"/queue?chain_after_id={ids[0]}")
+        assert_html(r, 200)
+        sel = chain_select(r.text)
+        listed = re.findall(r'<option value="(\d+)"( selected)?', sel)
+        assert len(listed) == 101
+        assert (str(ids[0]), " selected") in listed
+        assert (str(ids[1]), "") not in listed
+        # one that is not an open print of the user's: said beside the field
+        for other in (farm.theirs, ids[-1] + 100000):
+            r = get(b, f"/queue?chain_after_id={other}")
+            assert_html(r, 200)
+            assert farm.secret not in r.text
+            assert (f'<p class="field-error" id="np-chain-gone">Print {other} '
+                    "is not one of your open prints") in r.text
+            assert "selected" not in chain_select(r.text)
+        assert_html(get(b, "/queue?chain_after_id=abc"), 422)
+        assert_html(get(b, "/queue?chain_after_id=0"), 422)
+    finally:
+        b.close()
+
+
 # --- the timeline ---------------------------------------------------------
 
 BAR = re.compile(r'<g class="tl-bar s-(\w+) (est|firm)" data-print="(\d+)">'
@@ -381,6 +460,8 @@ def test_timeline_lanes_and_bars(stack):
                   chain_offset_minutes=30)
     d = new_print(api, q, "at ten", 30, scheduled_at=iso(now + 36000))
     u = new_print(api, None, "any one", 30)
+    late = new_print(api, q, "after the window", 30,
+                     scheduled_at=iso(now + 30 * 3600))
 
     b_ = sign_in(stack, user)
     r = stack.cgi("GET", "/queue", headers={
@@ -401,7 +482,8 @@ def test_timeline_lanes_and_bars(stack):
     assert ticks[0] == ("183", first.strftime("%H:%M"))
     assert len(ticks) == 12
     bars = {int(m.group(3)): m for m in BAR.finditer(svg)}
-    assert set(bars) == {a, b, c, d, u}
+    assert set(bars) == {a, b, c, d, u}     # not late, wholly after it
+    assert f'data-print="{late}"' not in svg
 
     def geom(pid):
         m = bars[pid]
