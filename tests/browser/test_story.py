@@ -126,7 +126,8 @@ def product_and_order(c):
     c.fill({"name": "Story cube", "sku": "STORY-CUBE", "file":
             "story-cube.3mf", "estimated_minutes": "1"})
     c.submit("main form button[type=submit]")
-    c.wait(lambda: "Story cube" in c.d.page_source, what="the product")
+    c.wait(lambda: "Product Story cube" in c.d.page_source,
+           what="the product's notice")
     c.shot("products")
     c.page("/orders/new")
     c.fill({"external_id": "ETSY-1001", "buyer": "Ada"})
@@ -136,7 +137,7 @@ def product_and_order(c):
     c.wait(lambda: re.search(r"/orders/\d+$", c.d.current_url),
            what="the order's page")
     c.submit("form[action$='/schedule'] button[type=submit]")
-    c.wait(lambda: c.d.page_source.count("Story cube") >= 2,
+    c.wait(lambda: "Scheduled 2 prints" in c.d.page_source,
            what="the order's prints")
     c.shot("order")
 
@@ -168,6 +169,7 @@ def token_for_curl(c, url):
     c.page("/account")
     c.fill({"name": "story script"})
     c.submit("form[action='/account/tokens'] button[type=submit]")
+    c.wait(lambda: c.finds("#a-new-token"), what="the new token")
     token = c.find("#a-new-token").get_attribute("value")
     assert len(token) > 20
     c.shot("account")
