@@ -81,12 +81,12 @@ done
 echo "queue of printer $PRINTER: $(curl -fs -H "Authorization: Bearer $TOKEN" "$QUEUE_URL" |
     /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["queue"]))') entries"
 
-# wrk_run NAME URL CONNS [HEADER] -> "rps p50_ms p99_ms"; HEADER defaults
-# to the API token.
+# wrk_run NAME URL CONNS [HEADER [SCRIPT]] -> "rps p50_ms p99_ms"; HEADER
+# defaults to the API token, SCRIPT is a wrk Lua script.
 wrk_run() {
     local out threads=2
     [ "$3" -lt 2 ] && threads=1
-    out=$(wrk -t"$threads" -c"$3" -d"${SECS}s" --latency \
+    out=$(wrk -t"$threads" -c"$3" -d"${SECS}s" --latency ${5:+-s "$5"} \
         -H "${4:-Authorization: Bearer $TOKEN}" "$2")
     if echo "$out" | grep -q "Non-2xx"; then
         echo "bench: $1 had non-2xx answers:" >&2
@@ -143,6 +143,15 @@ curl -fs -o /dev/null -c "$JAR" -b "$JAR" --data-urlencode "csrf=$CSRF" \
     --data-urlencode "password=bench-password-3" "$BASE/login"
 SESSION=$(awk '$6 == "farm_session" { print $7 }' "$JAR")
 [ -n "$SESSION" ] || { echo "bench: signing in failed" >&2; exit 1; }
+# A query that changes on every request misses the workers' page cache:
+# the cost of a page rendered from the database, for comparison.
+cat >"$DATA_DIR/uncached.lua" <<'EOL'
+local n = 0
+request = function()
+    n = n + 1
+    return wrk.format(nil, wrk.path .. "?uncached=" .. n)
+end
+EOL
 printf '\n%-10s %9s %12s %9s %9s %9s\n' page bytes "requests/s" "p50 ms" "p99 ms" "vs trivial"
 for page in / /queue; do
     bytes=$(curl -fs -b "farm_session=$SESSION" "$BASE$page" | wc -c)
@@ -152,7 +161,12 @@ for page in / /queue; do
     ratio=$(/usr/bin/python3 -c "print(f'{$rps/$trps:.2f}')")
     printf '%-10s %9s %12s %9s %9s %9s\n' "trivial" "$bytes" "$trps" "$tp50" "$tp99" "1.00"
     printf '%-10s %9s %12s %9s %9s %9s\n' "$page" "$bytes" "$rps" "$p50" "$p99" "$ratio"
+    read -r urps up50 up99 <<<"$(wrk_run "$page" "$BASE$page" 32 \
+        "Cookie: farm_session=$SESSION" "$DATA_DIR/uncached.lua")"
+    ratio=$(/usr/bin/python3 -c "print(f'{$urps/$trps:.2f}')")
+    printf '%-10s %9s %12s %9s %9s %9s\n' "$page*" "$bytes" "$urps" "$up50" "$up99" "$ratio"
 done
+echo "(* rendered from the database on every request: the page cache missed)"
 
 echo
 echo "== worker memory (farm.fcgi, after the runs)"

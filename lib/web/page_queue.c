@@ -270,6 +270,8 @@ page_queue(struct req *r)
 {
     if (r->c->user_id == 0)
         return page_redirect(r, "/login");
+    if (page_from_cache(r))
+        return 0;
     return page_finish(r, page_queue_show(r, 200, NULL));
 }
 
