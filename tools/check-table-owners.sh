@@ -14,6 +14,7 @@ sql=${2:-sql/sqlite}
 # table                  owner (path under lib/)
 owners='
 api_tokens               domain/token.c
+etsy_shops               domain/etsy_shop.c
 events                   domain/event.c
 login_failures           domain/user.c
 maintenance              domain/maintenance.c

@@ -77,6 +77,12 @@ static const struct conf_key conf_keys[] = {
     {"FARM_SMTP_STARTTLS", CONF_FLAG, FIELD(mail.starttls), 0},
     {"FARM_SMTP_CA", CONF_STR, FIELD(mail.ca), 0},
     {"FARM_MAIL_FROM", CONF_STR, FIELD(mail.from), 0},
+    {"FARM_ETSY_KEYSTRING", CONF_STR, FIELD(etsy.keystring), 0},
+    {"FARM_ETSY_SECRET", CONF_STR, FIELD(etsy.secret), 0},
+    {"FARM_PUBLIC_URL", CONF_STR, FIELD(etsy.public_url), 0},
+    {"FARM_ETSY_API", CONF_STR, FIELD(etsy.api), 0},
+    {"FARM_ETSY_CONNECT", CONF_STR, FIELD(etsy.connect), 0},
+    {"FARM_ETSY_POLL", CONF_INT, FIELD(etsy.poll), 0},
     {NULL, CONF_STR, 0, 0, 0},
 };
 #undef FIELD
@@ -182,6 +188,9 @@ conf_load(struct conf *c, struct err *e)
     c->login_max_per_addr = 20;
     c->login_window = 15 * 60;
     c->offline_grace = 5 * 60;
+    memcpy(c->etsy.api, "https://api.etsy.com", 21);
+    memcpy(c->etsy.connect, "https://www.etsy.com/oauth/connect", 35);
+    c->etsy.poll = 300;
 
     v = getenv("DATA_DIR");
     if (v != NULL && *v != '\0' &&

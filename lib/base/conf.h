@@ -30,6 +30,25 @@ struct mail_conf {
     char from[320];
 };
 
+/* Etsy (lib/domain/etsy_shop.c, lib/dispatch/dispatch_etsy.c):
+ *   FARM_ETSY_KEYSTRING  the seller's own Etsy app keystring (client_id);
+ *                        unset: Etsy is not configured
+ *   FARM_ETSY_SECRET     its shared secret (x-api-key is keystring:secret)
+ *   FARM_PUBLIC_URL      this install's public base URL; the redirect URI
+ *                        is <FARM_PUBLIC_URL>/etsy/callback
+ *   FARM_ETSY_API        API base (default https://api.etsy.com)
+ *   FARM_ETSY_CONNECT    consent page (https://www.etsy.com/oauth/connect)
+ *   FARM_ETSY_POLL       seconds between imports per shop (300; 0: every
+ *                        run) */
+struct etsy_conf {
+    char keystring[128];
+    char secret[128];
+    char public_url[512];
+    char api[512];
+    char connect[512];
+    int64_t poll;
+};
+
 struct conf {
     char data_dir[512];
     char db_url[600];
@@ -45,6 +64,7 @@ struct conf {
     int64_t login_window;    /* seconds */
     int64_t offline_grace;   /* seconds offline before printer_offline */
     struct mail_conf mail;
+    struct etsy_conf etsy;
 };
 
 /* Fills c from defaults, farm.conf and the environment. -1 with e set on a

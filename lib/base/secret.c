@@ -178,6 +178,16 @@ secret_token(char out[SECRET_TOKEN_LEN + 1])
 }
 
 void
+secret_sha256_b64url(const char *s, char out[44])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+
+    crypto_hash_sha256(h, (const unsigned char *)s, strlen(s));
+    sodium_bin2base64(out, 44, h, sizeof(h),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+void
 secret_token_hash(const char *token, char out[SECRET_HASH_LEN + 1])
 {
     unsigned char h[32];

@@ -36,6 +36,9 @@ void secret_token(char out[SECRET_TOKEN_LEN + 1]);
 /* The hex hash under which a token is stored. */
 void secret_token_hash(const char *token, char out[SECRET_HASH_LEN + 1]);
 
+/* base64url (no padding) of the SHA-256 of s: the PKCE S256 challenge. */
+void secret_sha256_b64url(const char *s, char out[44]);
+
 /* Constant-time string comparison: 1 when equal. */
 int secret_equal(const char *a, const char *b);
 

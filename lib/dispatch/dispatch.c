@@ -19,6 +19,8 @@
  *                                     and committed before anything is sent
  *   8. start     dispatch_start.c     uploads and start commands; refusals
  *   9. deliver   lib/notify/deliver.c the outbox: webhooks and email
+ *  10. etsy      dispatch_etsy.c      connect pending shops, refresh
+ *                                     tokens, import due shops' receipts
  *
  * Printer events and failure text: dispatch_events.c; the pure decisions:
  * dispatch_rules.c.
@@ -184,6 +186,8 @@ dispatch_once(struct dispatcher *d)
     dispatch_disconnect_all(d);
     if (deliver(d, DISPATCH_DELIVER_ONCE_S) < 0)
         rc = -1;
+    if (dispatch_etsy(d) < 0)
+        rc = -1;
     return rc;
 }
 
@@ -215,7 +219,8 @@ dispatch_watch(struct dispatcher *d, volatile int *stop)
                 dispatch_connect_all(d);
         }
         next = clock_mono_ms() + (int64_t)d->o.interval_s * 1000;
-        if (dispatch_step(d) < 0 || deliver(d, DISPATCH_DELIVER_WATCH_S) < 0) {
+        if (dispatch_step(d) < 0 || deliver(d, DISPATCH_DELIVER_WATCH_S) < 0 ||
+            dispatch_etsy(d) < 0) {
             if (++failures >= 10)
                 return -1;
         } else {

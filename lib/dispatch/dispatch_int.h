@@ -154,4 +154,8 @@ struct dstart {
 int dispatch_start_all(struct dispatcher *d, struct ctx *c, struct dstart *s,
                        int n);
 
+/* dispatch_etsy.c: stage 10, the Etsy shops whose import is due. 0 or
+ * -1 (each shop's own failure is recorded on its row, not returned). */
+int dispatch_etsy(struct dispatcher *d);
+
 #endif

@@ -663,3 +663,28 @@ order_txn_update(struct ctx *c, const struct order_txn *t, int64_t quantity,
         return err_internal(&c->err, "order: item update failed");
     return 0;
 }
+
+int
+order_etsy_cancel(struct ctx *c, int64_t order_id)
+{
+    int64_t *ids;
+    int n;
+
+    if (db_exec(c->db,
+                "UPDATE orders SET status = 'cancelled', updated_at = ? "
+                "WHERE id = ? AND user_id = ? AND status <> 'cancelled'",
+                "iii", c->now, order_id, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "order: cancel failed");
+    if (db_changes(c->db) == 0)
+        return 0;
+    if (job_order_prints(c, order_id, &ids, &n) < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (job_cancel(c, ids[i]) == 0)
+            continue;
+        if (c->err.kind != ERR_CONFLICT) /* started or ended: it stays */
+            return -1;
+        err_clear(&c->err);
+    }
+    return 1;
+}

@@ -145,4 +145,10 @@ int64_t order_txn_insert(struct ctx *c, int64_t order_id,
 int order_txn_update(struct ctx *c, const struct order_txn *t,
                      int64_t quantity, int64_t price, const char *currency);
 
+/* An Etsy receipt became cancelled or refunded: the user's order becomes
+ * cancelled and its prints that have not started are cancelled (each with
+ * its print_cancelled event), inside the caller's transaction. 1 when the
+ * order changed, 0 when it was cancelled already, -1 on error. */
+int order_etsy_cancel(struct ctx *c, int64_t order_id);
+
 #endif

@@ -68,6 +68,16 @@ int api_order_get(struct req *r);
 int api_order_schedule(struct req *r);
 int api_order_import(struct req *r);
 
+/* api_etsy.c (the two /etsy pages too) */
+int api_etsy_list(struct req *r);
+int api_etsy_connect(struct req *r);
+int api_etsy_get(struct req *r);
+int api_etsy_update(struct req *r);
+int api_etsy_delete(struct req *r);
+int api_etsy_sync(struct req *r);
+int page_etsy_connect(struct req *r);
+int page_etsy_callback(struct req *r);
+
 /* page_*.c — the HTML pages */
 int page_home(struct req *r);
 int page_overview(struct req *r);

@@ -65,6 +65,13 @@ const struct route routes[] = {
     {GET,    "/api/orders/:id",                      api_order_get,          R_API},
     {POST,   "/api/orders/:id/schedule-prints",      api_order_schedule,     R_API},
 
+    {GET,    "/api/etsy/shops",                      api_etsy_list,          R_API},
+    {POST,   "/api/etsy/shops",                      api_etsy_connect,       R_API},
+    {GET,    "/api/etsy/shops/:id",                  api_etsy_get,           R_API},
+    {PUT,    "/api/etsy/shops/:id",                  api_etsy_update,        R_API},
+    {DELETE, "/api/etsy/shops/:id",                  api_etsy_delete,        R_API},
+    {POST,   "/api/etsy/shops/:id/sync",             api_etsy_sync,          R_API},
+
     {GET,    "/",                                    page_overview,          R_PAGE},
     {GET,    "/login",                               page_login,             R_PAGE},
     {POST,   "/login",                               page_login_post,        R_PAGE},
@@ -107,6 +114,8 @@ const struct route routes[] = {
     {GET,    "/orders/:id/edit",                     page_order_edit,        R_PAGE},
     {POST,   "/orders/:id",                          page_order_update,      R_PAGE},
     {POST,   "/orders/:id/schedule",                 page_order_schedule,    R_PAGE},
+    {GET,    "/etsy/connect",                        page_etsy_connect,      R_PAGE},
+    {GET,    "/etsy/callback",                       page_etsy_callback,     R_PAGE},
     {GET,    "/account",                             page_account,           R_PAGE},
     {POST,   "/account/password",                    page_account_password,  R_PAGE},
     {POST,   "/account/tokens",                      page_account_token_create, R_PAGE},

@@ -1,0 +1,219 @@
+"""Etsy shops (issue 13 items 1-3): connect with OAuth 2 + PKCE against the
+fake Etsy of fake_etsy.py, the shops API, and the import that farm-dispatch
+runs: paging with an overlap, idempotence, cancellation, token rotation, a
+revoked grant, 429 and a 500 in the middle of paging."""
+
+import os
+import sqlite3
+import subprocess
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from fake_etsy import FakeEtsy, KEYSTRING, SHARED_SECRET, receipt
+from printers import bin_dir
+from stack import need_bin, need_own_stack
+
+# One fake per test process; the workers read these settings at start, so
+# they are in the environment before any stack starts.
+FAKE = FakeEtsy()
+os.environ.update({
+    "FARM_ETSY_KEYSTRING": KEYSTRING,
+    "FARM_ETSY_SECRET": SHARED_SECRET,
+    "FARM_PUBLIC_URL": "http://127.0.0.1",
+    "FARM_ETSY_API": FAKE.url,
+    "FARM_ETSY_CONNECT": FAKE.url + "/oauth/connect",
+})
+
+T0 = 1795269909
+
+
+@pytest.fixture
+def fake():
+    FAKE.reset()
+    yield FAKE
+
+
+def dispatch(stack, **env):
+    need_own_stack(stack, "farm-dispatch")
+    e = stack.env()
+    e.pop("FARM_PRINTER_CA", None)
+    e.update({"FARM_ETSY_POLL": "0", **{k: str(v) for k, v in env.items()}})
+    p = subprocess.run([str(need_bin(bin_dir() / "farm-dispatch")), "--once",
+                        "--budget-ms", "300"],
+                       capture_output=True, text=True, env=e, timeout=120)
+    assert "AddressSanitizer" not in p.stderr, p.stderr
+    assert "runtime error:" not in p.stderr, p.stderr
+    assert p.returncode == 0, p.stderr
+    return p
+
+
+def connect(stack, api, fake):
+    """The consent round trip: our authorize URL, the fake's redirect, the
+    callback; then the dispatcher's code exchange. -> the shop's JSON."""
+    r = api.post("/api/etsy/shops")
+    assert r.status_code == 201, r.text
+    shop = r.json()
+    assert shop["status"] == "pending"
+    url = urlparse(shop["authorize_url"])
+    q = parse_qs(url.query)
+    assert q["code_challenge_method"] == ["S256"]
+    assert q["client_id"] == [KEYSTRING]
+    assert q["redirect_uri"] == ["http://127.0.0.1/etsy/callback"]
+    back = api.get(shop["authorize_url"], allow_redirects=False)
+    assert back.status_code == 302, back.text
+    cb = urlparse(back.headers["Location"])
+    assert cb.path == "/etsy/callback"
+    r = api.get(stack.url + "/etsy/callback?" + cb.query,
+                allow_redirects=False)
+    assert r.status_code in (302, 303), r.text
+    # the same state twice is refused
+    again = api.get(stack.url + "/etsy/callback?" + cb.query,
+                    allow_redirects=False)
+    assert again.status_code == 404
+    dispatch(stack)
+    r = api.get(f"/api/etsy/shops/{shop['id']}")
+    assert r.status_code == 200
+    return r.json()
+
+
+def orders(api):
+    r = api.get("/api/orders?limit=500")
+    assert r.status_code == 200, r.text
+    return [o for o in r.json()["orders"] if o["source"] == "etsy"]
+
+
+def item(tid, qty=1, price=1200, sku=None, listing=1500000000,
+         title="Articulated dragon", variations=None):
+    return (tid, sku, listing, title, qty, price, variations)
+
+
+@pytest.mark.own_stack
+def test_connect_and_shops_api(stack, user, fake):
+    api = user.api
+    shop = connect(stack, api, fake)
+    assert shop["status"] == "connected", shop
+    assert shop["shop_id"] == fake.shop_id
+    assert shop["shop_name"] == fake.shop_name
+    assert shop["auto_schedule"] is False
+    listed = api.get("/api/etsy/shops").json()["shops"]
+    assert [s["id"] for s in listed] == [shop["id"]]
+
+    # tokens are sealed at rest, never stored in the clear
+    db = sqlite3.connect(str(stack.data_dir / "farm.db"))
+    row = db.execute("SELECT access_token, refresh_token, oauth_state "
+                     "FROM etsy_shops WHERE id = ?", (shop["id"],)).fetchone()
+    db.close()
+    assert row[0] and row[1] and row[2] is None
+    for tok in list(fake.access) + list(fake.refresh):
+        assert tok not in row[0] and tok not in row[1]
+
+    r = api.put(f"/api/etsy/shops/{shop['id']}",
+                json={"auto_schedule": True})
+    assert r.status_code == 200 and r.json()["auto_schedule"] is True
+    r = api.put(f"/api/etsy/shops/{shop['id']}", json={"enabled": "no"})
+    assert r.status_code == 422
+    r = api.post(f"/api/etsy/shops/{shop['id']}/sync")
+    assert r.status_code == 202, r.text
+
+    other = stack.make_user()
+    assert other.api.get("/api/etsy/shops").json()["shops"] == []
+    assert other.api.get(f"/api/etsy/shops/{shop['id']}").status_code == 404
+    assert other.api.delete(
+        f"/api/etsy/shops/{shop['id']}").status_code == 404
+    assert api.delete(f"/api/etsy/shops/{shop['id']}").status_code == 204
+    assert api.get(f"/api/etsy/shops/{shop['id']}").status_code == 404
+
+
+@pytest.mark.own_stack
+def test_import_pages_overlap_and_cancel(stack, user, fake):
+    api = user.api
+    # 230 receipts over three pages, some sharing a created second
+    fake.receipts = [receipt(3000000000 + i, T0 + i // 3,
+                             [item(4000000000 + 2 * i, qty=1 + i % 2),
+                              item(4000000001 + 2 * i, sku="KEY-NAME",
+                                   price=950)])
+                     for i in range(230)]
+    fake.receipts.append(receipt(3999999999, T0, [item(4999999999)],
+                                 status="open"))  # not paid: not imported
+    shop = connect(stack, api, fake)
+    assert shop["imported_orders"] == 230, shop
+    got = orders(api)
+    assert len(got) == 230
+    assert len({o["external_id"] for o in got}) == 230
+    one = api.get(f"/api/orders/{got[0]['id']}").json()
+    assert len(one["items"]) == 2
+
+    # a second run: the overlap re-reads receipts, nothing is new
+    dispatch(stack)
+    assert len(orders(api)) == 230
+    assert api.get(f"/api/etsy/shops/{shop['id']}").json()[
+        "imported_orders"] == 230
+
+    # a new receipt and a cancelled one
+    fake.receipts.append(receipt(3100000000, T0 + 500, [item(4100000000)]))
+    fake.receipts[5]["status"] = "canceled"
+    dispatch(stack)
+    got = {o["external_id"]: o for o in orders(api)}
+    assert len(got) == 231
+    assert got[str(fake.receipts[5]["receipt_id"])]["status"] == "cancelled"
+    assert got["3100000000"]["status"] == "open"
+
+
+@pytest.mark.own_stack
+def test_refresh_rotates_and_revoked_grant(stack, user, fake):
+    api = user.api
+    fake.receipts = [receipt(3200000000, T0, [item(4200000000)])]
+    shop = connect(stack, api, fake)
+    assert shop["status"] == "connected"
+    old = set(fake.refresh)
+    # the access token is gone (expired): a 401 refreshes once, rotating
+    fake.expire_access()
+    fake.receipts.append(receipt(3200000001, T0 + 5, [item(4200000001)]))
+    dispatch(stack)
+    assert fake.refreshes == 1
+    assert not (old & fake.refresh)        # the old one stopped working
+    assert len(orders(api)) == 2
+    fake.expire_access()
+    dispatch(stack)                        # the rotated token was saved
+    assert fake.refreshes == 2
+    s = api.get(f"/api/etsy/shops/{shop['id']}").json()
+    assert s["status"] == "connected" and s["last_error"] is None
+
+    fake.expire_access()
+    fake.revoke()
+    dispatch(stack)
+    s = api.get(f"/api/etsy/shops/{shop['id']}").json()
+    assert s["status"] == "reconnect_needed", s
+    assert "revoked" in s["last_error"]
+    calls = len(fake.log)
+    dispatch(stack)                        # a dead grant is not retried
+    assert len(fake.log) == calls
+
+
+@pytest.mark.own_stack
+def test_429_retry_after_and_500_mid_paging(stack, user, fake):
+    api = user.api
+    fake.receipts = [receipt(3300000000 + i, T0 + i, [item(4300000000 + i)])
+                     for i in range(250)]
+    fake.fail_429 = 1
+    fake.retry_after = "1"
+    fake.fail_500_on = 3        # call 1: 429, call 2: page 1, call 3: 500
+    shop = connect(stack, api, fake)
+    assert [c[2] for c in fake.log if "/receipts" in c[1]] == [429, 200, 500]
+    s = api.get(f"/api/etsy/shops/{shop['id']}").json()
+    assert s["imported_orders"] == 100
+    assert "500" in s["last_error"]
+    assert len(orders(api)) == 100
+    # the next run picks up where it stopped: nothing lost, nothing twice
+    fake.fail_500_on = None
+    db = sqlite3.connect(str(stack.data_dir / "farm.db"))
+    db.execute("UPDATE etsy_shops SET next_sync_at = 0")
+    db.commit()
+    db.close()
+    dispatch(stack)
+    got = orders(api)
+    assert len(got) == 250
+    assert len({o["external_id"] for o in got}) == 250
+    s = api.get(f"/api/etsy/shops/{shop['id']}").json()
+    assert s["imported_orders"] == 250 and s["last_error"] is None
