@@ -392,6 +392,18 @@
 {{#ftp_port_error}}<p class="field-error" id="e-ftp-err">{{msg}}</p>{{/ftp_port_error}}
 </div>
 <div class="field">
+<label for="e-power_watts">Power while printing (W)</label>
+<input id="e-power_watts" name="power_watts" type="number" min="{{power_watts_min}}" max="{{power_watts_max}}" value="{{power_watts}}" placeholder="{{POWER_DEFAULT}}"{{#power_watts_error}} aria-invalid="true" aria-describedby="e-power-err"{{/power_watts_error}}>
+<p class="help">Average draw while printing. Leave empty for the model's typical {{POWER_DEFAULT}} W.</p>
+{{#power_watts_error}}<p class="field-error" id="e-power-err">{{msg}}</p>{{/power_watts_error}}
+</div>
+<div class="field">
+<label for="e-machine_rate">Machine rate per printing hour ({{CURRENCY}})</label>
+<input id="e-machine_rate" name="machine_rate" type="text" inputmode="decimal" value="{{machine_rate}}"{{#machine_rate_error}} aria-invalid="true" aria-describedby="e-rate-err"{{/machine_rate_error}}>
+<p class="help">Depreciation and upkeep, added to every print's cost.</p>
+{{#machine_rate_error}}<p class="field-error" id="e-rate-err">{{msg}}</p>{{/machine_rate_error}}
+</div>
+<div class="field">
 <label for="e-access_code">New access code</label>
 <input id="e-access_code" name="access_code" type="password" autocomplete="off" maxlength="{{access_code_max}}"{{#access_code_error}} aria-invalid="true" aria-describedby="e-code-err"{{/access_code_error}}>
 <p class="help">Leave empty to keep the stored code. A new code, host or port also accepts the printer's current certificate.</p>

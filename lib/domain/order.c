@@ -34,6 +34,7 @@ const struct field order_item_fields[] = {
     {"sku", F_STR, offsetof(IN, sku), F_NULL, 1, ORDER_SKU_MAX, 0},
     {"product_id", F_ID, offsetof(IN, product_id), F_NULL, 0, 0, 0},
     {"etsy_listing_id", F_ID, offsetof(IN, etsy_listing_id), F_NULL, 0, 0, 0},
+    {"price", F_MONEY, offsetof(IN, price), F_NULL, 0, ORDER_PRICE_MAX, 0},
     {0},
 };
 #undef IN
@@ -50,6 +51,25 @@ const struct field order_schedule_fields[] = {
 #define ORDER_COLS                                                             \
     "id, source, external_id, buyer, status, created_at, updated_at"
 
+int
+order_money(struct ctx *c, struct order *o)
+{
+    int priced = 0;
+
+    o->revenue = 0;
+    for (int i = 0; i < o->nitems; i++)
+        if (o->items[i].price != DB_NULL) {
+            o->revenue += o->items[i].price * o->items[i].quantity;
+            priced = 1;
+        }
+    if (!priced)
+        o->revenue = DB_NULL;
+    if (job_order_cost(c, o->id, &o->cost) < 0)
+        return -1;
+    o->profit = o->revenue == DB_NULL ? DB_NULL : o->revenue - o->cost;
+    return 0;
+}
+
 /* Print names stay within what a print accepts. */
 #define PRINT_NAME_MAX 200
 
@@ -58,6 +78,7 @@ order_init(struct order *o)
 {
     memset(o, 0, sizeof(*o));
     o->source = "manual";
+    o->revenue = o->cost = o->profit = DB_NULL;
 }
 
 static void
@@ -73,6 +94,7 @@ order_row(struct ctx *c, struct db_stmt *st, struct order *o)
     o->status = arena_strdup(a, db_text(st, 4));
     o->created_at = db_int(st, 5);
     o->updated_at = db_int(st, 6);
+    o->revenue = o->cost = o->profit = DB_NULL;
 }
 
 /* Loads o's items (by id) and print ids (ascending). */
@@ -91,7 +113,7 @@ load_children(struct ctx *c, struct order *o)
     o->nitems = 0;
     st = db_query(c->db,
                   "SELECT id, title, sku, etsy_listing_id, quantity, "
-                  "product_id FROM order_items WHERE order_id = ? "
+                  "product_id, price FROM order_items WHERE order_id = ? "
                   "ORDER BY id",
                   "i", o->id);
     if (st == NULL)
@@ -105,6 +127,7 @@ load_children(struct ctx *c, struct order *o)
         it->etsy_listing_id = db_int(st, 3);
         it->quantity = db_int(st, 4);
         it->product_id = db_int(st, 5);
+        it->price = db_int(st, 6);
     }
     db_done(st);
     if (rc != DB_ROW && rc != DB_DONE)
@@ -280,10 +303,11 @@ insert_items(struct ctx *c, int64_t id, struct order *o)
 
         if (db_get_int(c->db, &it->id,
                        "INSERT INTO order_items (order_id, title, sku, "
-                       "etsy_listing_id, quantity, product_id) "
-                       "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                       "ittiii", id, it->title, it->sku, it->etsy_listing_id,
-                       it->quantity, it->product_id) != DB_ROW)
+                       "etsy_listing_id, quantity, product_id, price) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       "ittiiii", id, it->title, it->sku,
+                       it->etsy_listing_id, it->quantity, it->product_id,
+                       it->price) != DB_ROW)
             return err_internal(&c->err, "order: item insert failed");
     }
     return 0;
