@@ -117,6 +117,23 @@ int order_schedule(struct ctx *c, int64_t order_id, int64_t printer_id,
  * profit revenue - cost (DB_NULL with the revenue). 0 or -1. */
 int order_money(struct ctx *c, struct order *o);
 
+/* Profit of the user's orders received in [since, until) (at most
+ * ORDER_PROFIT_ORDERS_MAX of them, the newest): per UTC day received (key:
+ * the day's start) and per product (key: product id, name; items without a
+ * product under key 0, name NULL). An item's revenue is its price x
+ * quantity; a print's total_cost counts for the product of its item (a
+ * print without an item: key 0). Prints cancelled before they started
+ * count nothing. Rows by key ascending, from the arena. 0 or -1. */
+#define ORDER_PROFIT_ORDERS_MAX 2000
+struct order_profit_row {
+    int64_t key;
+    const char *name;
+    int64_t revenue, cost, profit;
+};
+int order_profit(struct ctx *c, int64_t since, int64_t until,
+                 struct order_profit_row **days, int *ndays,
+                 struct order_profit_row **products, int *nproducts);
+
 /* --- Etsy transactions (the CSV import, order_import.c) ----------------- */
 
 /* One stored item that carries an Etsy transaction id. */
