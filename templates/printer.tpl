@@ -36,8 +36,8 @@
 <div><dt>Last seen</dt><dd>{{#SEEN}}<time datetime="{{SEEN_ISO}}" data-format="datetime">{{SEEN_TEXT}}</time>{{/SEEN}}{{#SEEN_NONE}}never{{/SEEN_NONE}}</dd></div>
 </dl>
 <ul class="ams" aria-label="AMS slots">
-{{#SWATCH}}<li class="slot"><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="{{COLOR}}" stroke="currentColor" stroke-width="1"/></svg><span class="slot-type">{{SLOT_NO}}: {{TYPE}}</span> <span class="slot-pct">{{PCT}}</span></li>
-{{/SWATCH}}{{#SWATCH_EMPTY}}<li class="slot empty-slot"><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="none" stroke="currentColor" stroke-width="1" stroke-dasharray="3 2"/></svg><span class="slot-type">{{SLOT_NO}}: empty</span></li>
+{{#SWATCH}}<li class="slot"><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="{{COLOR}}"/></svg><span class="slot-type">{{SLOT_NO}}: {{TYPE}}</span> <span class="slot-pct">{{PCT}}</span></li>
+{{/SWATCH}}{{#SWATCH_EMPTY}}<li class="slot empty-slot"><svg class="swatch hole" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="none"/></svg><span class="slot-type">{{SLOT_NO}}: empty</span></li>
 {{/SWATCH_EMPTY}}
 </ul>
 </section>
@@ -54,7 +54,7 @@
 <tr>
 <td>{{SLOT_NO}}</td>
 <td class="name">{{TYPE}}<span class="sub">{{SOURCE}}</span></td>
-<td><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="{{SWATCH}}" stroke="currentColor" stroke-width="1"/></svg> <span class="mono">{{COLOR_TEXT}}</span></td>
+<td><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="{{SWATCH}}"/></svg> <span class="mono">{{COLOR_TEXT}}</span></td>
 <td class="num">{{PCT}}<span class="sub">{{LEFT}}</span></td>
 <td>{{VENDOR_TEXT}}</td>
 <td class="num">{{COST_TEXT}}</td>
