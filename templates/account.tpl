@@ -3,7 +3,8 @@
     with <key>_error beside each; PASSWORD_MIN/MAX), API tokens (NEW_TOKEN
     with TOKEN: shown on this answer only; the create form's name field as
     page_form.h sets it; TOKEN_ROW with ID, NAME, CREATED and EXPIRES times,
-    or NO_TOKENS), and sign out everywhere (browser sessions only). }}
+    or NO_TOKENS), the cost settings (COSTS: energy_price_per_kwh as
+    page_form.h sets it, CURRENCY), and sign out everywhere (browser sessions only). }}
 <section class="shop">
 <div class="heading">
 <h1>Account</h1>
@@ -32,6 +33,23 @@
 </div>
 <button type="submit">Change password</button>
 </form>
+
+{{#COSTS}}
+<form class="card" method="post" action="/account/costs" novalidate>
+<input type="hidden" name="csrf" value="{{CSRF_TOKEN}}">
+<h2>Costs</h2>
+{{#ERRORS}}<div class="alert" role="alert"><p>The settings were not saved:</p><ul>{{#ERROR}}<li>{{field}} {{message}}</li>{{/ERROR}}</ul></div>{{/ERRORS}}
+<div class="form-grid">
+<div class="field">
+<label for="a-energy">Energy price per kWh ({{CURRENCY}})</label>
+<input id="a-energy" name="energy_price_per_kwh" type="text" inputmode="decimal" value="{{energy_price_per_kwh}}"{{#energy_price_per_kwh_error}} aria-invalid="true" aria-describedby="a-energy-error"{{/energy_price_per_kwh_error}}>
+{{#energy_price_per_kwh_error}}<p class="field-error" id="a-energy-error">{{msg}}</p>{{/energy_price_per_kwh_error}}
+<p class="help">Every print's energy cost: its printer's power &times; printing hours &times; this price.</p>
+</div>
+</div>
+<button type="submit">Save costs</button>
+</form>
+{{/COSTS}}
 
 <div class="card">
 <h2>API tokens</h2>

@@ -180,4 +180,31 @@
 </figure>
 {{/ACCURACY_CHART}}
 {{/CHARTS}}
+{{#PROFIT}}
+<figure class="chart">
+<figcaption><h2>Profit</h2>
+<p class="hint">Orders received from {{FROM}} to {{TO}}, in {{CURRENCY}}: revenue (items' price &times; quantity) less the full cost of their prints (material, energy, machine).</p></figcaption>
+{{#NO_ORDERS}}<p class="hint">No orders in this range.</p>{{/NO_ORDERS}}
+<div class="table-wrap">
+<table class="figures" id="profit-days">
+<caption>Per day (UTC)</caption>
+<thead><tr><th scope="col">Day</th><th scope="col" class="num">Revenue</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Profit</th></tr></thead>
+<tbody>
+{{#PDAY}}<tr><td>{{DATE}}</td><td class="num">{{REVENUE}}</td><td class="num">{{COST}}</td><td class="num">{{PROFIT}}</td></tr>
+{{/PDAY}}
+</tbody>
+</table>
+</div>
+<div class="table-wrap">
+<table class="figures" id="profit-products">
+<caption>Per product</caption>
+<thead><tr><th scope="col">Product</th><th scope="col" class="num">Revenue</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Profit</th></tr></thead>
+<tbody>
+{{#PPRODUCT}}<tr><td>{{NAME}}</td><td class="num">{{REVENUE}}</td><td class="num">{{COST}}</td><td class="num">{{PROFIT}}</td></tr>
+{{/PPRODUCT}}
+</tbody>
+</table>
+</div>
+</figure>
+{{/PROFIT}}
 </section>

@@ -2,10 +2,11 @@
 {{! One order: NUMBER, SOURCE, BUYER, STATUS, CREATED; one ITEM per line
     item (MATCHED with PRODUCT/PRODUCT_ID, or UNMATCHED with WHY; ERROR
     when scheduling refused it); the prints made for it (PRINT with NAME,
-    FILE, STATUS_* badge, COST; COST with TOTAL in CURRENCY, UNKNOWN/N) or
+    FILE, STATUS_* badge, COST, ENERGY, MACHINE, TOTAL; COST with TOTAL in CURRENCY, UNKNOWN/N) or
     NO_PRINTS; PRINTS wraps them. SCHEDULE: the schedule form (order_schedule_fields through
     page_form.h, PRINTER_OPT choices); EDITABLE: the order can still change;
-    ALERT/MESSAGE: why an action was refused. }}
+    ALERT/MESSAGE: why an action was refused. MONEY: REVENUE, COST,
+    PROFIT in CURRENCY, LOSS when the profit is negative. }}
 <section class="shop">
 <div class="heading">
 <h1>Order {{NUMBER}}</h1>
@@ -18,6 +19,11 @@
 <div><dt>Buyer</dt><dd>{{BUYER}}</dd></div>
 <div><dt>Status</dt><dd>{{STATUS}}</dd></div>
 <div><dt>Received</dt><dd>{{#CREATED}}<time datetime="{{CREATED_ISO}}" data-format="datetime">{{CREATED_TEXT}}</time>{{/CREATED}}</dd></div>
+{{#MONEY}}
+<div><dt>Revenue</dt><dd data-field="revenue">{{REVENUE}} {{CURRENCY}}</dd></div>
+<div><dt>Cost</dt><dd data-field="cost">{{COST}} {{CURRENCY}}</dd></div>
+<div><dt>Profit</dt><dd data-field="profit">{{#LOSS}}<span class="badge tone-bad">loss</span> {{/LOSS}}{{PROFIT}} {{CURRENCY}}</dd></div>
+{{/MONEY}}
 </dl>
 {{#EDITABLE}}<p><a class="button secondary small" href="/orders/{{ID}}/edit">Edit order</a></p>{{/EDITABLE}}
 </div>
@@ -55,6 +61,9 @@
 <th scope="col">File</th>
 <th scope="col">Status</th>
 <th scope="col" class="num">Material cost</th>
+<th scope="col" class="num">Energy</th>
+<th scope="col" class="num">Machine</th>
+<th scope="col" class="num">Total cost</th>
 </tr>
 </thead>
 <tbody>
@@ -64,6 +73,9 @@
 <td class="mono">{{FILE}}</td>
 <td><span class="badge tone-{{STATUS_TONE}}"><span aria-hidden="true">{{STATUS_SYMBOL}}</span> {{STATUS_WORD}}</span></td>
 <td class="num">{{COST}}</td>
+<td class="num">{{ENERGY}}</td>
+<td class="num">{{MACHINE}}</td>
+<td class="num">{{TOTAL}}</td>
 </tr>
 {{/PRINT}}
 </tbody>
@@ -72,6 +84,7 @@
 <tr>
 <th scope="row" colspan="3">Material cost of the order{{#UNKNOWN}} <span class="sub">({{N}} without a known cost)</span>{{/UNKNOWN}}</th>
 <td class="num total">{{TOTAL}} {{CURRENCY}}</td>
+<td colspan="3"></td>
 </tr>
 </tfoot>
 {{/COST}}

@@ -40,8 +40,8 @@
 <div><dt>Bed</dt><dd data-field="bed_temp">{{BED}}</dd></div>
 </dl>
 <ul class="ams" aria-label="AMS slots of {{NAME}}">
-{{#SLOT}}<li class="slot"><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="{{COLOR}}" stroke="currentColor" stroke-width="1"/></svg><span class="slot-type">{{SLOT_NO}}: {{TYPE}}</span> <span class="slot-pct">{{PCT}}</span></li>
-{{/SLOT}}{{#SLOT_EMPTY}}<li class="slot empty-slot"><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="none" stroke="currentColor" stroke-width="1" stroke-dasharray="3 2"/></svg><span class="slot-type">{{SLOT_NO}}: empty</span></li>
+{{#SLOT}}<li class="slot"><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="{{COLOR}}"/></svg><span class="slot-type">{{SLOT_NO}}: {{TYPE}}</span> <span class="slot-pct">{{PCT}}</span></li>
+{{/SLOT}}{{#SLOT_EMPTY}}<li class="slot empty-slot"><svg class="swatch hole" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="none"/></svg><span class="slot-type">{{SLOT_NO}}: empty</span></li>
 {{/SLOT_EMPTY}}
 </ul>
 <p class="next">Next: {{#NEXT}}{{NEXT_NAME}}{{/NEXT}}{{#NO_NEXT}}<span class="hint">nothing queued</span>{{/NO_NEXT}}</p>

@@ -36,8 +36,8 @@
 <div><dt>Last seen</dt><dd>{{#SEEN}}<time datetime="{{SEEN_ISO}}" data-format="datetime">{{SEEN_TEXT}}</time>{{/SEEN}}{{#SEEN_NONE}}never{{/SEEN_NONE}}</dd></div>
 </dl>
 <ul class="ams" aria-label="AMS slots">
-{{#SWATCH}}<li class="slot"><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="{{COLOR}}" stroke="currentColor" stroke-width="1"/></svg><span class="slot-type">{{SLOT_NO}}: {{TYPE}}</span> <span class="slot-pct">{{PCT}}</span></li>
-{{/SWATCH}}{{#SWATCH_EMPTY}}<li class="slot empty-slot"><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="none" stroke="currentColor" stroke-width="1" stroke-dasharray="3 2"/></svg><span class="slot-type">{{SLOT_NO}}: empty</span></li>
+{{#SWATCH}}<li class="slot"><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="{{COLOR}}"/></svg><span class="slot-type">{{SLOT_NO}}: {{TYPE}}</span> <span class="slot-pct">{{PCT}}</span></li>
+{{/SWATCH}}{{#SWATCH_EMPTY}}<li class="slot empty-slot"><svg class="swatch hole" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="none"/></svg><span class="slot-type">{{SLOT_NO}}: empty</span></li>
 {{/SWATCH_EMPTY}}
 </ul>
 </section>
@@ -54,7 +54,7 @@
 <tr>
 <td>{{SLOT_NO}}</td>
 <td class="name">{{TYPE}}<span class="sub">{{SOURCE}}</span></td>
-<td><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="{{SWATCH}}" stroke="currentColor" stroke-width="1"/></svg> <span class="mono">{{COLOR_TEXT}}</span></td>
+<td><svg class="swatch" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="9" fill="{{SWATCH}}"/></svg> <span class="mono">{{COLOR_TEXT}}</span></td>
 <td class="num">{{PCT}}<span class="sub">{{LEFT}}</span></td>
 <td>{{VENDOR_TEXT}}</td>
 <td class="num">{{COST_TEXT}}</td>
@@ -390,6 +390,18 @@
 <label for="e-ftp_port">FTPS port</label>
 <input id="e-ftp_port" name="ftp_port" type="number" min="{{ftp_port_min}}" max="{{ftp_port_max}}" value="{{ftp_port}}"{{#ftp_port_error}} aria-invalid="true" aria-describedby="e-ftp-err"{{/ftp_port_error}}>
 {{#ftp_port_error}}<p class="field-error" id="e-ftp-err">{{msg}}</p>{{/ftp_port_error}}
+</div>
+<div class="field">
+<label for="e-power_watts">Power while printing (W)</label>
+<input id="e-power_watts" name="power_watts" type="number" min="{{power_watts_min}}" max="{{power_watts_max}}" value="{{power_watts}}" placeholder="{{POWER_DEFAULT}}"{{#power_watts_error}} aria-invalid="true" aria-describedby="e-power-err"{{/power_watts_error}}>
+<p class="help">Average draw while printing. Leave empty for the model's typical {{POWER_DEFAULT}} W.</p>
+{{#power_watts_error}}<p class="field-error" id="e-power-err">{{msg}}</p>{{/power_watts_error}}
+</div>
+<div class="field">
+<label for="e-machine_rate">Machine rate per printing hour ({{CURRENCY}})</label>
+<input id="e-machine_rate" name="machine_rate" type="text" inputmode="decimal" value="{{machine_rate}}"{{#machine_rate_error}} aria-invalid="true" aria-describedby="e-rate-err"{{/machine_rate_error}}>
+<p class="help">Depreciation and upkeep, added to every print's cost.</p>
+{{#machine_rate_error}}<p class="field-error" id="e-rate-err">{{msg}}</p>{{/machine_rate_error}}
 </div>
 <div class="field">
 <label for="e-access_code">New access code</label>

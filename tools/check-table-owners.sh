@@ -28,7 +28,7 @@ printers                 domain/printer.c
 products                 domain/product.c
 scheduled_prints         domain/job*.c
 sessions                 domain/token.c
-settings                 -
+settings                 domain/setting.c
 users                    domain/user.c
 '
 # "-": no code reads the table yet; whoever first does becomes its owner.

@@ -13,6 +13,7 @@
 #include "domain/order.h"
 #include "domain/printer.h"
 #include "domain/printfile.h"
+#include "domain/setting.h"
 
 #include "base/banned.h"
 
@@ -111,6 +112,7 @@ job_init(struct job *j)
     j->started_at = j->completed_at = DB_NULL;
     j->progress_percent = DB_NULL;
     j->created_at = j->updated_at = DB_NULL;
+    j->energy_cost = j->machine_cost = j->total_cost = DB_NULL;
 }
 
 int
@@ -224,6 +226,7 @@ job_row(struct ctx *c, struct db_stmt *st, struct job *j)
     j->created_at = db_int(st, k++);
     j->updated_at = db_int(st, k++);
     j->user_id = db_int(st, k++);
+    j->energy_cost = j->machine_cost = j->total_cost = DB_NULL;
 }
 
 int
@@ -1227,4 +1230,104 @@ job_queue_head(struct ctx *c, int64_t printer_id, struct job *j)
     job_row(c, st, j);
     db_done(st);
     return 1;
+}
+
+/* ---- cost ---- */
+
+/* The longest duration a cost counts (a year), so the products below stay
+ * far inside int64 (10,000 W x 3.2e7 s x 100,000 cents < 9.2e18). */
+#define JOB_COST_SECONDS_MAX (366LL * 24 * 3600)
+
+void
+job_cost_compute(const struct job_cost_in *in, int64_t *energy,
+                 int64_t *machine, int64_t *total)
+{
+    int64_t s = in->seconds < 0 ? 0 : in->seconds;
+    int64_t w = in->watts < 0 ? 0 : in->watts;
+    int64_t price = in->energy_price_per_kwh < 0 ? 0 : in->energy_price_per_kwh;
+    int64_t rate = in->machine_rate < 0 ? 0 : in->machine_rate;
+
+    if (s > JOB_COST_SECONDS_MAX)
+        s = JOB_COST_SECONDS_MAX;
+    /* non-negative operands: + half the divisor, then divide, rounds half
+     * up */
+    *energy = (w * s * price + 1800000) / 3600000;
+    *machine = (rate * s + 1800) / 3600;
+    *total = (in->material_cost == DB_NULL ? 0 : in->material_cost) + *energy +
+             *machine;
+}
+
+int64_t
+job_cost_seconds(const struct job *j)
+{
+    if (j->started_at != DB_NULL && j->completed_at != DB_NULL)
+        return j->completed_at - j->started_at;
+    return j->estimated_minutes == DB_NULL ? 0 : j->estimated_minutes * 60;
+}
+
+int
+job_costs(struct ctx *c, struct job *list, int n)
+{
+    struct settings set;
+    struct {
+        int64_t printer_id, watts, rate;
+    } *seen = NULL;
+    int nseen = 0;
+
+    if (n <= 0)
+        return 0;
+    if (setting_get(c, &set) < 0)
+        return -1;
+    seen = arena_alloc(c->arena, sizeof(*seen) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        struct job *j = &list[i];
+        struct job_cost_in in;
+        int k = 0;
+
+        while (k < nseen && seen[k].printer_id != j->printer_id)
+            k++;
+        if (k == nseen) {
+            seen[k].printer_id = j->printer_id;
+            if (printer_cost_params(c, j->printer_id, &seen[k].watts,
+                                    &seen[k].rate) < 0)
+                return -1;
+            nseen++;
+        }
+        in.material_cost = j->material_cost;
+        in.watts = seen[k].watts;
+        in.machine_rate = seen[k].rate;
+        in.energy_price_per_kwh = set.energy_price_per_kwh;
+        in.seconds = job_cost_seconds(j);
+        job_cost_compute(&in, &j->energy_cost, &j->machine_cost,
+                         &j->total_cost);
+    }
+    return 0;
+}
+
+int
+job_order_cost(struct ctx *c, int64_t order_id, int64_t *cost)
+{
+    struct job_filter f;
+    struct job *list;
+    int64_t count = 0;
+    int n;
+
+    *cost = 0;
+    if (db_get_int(c->db, &count,
+                   "SELECT COUNT(*) FROM scheduled_prints "
+                   "WHERE order_id = ? AND user_id = ?",
+                   "ii", order_id, c->user_id) != DB_ROW)
+        return err_internal(&c->err, "job: order cost failed");
+    if (count == 0)
+        return 0;
+    memset(&f, 0, sizeof(f));
+    f.order_id = order_id;
+    if (job_list(c, &f, count, 0, &list, &n) < 0 ||
+        job_costs(c, list, n) < 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (!(strcmp(list[i].status, job_status_names[JOB_CANCELLED]) == 0 &&
+              list[i].started_at == DB_NULL))
+            *cost += list[i].total_cost;
+    return 0;
 }

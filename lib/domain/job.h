@@ -44,6 +44,14 @@
  * - material_cost: the recorded column when set (the dispatcher records it
  *   at the end), else grams x cost_per_kg of the printer's material in
  *   material_slot / 1000, rounded half up to cents; DB_NULL when unknown.
+ * - energy_cost, machine_cost, total_cost (job_costs): from the print's
+ *   duration, completed_at - started_at once it ran (both set), else
+ *   estimated_minutes. energy = watts x seconds x price per kWh /
+ *   3,600,000, machine = machine_rate x seconds / 3600, each rounded half
+ *   up to cents; total = material (0 when unknown) + energy + machine. The
+ *   printer's power and rate (printer_cost_params; a print without one of
+ *   the user's printers: the "other" default 120 W and rate 0) and the
+ *   user's energy price (setting.h).
  */
 #ifndef JOB_H
 #define JOB_H
@@ -129,7 +137,35 @@ struct job {
     int64_t started_at, completed_at;
     const char *failure_reason;
     int64_t progress_percent, created_at, updated_at;
+    /* cents, filled by job_costs (DB_NULL until then) */
+    int64_t energy_cost, machine_cost, total_cost;
 };
+
+/* What a print costs besides its material, for job_cost_compute. */
+struct job_cost_in {
+    int64_t material_cost;          /* cents, DB_NULL: unknown (0) */
+    int64_t watts;                  /* average while printing */
+    int64_t machine_rate;           /* cents per hour */
+    int64_t energy_price_per_kwh;   /* cents */
+    int64_t seconds;                /* printing time; < 0 counts as 0 */
+};
+
+/* The rule above, pure: fills energy, machine and total cents. */
+void job_cost_compute(const struct job_cost_in *in, int64_t *energy,
+                      int64_t *machine, int64_t *total);
+
+/* The seconds the rule uses for j: actual once it ran, else estimated. */
+int64_t job_cost_seconds(const struct job *j);
+
+/* Fills energy_cost, machine_cost and total_cost of the n prints in list
+ * (one printer read per distinct printer, the user's energy price once). 0
+ * or -1. */
+int job_costs(struct ctx *c, struct job *list, int n);
+
+/* The sum of total_cost of the user's prints of order_id, leaving out
+ * prints cancelled before they started (they never printed), into *cost.
+ * 0 or -1. */
+int job_order_cost(struct ctx *c, int64_t order_id, int64_t *cost);
 
 /* Which prints job_list() answers; zero it for "all of the user's". */
 struct job_filter {

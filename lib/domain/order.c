@@ -2,6 +2,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -34,6 +35,7 @@ const struct field order_item_fields[] = {
     {"sku", F_STR, offsetof(IN, sku), F_NULL, 1, ORDER_SKU_MAX, 0},
     {"product_id", F_ID, offsetof(IN, product_id), F_NULL, 0, 0, 0},
     {"etsy_listing_id", F_ID, offsetof(IN, etsy_listing_id), F_NULL, 0, 0, 0},
+    {"price", F_MONEY, offsetof(IN, price), F_NULL, 0, ORDER_PRICE_MAX, 0},
     {0},
 };
 #undef IN
@@ -50,6 +52,137 @@ const struct field order_schedule_fields[] = {
 #define ORDER_COLS                                                             \
     "id, source, external_id, buyer, status, created_at, updated_at"
 
+int
+order_money(struct ctx *c, struct order *o)
+{
+    int priced = 0;
+
+    o->revenue = 0;
+    for (int i = 0; i < o->nitems; i++)
+        if (o->items[i].price != DB_NULL) {
+            o->revenue += o->items[i].price * o->items[i].quantity;
+            priced = 1;
+        }
+    if (!priced)
+        o->revenue = DB_NULL;
+    if (job_order_cost(c, o->id, &o->cost) < 0)
+        return -1;
+    o->profit = o->revenue == DB_NULL ? DB_NULL : o->revenue - o->cost;
+    return 0;
+}
+
+/* The row of key in rows (n of them, room for one more), added when new. */
+static struct order_profit_row *
+profit_row(struct order_profit_row *rows, int *n, int64_t key)
+{
+    int i = 0;
+
+    while (i < *n && rows[i].key != key)
+        i++;
+    if (i == *n) {
+        memset(&rows[i], 0, sizeof(rows[i]));
+        rows[i].key = key;
+        (*n)++;
+    }
+    return &rows[i];
+}
+
+static int
+profit_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const struct order_profit_row *)a)->key;
+    int64_t y = ((const struct order_profit_row *)b)->key;
+
+    return (x > y) - (x < y);
+}
+
+int
+order_profit(struct ctx *c, int64_t since, int64_t until,
+             struct order_profit_row **days, int *ndays,
+             struct order_profit_row **products, int *nproducts)
+{
+    struct db_stmt *st;
+    int64_t *ids, nitems_all = 0;
+    int nids = 0, rc;
+
+    *ndays = *nproducts = 0;
+    *days = *products = NULL;
+    if (db_get_int(c->db, &nitems_all,
+                   "SELECT COUNT(*) FROM order_items i JOIN orders o ON "
+                   "o.id = i.order_id WHERE o.user_id = ?",
+                   "i", c->user_id) != DB_ROW)
+        return err_internal(&c->err, "order: profit failed");
+    ids = arena_alloc(c->arena, sizeof(*ids) * ORDER_PROFIT_ORDERS_MAX);
+    st = db_query(c->db,
+                  "SELECT id FROM orders WHERE user_id = ? AND "
+                  "created_at >= ? AND created_at < ? "
+                  "ORDER BY created_at DESC, id DESC LIMIT ?",
+                  "iiii", c->user_id, since, until,
+                  (int64_t)ORDER_PROFIT_ORDERS_MAX);
+    if (st == NULL)
+        return err_internal(&c->err, "order: profit failed");
+    while ((rc = db_step(st)) == DB_ROW)
+        ids[nids++] = db_int(st, 0);
+    if (rc != DB_DONE)
+        return err_internal(&c->err, "order: profit failed");
+    *days = arena_alloc(c->arena, sizeof(**days) * (size_t)(nids + 1));
+    *products = arena_alloc(c->arena,
+                            sizeof(**products) * (size_t)(nitems_all + 2));
+    for (int k = 0; k < nids; k++) {
+        struct order o;
+        struct job_filter f;
+        struct job *js = NULL;
+        struct order_profit_row *day;
+        int n = 0;
+
+        if (order_get(c, ids[k], &o) < 0)
+            return -1;
+        day = profit_row(*days, ndays, o.created_at - o.created_at % 86400);
+        memset(&f, 0, sizeof(f));
+        f.order_id = o.id;
+        if (o.nprints > 0 &&
+            (job_list(c, &f, o.nprints, 0, &js, &n) < 0 ||
+             job_costs(c, js, n) < 0))
+            return -1;
+        for (int i = 0; i < o.nitems; i++) {
+            const struct order_item *it = &o.items[i];
+            int64_t rev = it->price == DB_NULL ? 0 : it->price * it->quantity;
+
+            day->revenue += rev;
+            profit_row(*products, nproducts,
+                       it->product_id == DB_NULL ? 0 : it->product_id)
+                ->revenue += rev;
+        }
+        for (int i = 0; i < n; i++) {
+            int64_t key = 0;
+
+            if (strcmp(js[i].status, "cancelled") == 0 &&
+                js[i].started_at == DB_NULL)
+                continue;
+            for (int t = 0; t < o.nitems; t++)
+                if (o.items[t].id == js[i].order_item_id &&
+                    o.items[t].product_id != DB_NULL)
+                    key = o.items[t].product_id;
+            day->cost += js[i].total_cost;
+            profit_row(*products, nproducts, key)->cost += js[i].total_cost;
+        }
+    }
+    for (int i = 0; i < *ndays; i++)
+        (*days)[i].profit = (*days)[i].revenue - (*days)[i].cost;
+    for (int i = 0; i < *nproducts; i++) {
+        struct order_profit_row *p = &(*products)[i];
+        struct product prod;
+
+        p->profit = p->revenue - p->cost;
+        if (p->key != 0 && product_get(c, p->key, &prod) == 0)
+            p->name = prod.name;
+        err_clear(&c->err); /* a product deleted meanwhile: no name */
+    }
+    qsort(*days, (size_t)*ndays, sizeof(**days), profit_cmp);
+    qsort(*products, (size_t)*nproducts, sizeof(**products), profit_cmp);
+    return 0;
+}
+
 /* Print names stay within what a print accepts. */
 #define PRINT_NAME_MAX 200
 
@@ -58,6 +191,7 @@ order_init(struct order *o)
 {
     memset(o, 0, sizeof(*o));
     o->source = "manual";
+    o->revenue = o->cost = o->profit = DB_NULL;
 }
 
 static void
@@ -73,6 +207,7 @@ order_row(struct ctx *c, struct db_stmt *st, struct order *o)
     o->status = arena_strdup(a, db_text(st, 4));
     o->created_at = db_int(st, 5);
     o->updated_at = db_int(st, 6);
+    o->revenue = o->cost = o->profit = DB_NULL;
 }
 
 /* Loads o's items (by id) and print ids (ascending). */
@@ -91,7 +226,7 @@ load_children(struct ctx *c, struct order *o)
     o->nitems = 0;
     st = db_query(c->db,
                   "SELECT id, title, sku, etsy_listing_id, quantity, "
-                  "product_id FROM order_items WHERE order_id = ? "
+                  "product_id, price FROM order_items WHERE order_id = ? "
                   "ORDER BY id",
                   "i", o->id);
     if (st == NULL)
@@ -105,6 +240,7 @@ load_children(struct ctx *c, struct order *o)
         it->etsy_listing_id = db_int(st, 3);
         it->quantity = db_int(st, 4);
         it->product_id = db_int(st, 5);
+        it->price = db_int(st, 6);
     }
     db_done(st);
     if (rc != DB_ROW && rc != DB_DONE)
@@ -280,10 +416,11 @@ insert_items(struct ctx *c, int64_t id, struct order *o)
 
         if (db_get_int(c->db, &it->id,
                        "INSERT INTO order_items (order_id, title, sku, "
-                       "etsy_listing_id, quantity, product_id) "
-                       "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                       "ittiii", id, it->title, it->sku, it->etsy_listing_id,
-                       it->quantity, it->product_id) != DB_ROW)
+                       "etsy_listing_id, quantity, product_id, price) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       "ittiiii", id, it->title, it->sku,
+                       it->etsy_listing_id, it->quantity, it->product_id,
+                       it->price) != DB_ROW)
             return err_internal(&c->err, "order: item insert failed");
     }
     return 0;

@@ -26,6 +26,7 @@ struct ctx;
 #define ORDER_BUYER_MAX 200
 #define ORDER_TITLE_MAX 200
 #define ORDER_SKU_MAX 64
+#define ORDER_PRICE_MAX 100000000 /* an item's unit price, minor units */
 #define ORDER_GAP_MAX 10080 /* minutes between scheduled prints: a week */
 
 extern const char *const order_sources[]; /* NULL-terminated */
@@ -36,6 +37,7 @@ struct order_item {
     int64_t etsy_listing_id; /* DB_NULL when none */
     int64_t quantity;
     int64_t product_id; /* DB_NULL: not matched */
+    int64_t price;      /* unit price, minor units; DB_NULL: none */
 };
 
 struct order {
@@ -46,6 +48,8 @@ struct order {
     int nitems;
     int64_t *print_ids; /* the order's prints, ascending (chain order) */
     int nprints;
+    /* minor units, filled by order_money (DB_NULL until then) */
+    int64_t revenue, cost, profit;
 };
 
 /* What scheduling an order takes besides its id (order_schedule). */
@@ -106,6 +110,29 @@ int order_update(struct ctx *c, struct order *o);
 int order_schedule(struct ctx *c, int64_t order_id, int64_t printer_id,
                    int64_t start_at, int64_t gap_minutes, int64_t **ids,
                    int *n);
+
+/* What o earned: revenue is the sum of price x quantity over the items
+ * that have a price (no discounts are stored; DB_NULL when no item has a
+ * price), cost the sum of its prints' total_cost (job_order_cost) and
+ * profit revenue - cost (DB_NULL with the revenue). 0 or -1. */
+int order_money(struct ctx *c, struct order *o);
+
+/* Profit of the user's orders received in [since, until) (at most
+ * ORDER_PROFIT_ORDERS_MAX of them, the newest): per UTC day received (key:
+ * the day's start) and per product (key: product id, name; items without a
+ * product under key 0, name NULL). An item's revenue is its price x
+ * quantity; a print's total_cost counts for the product of its item (a
+ * print without an item: key 0). Prints cancelled before they started
+ * count nothing. Rows by key ascending, from the arena. 0 or -1. */
+#define ORDER_PROFIT_ORDERS_MAX 2000
+struct order_profit_row {
+    int64_t key;
+    const char *name;
+    int64_t revenue, cost, profit;
+};
+int order_profit(struct ctx *c, int64_t since, int64_t until,
+                 struct order_profit_row **days, int *ndays,
+                 struct order_profit_row **products, int *nproducts);
 
 /* --- Etsy transactions (the CSV import, order_import.c) ----------------- */
 

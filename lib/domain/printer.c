@@ -22,6 +22,10 @@ const struct field printer_fields[] = {
     {"ftp_port", F_INT, offsetof(IN, ftp_port), 0, 1, 65535, 0},
     {"access_code", F_STR, offsetof(IN, access_code), F_REQ | F_KEEP, 1,
      PRINTER_CODE_MAX, 0},
+    {"power_watts", F_INT, offsetof(IN, power_watts), F_NULL, 1,
+     PRINTER_WATTS_MAX, 0},
+    {"machine_rate", F_MONEY, offsetof(IN, machine_rate), 0, 0,
+     PRINTER_RATE_MAX, 0},
     {0},
 };
 #undef IN
@@ -32,7 +36,8 @@ const char *const printer_models[] = {"X1C", "X1E", "X1",  "P1S",   "P1P",
 #define PRINTER_COLS                                                           \
     "id, name, model, serial, host, port, ftp_port, status, status_detail, "  \
     "online, progress_percent, remaining_minutes, current_print_id, "         \
-    "nozzle_temp, bed_temp, last_seen_at, created_at, updated_at"
+    "nozzle_temp, bed_temp, last_seen_at, created_at, updated_at, "         \
+    "power_watts, machine_rate"
 
 void
 printer_init(struct printer *p)
@@ -40,6 +45,51 @@ printer_init(struct printer *p)
     memset(p, 0, sizeof(*p));
     p->port = 8883;
     p->ftp_port = 990;
+    p->power_watts = DB_NULL;
+}
+
+int64_t
+printer_default_watts(const char *model)
+{
+    static const struct {
+        const char *model;
+        int64_t watts;
+    } typical[] = {{"X1C", 150}, {"X1E", 150}, {"X1", 150}, {"P1S", 130},
+                   {"P1P", 130}, {"A1", 95},   {"A1M", 80}, {"H2D", 200}};
+
+    for (size_t i = 0; model != NULL && i < sizeof(typical) / sizeof(typical[0]);
+         i++)
+        if (strcmp(typical[i].model, model) == 0)
+            return typical[i].watts;
+    return 120;
+}
+
+int
+printer_cost_params(struct ctx *c, int64_t id, int64_t *watts, int64_t *rate)
+{
+    struct db_stmt *st;
+    int rc;
+
+    *watts = printer_default_watts(NULL);
+    *rate = 0;
+    if (id == DB_NULL)
+        return 0;
+    st = db_query(c->db,
+                  "SELECT model, power_watts, machine_rate FROM printers "
+                  "WHERE id = ? AND user_id = ?",
+                  "ii", id, c->user_id);
+    if (st == NULL)
+        return err_internal(&c->err, "printer: cost select failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return 0;
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "printer: cost select failed");
+    *watts = db_int(st, 1) != DB_NULL ? db_int(st, 1)
+                                       : printer_default_watts(db_text(st, 0));
+    *rate = db_int(st, 2);
+    db_done(st);
+    return 1;
 }
 
 static void
@@ -65,6 +115,8 @@ printer_row(struct ctx *c, struct db_stmt *st, struct printer *p)
     p->last_seen_at = db_int(st, 15);
     p->created_at = db_int(st, 16);
     p->updated_at = db_int(st, 17);
+    p->power_watts = db_int(st, 18);
+    p->machine_rate = db_int(st, 19);
     p->access_code = NULL;
 }
 
@@ -209,10 +261,12 @@ printer_create(struct ctx *c, struct printer *p)
     rc = db_get_int(c->db, &id,
                     "INSERT INTO printers (user_id, name, model, serial, "
                     "host, port, ftp_port, access_code_sealed, created_at, "
-                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "updated_at, power_watts, machine_rate) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "RETURNING id",
-                    "ittttiitii", c->user_id, p->name, p->model, p->serial,
-                    p->host, p->port, p->ftp_port, sealed, c->now, c->now);
+                    "ittttiitiiii", c->user_id, p->name, p->model, p->serial,
+                    p->host, p->port, p->ftp_port, sealed, c->now, c->now,
+                    p->power_watts, p->machine_rate);
     if (rc == DB_CONSTRAINT)
         return err_set(&c->err, ERR_CONFLICT,
                        "you already have a printer with serial %s",
@@ -240,10 +294,12 @@ printer_update(struct ctx *c, struct printer *p)
                  "ftp_port = ? AND ? IS NULL THEN cert_fingerprint "
                  "ELSE NULL END, "
                  "access_code_sealed = COALESCE(?, access_code_sealed), "
+                 "power_watts = ?, machine_rate = ?, "
                  "updated_at = ? WHERE id = ? AND user_id = ?",
-                 "ttttiitiittiii", p->name, p->model, p->serial, p->host,
+                 "ttttiitiittiiiii", p->name, p->model, p->serial, p->host,
                  p->port, p->ftp_port, p->host, p->port, p->ftp_port, sealed,
-                 sealed, c->now, p->id, c->user_id);
+                 sealed, p->power_watts, p->machine_rate, c->now, p->id,
+                 c->user_id);
     if (rc == DB_CONSTRAINT)
         return err_set(&c->err, ERR_CONFLICT,
                        "you already have a printer with serial %s",

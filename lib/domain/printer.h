@@ -18,6 +18,8 @@ extern const char *const printer_models[]; /* NULL-terminated */
 #define PRINTER_SERIAL_MAX 64  /* characters */
 #define PRINTER_HOST_MAX 253   /* characters: a DNS name's limit */
 #define PRINTER_CODE_MAX 64    /* characters of an access code */
+#define PRINTER_WATTS_MAX 10000 /* W, average while printing */
+#define PRINTER_RATE_MAX 100000 /* cents per printing hour */
 
 struct printer {
     int64_t id;
@@ -27,6 +29,8 @@ struct printer {
     const char *status, *status_detail;
     int64_t online, progress_percent, remaining_minutes, current_print_id;
     int64_t nozzle_temp, bed_temp, last_seen_at, created_at, updated_at;
+    int64_t power_watts;  /* average while printing; DB_NULL: model default */
+    int64_t machine_rate; /* cents per printing hour */
 };
 
 /* What a printer's editable fields may hold: the API binds its bodies and
@@ -35,7 +39,19 @@ struct printer {
  * access_code is write-only: NULL on an update keeps the stored one. */
 extern const struct field printer_fields[];
 
-/* Defaults for a new printer (ports 8883/990). */
+/* The typical average draw while printing of a model, in watts: X1C, X1E
+ * and X1 150, P1S and P1P 130, A1 95, A1M 80, H2D 200, anything else
+ * (also NULL) 120. */
+int64_t printer_default_watts(const char *model);
+
+/* What a print on printer id costs per hour besides material: its power
+ * (the stored one, else its model's default) and its machine rate. 1 when
+ * id is one of the user's printers, 0 when not (the "other" default and
+ * rate 0 are filled in), -1 on error. */
+int printer_cost_params(struct ctx *c, int64_t id, int64_t *watts,
+                        int64_t *rate);
+
+/* Defaults for a new printer (ports 8883/990, power DB_NULL, rate 0). */
 void printer_init(struct printer *p);
 
 /* The user's printers by id, from the arena. 0 or -1. */

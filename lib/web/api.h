@@ -17,6 +17,8 @@ int api_me(struct req *r);
 int api_user_create(struct req *r);
 
 /* api_printer.c */
+int api_settings_get(struct req *r);
+int api_settings_put(struct req *r);
 int api_printer_list(struct req *r);
 int api_printer_create(struct req *r);
 int api_printer_get(struct req *r);
@@ -131,6 +133,7 @@ int page_orders_import(struct req *r);
 /* page_account.c */
 int page_account(struct req *r);
 int page_account_password(struct req *r);
+int page_account_costs(struct req *r);
 int page_account_token_create(struct req *r);
 int page_account_token_revoke(struct req *r);
 int page_account_sign_out_all(struct req *r);

@@ -45,12 +45,16 @@ order_json(const struct order *o)
         jsonio_add_int(x, "etsy_listing_id", it->etsy_listing_id);
         jsonio_add_int(x, "quantity", it->quantity);
         jsonio_add_int(x, "product_id", it->product_id);
+        jsonio_add_money(x, "price", it->price);
         json_object_array_add(items, x);
     }
     json_object_object_add(obj, "items", items);
     for (int i = 0; i < o->nprints; i++)
         json_object_array_add(ids, json_object_new_int64(o->print_ids[i]));
     json_object_object_add(obj, "print_ids", ids);
+    jsonio_add_money(obj, "revenue", o->revenue);
+    jsonio_add_money(obj, "cost", o->cost);
+    jsonio_add_money(obj, "profit", o->profit);
     return obj;
 }
 
@@ -65,6 +69,9 @@ api_order_list(struct req *r)
     if (http_list_params(r, &limit, &offset) < 0 ||
         order_list(r->c, limit, offset, &list, &n) < 0)
         return -1;
+    for (int i = 0; i < n; i++)
+        if (order_money(r->c, &list[i]) < 0)
+            return -1;
     o = json_object_new_object();
     arr = json_object_new_array();
     for (int i = 0; i < n; i++)
@@ -78,7 +85,7 @@ answer(struct req *r, int status, int64_t id)
 {
     struct order o;
 
-    if (order_get(r->c, id, &o) < 0)
+    if (order_get(r->c, id, &o) < 0 || order_money(r->c, &o) < 0)
         return -1;
     return http_json_put(r, status, order_json(&o));
 }
@@ -92,6 +99,7 @@ bind_item(struct ctx *c, int i, struct json_object *v, struct order_item *it)
 
     it->etsy_listing_id = DB_NULL;
     it->product_id = DB_NULL;
+    it->price = DB_NULL;
     if (!json_object_is_type(v, json_type_object))
         return err_field(&c->err, arena_printf(c->arena, "items[%d]", i),
                          "must be an object");
@@ -184,7 +192,7 @@ api_order_schedule(struct req *r)
     for (int i = 0; i < n; i++) {
         struct job j;
 
-        if (job_get(c, ids[i], &j) < 0)
+        if (job_get(c, ids[i], &j) < 0 || job_costs(c, &j, 1) < 0)
             return -1;
         render_print(&w, &j, c->conf->currency, 0);
     }

@@ -29,7 +29,7 @@ answer(struct req *r, int status, int64_t id)
     struct jsonw w;
     struct job j;
 
-    if (job_get(r->c, id, &j) < 0)
+    if (job_get(r->c, id, &j) < 0 || job_costs(r->c, &j, 1) < 0)
         return -1;
     http_json_begin(r, &w);
     render_print(&w, &j, r->c->conf->currency, 0);
@@ -42,6 +42,8 @@ answer_list(struct req *r, const char *key, struct job *list, int n,
 {
     struct jsonw w;
 
+    if (job_costs(r->c, list, n) < 0)
+        return -1;
     http_json_begin(r, &w);
     jsonw_obj_begin(&w);
     jsonw_key(&w, key);
@@ -196,7 +198,8 @@ api_print_queue(struct req *r)
         return http_json_end(r, 200);
     if (job_queue(c, printer_id, limit, offset, &list, &n) < 0)
         return -1;
-    answer_list(r, "queue", list, n, offset + 1);
+    if (answer_list(r, "queue", list, n, offset + 1) < 0)
+        return -1;
     /* keep the body without the newline http_json_end added */
     qcache_put(key, version, r->out.data, r->out.len - 1);
     return 0;

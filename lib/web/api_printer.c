@@ -9,6 +9,7 @@
 #include "web/http.h"
 #include "base/jsonio.h"
 #include "domain/printer.h"
+#include "store/db.h"
 
 #include "base/banned.h"
 
@@ -36,6 +37,11 @@ printer_json(const struct printer *p)
     jsonio_add_time(o, "last_seen_at", p->last_seen_at);
     jsonio_add_time(o, "created_at", p->created_at);
     jsonio_add_time(o, "updated_at", p->updated_at);
+    jsonio_add_int(o, "power_watts", p->power_watts);
+    jsonio_add_int(o, "effective_power_watts",
+                   p->power_watts != DB_NULL ? p->power_watts
+                                             : printer_default_watts(p->model));
+    jsonio_add_money(o, "machine_rate", p->machine_rate);
     return o;
 }
 

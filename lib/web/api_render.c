@@ -31,6 +31,9 @@ render_print(struct jsonw *w, const struct job *j, const char *currency,
     jsonw_kstr(w, "color", j->color);
     jsonw_kint(w, "grams", j->grams);
     jsonw_kmoney(w, "material_cost", j->material_cost);
+    jsonw_kmoney(w, "energy_cost", j->energy_cost);
+    jsonw_kmoney(w, "machine_cost", j->machine_cost);
+    jsonw_kmoney(w, "total_cost", j->total_cost);
     jsonw_kstr(w, "currency", currency);
     jsonw_ktime(w, "started_at", j->started_at);
     jsonw_ktime(w, "completed_at", j->completed_at);

@@ -14,6 +14,8 @@
 #include "base/arena.h"
 #include "base/bind.h"
 #include "base/ctx.h"
+#include "base/conf.h"
+#include "domain/setting.h"
 #include "domain/token.h"
 #include "domain/user.h"
 #include "store/db.h"
@@ -37,10 +39,28 @@ account_render(struct req *r, int status, const char *which,
     struct tmpl_dict *d = page_start(r, "Account", "ACCOUNT");
     struct token_info *ts;
     struct token_in none = {NULL};
+    struct settings set;
+    struct tmpl_dict *costs;
+    int costs_post = which != NULL && strcmp(which, "COSTS") == 0;
     int n;
 
     if (d == NULL || token_list(c, &ts, &n) < 0)
         return -1;
+    /* the settings form: its own section, so its keys meet no other form's */
+    costs = tmpl_section_add(d, "COSTS");
+    tmpl_set(costs, "CURRENCY", c->conf->currency);
+    if (costs_post) {
+        memset(&set, 0, sizeof(set));
+        page_form_fill(r, costs, setting_fields, &set, f);
+    } else {
+        struct err keep = c->err; /* another form's errors stay there */
+
+        err_clear(&c->err);
+        if (setting_get(c, &set) < 0)
+            return -1;
+        page_form_fill(r, costs, setting_fields, &set, NULL);
+        c->err = keep;
+    }
     tmpl_set_int(d, "PASSWORD_MIN", USER_PASSWORD_MIN);
     tmpl_set_int(d, "PASSWORD_MAX", USER_PASSWORD_MAX);
     if (which != NULL && strcmp(which, "PASSWORD") == 0)
@@ -52,7 +72,7 @@ account_render(struct req *r, int status, const char *which,
         }
     else
         page_form_fill(r, d, token_fields, &none,
-                       which != NULL ? f : NULL);
+                       which != NULL && !costs_post ? f : NULL);
     if (token != NULL)
         tmpl_set(tmpl_section_add(d, "NEW_TOKEN"), "TOKEN", token);
     if (n == 0)
@@ -97,6 +117,24 @@ page_account_password(struct req *r)
     if (c->err.kind != ERR_VALIDATION)
         return page_finish(r, -1);
     return page_finish(r, account_render(r, 422, "PASSWORD", &f, NULL));
+}
+
+int
+page_account_costs(struct req *r)
+{
+    struct ctx *c = r->c;
+    struct settings set;
+    struct page_form f;
+    struct bound b;
+
+    if (page_session_form(r, &f) < 0 || setting_get(c, &set) < 0)
+        return page_finish(r, -1);
+    if (page_form_bind(r, &f, setting_fields, &set, &b, 1) < 0 ||
+        setting_put(c, &set) < 0)
+        return page_finish(r, c->err.kind == ERR_VALIDATION
+                                  ? account_render(r, 422, "COSTS", &f, NULL)
+                                  : -1);
+    return page_redirect_notice(r, "/account", "Cost settings saved");
 }
 
 int

@@ -90,7 +90,7 @@ bind_row(struct req *r, const struct page_form *row, int i,
     struct bound b;
 
     memset(it, 0, sizeof(*it));
-    it->product_id = it->etsy_listing_id = DB_NULL;
+    it->product_id = it->etsy_listing_id = it->price = DB_NULL;
     err_clear(&sub.err);
     r->c = &sub;
     page_form_bind(r, row, order_item_fields, it, &b, 0);

@@ -322,7 +322,8 @@ print_rows(struct req *r, struct tmpl_dict *d, const struct order *o)
         return 0;
     }
     f.order_id = o->id;
-    if (job_list(c, &f, ORDER_PRINTS_MAX, 0, &js, &n) < 0)
+    if (job_list(c, &f, ORDER_PRINTS_MAX, 0, &js, &n) < 0 ||
+        job_costs(c, js, n) < 0)
         return -1;
     table = tmpl_section_add(d, "PRINTS");
     for (int i = n - 1; i >= 0; i--) { /* newest first: reversed */
@@ -332,6 +333,9 @@ print_rows(struct req *r, struct tmpl_dict *d, const struct order *o)
         tmpl_set(row, "FILE", js[i].file);
         badge_set(row, "STATUS", BADGE_PRINT, js[i].status);
         tmpl_set(row, "COST", pagefmt_money(c->arena, js[i].material_cost));
+        tmpl_set(row, "ENERGY", pagefmt_money(c->arena, js[i].energy_cost));
+        tmpl_set(row, "MACHINE", pagefmt_money(c->arena, js[i].machine_cost));
+        tmpl_set(row, "TOTAL", pagefmt_money(c->arena, js[i].total_cost));
         if (js[i].material_cost == DB_NULL)
             unknown++;
         else
@@ -342,6 +346,27 @@ print_rows(struct req *r, struct tmpl_dict *d, const struct order *o)
     tmpl_set(sum, "CURRENCY", c->conf->currency);
     if (unknown > 0)
         tmpl_set_int(tmpl_section_add(sum, "UNKNOWN"), "N", unknown);
+    return 0;
+}
+
+/* What the order earned: REVENUE, PROFIT (a dash without prices), COST,
+ * in CURRENCY; LOSS when the profit is negative. */
+static int
+money_facts(struct req *r, struct tmpl_dict *d, const struct order *o)
+{
+    struct ctx *c = r->c;
+    struct order m = *o;
+    struct tmpl_dict *money;
+
+    if (order_money(c, &m) < 0)
+        return -1;
+    money = tmpl_section_add(d, "MONEY");
+    tmpl_set(money, "CURRENCY", c->conf->currency);
+    tmpl_set(money, "REVENUE", pagefmt_money(c->arena, m.revenue));
+    tmpl_set(money, "COST", pagefmt_money(c->arena, m.cost));
+    tmpl_set(money, "PROFIT", pagefmt_money(c->arena, m.profit));
+    if (m.profit != DB_NULL && m.profit < 0)
+        tmpl_show(money, "LOSS");
     return 0;
 }
 
@@ -387,7 +412,7 @@ order_render(struct req *r, int status, const struct order *o,
     tmpl_set(d, "STATUS", o->status);
     pagefmt_time(c->arena, d, "CREATED", o->created_at);
     item_rows(r, d, o);
-    if (print_rows(r, d, o) < 0)
+    if (print_rows(r, d, o) < 0 || money_facts(r, d, o) < 0)
         return -1;
     if (open_order(o)) {
         tmpl_show(d, "SCHEDULE");

@@ -12,6 +12,7 @@
 
 #include "base/arena.h"
 #include "base/bind.h"
+#include "base/conf.h"
 #include "base/ctx.h"
 #include "domain/job.h"
 #include "domain/printer.h"
@@ -115,7 +116,13 @@ pp_show(struct req *r, int64_t id, int status, const char *form, int64_t item,
     tmpl_set(d, "SERIAL", p.serial);
     tmpl_set(d, "HOST", p.host);
     live(r, d, &p);
-    pp_fill(r, tmpl_section_add(d, "EDIT"), printer_fields, &p, pp, "edit", 0);
+    {
+        struct tmpl_dict *edit = tmpl_section_add(d, "EDIT");
+
+        tmpl_set_int(edit, "POWER_DEFAULT", printer_default_watts(p.model));
+        tmpl_set(edit, "CURRENCY", c->conf->currency);
+        pp_fill(r, edit, printer_fields, &p, pp, "edit", 0);
+    }
     pp_fill(r, tmpl_section_add(d, "DELETE"), pp_no_fields, NULL, pp, "delete",
             0);
     if (pp_parts(r, d, &p, pp) < 0 || pp_notify(r, d, &p, pp, secret) < 0)

@@ -20,6 +20,7 @@
 #include "base/ctx.h"
 #include "domain/job.h"
 #include "domain/job_stats.h"
+#include "domain/order.h"
 #include "domain/printer.h"
 #include "domain/user.h"
 #include "store/db.h"
@@ -796,6 +797,41 @@ analytics_summary(struct ctx *c, struct tmpl_dict *d, const struct job_stats *s)
     tmpl_set(d, "COST", money_text(c, s->cost, 1));
 }
 
+/* PROFIT: the orders received in the range, per day (PDAY) and per
+ * product (PPRODUCT), each with REVENUE, COST and PROFIT; NO_ORDERS when
+ * there are none. */
+static int
+analytics_profit(struct ctx *c, struct tmpl_dict *d, int64_t from, int64_t to)
+{
+    struct order_profit_row *days, *prods;
+    struct tmpl_dict *sec;
+    int nd, np;
+
+    if (order_profit(c, from, to, &days, &nd, &prods, &np) < 0)
+        return -1;
+    sec = tmpl_section_add(d, "PROFIT");
+    tmpl_set(sec, "CURRENCY", c->conf->currency);
+    if (nd == 0)
+        tmpl_show(sec, "NO_ORDERS");
+    for (int i = 0; i < nd + np; i++) {
+        const struct order_profit_row *p = i < nd ? &days[i] : &prods[i - nd];
+        struct tmpl_dict *row =
+            tmpl_section_add(sec, i < nd ? "PDAY" : "PPRODUCT");
+
+        if (i < nd)
+            tmpl_set(row, "DATE", day_text(c->arena, p->key));
+        else
+            tmpl_set(row, "NAME",
+                     p->key == 0      ? "(no product)"
+                     : p->name != NULL ? p->name
+                                       : "(deleted product)");
+        tmpl_set(row, "REVENUE", money_text(c, p->revenue, 0));
+        tmpl_set(row, "COST", money_text(c, p->cost, 0));
+        tmpl_set(row, "PROFIT", money_text(c, p->profit, 0));
+    }
+    return 0;
+}
+
 static int
 analytics(struct req *r)
 {
@@ -819,6 +855,8 @@ analytics(struct req *r)
     tmpl_set_int(d, "DAYS", days);
     tmpl_set(d, "FROM", day_text(c->arena, s.from));
     tmpl_set(d, "TO", day_text(c->arena, s.to - JOB_STATS_DAY));
+    if (analytics_profit(c, d, s.from, s.to) < 0)
+        return -1;
     if (s.completed + s.failed + s.cancelled == 0) {
         tmpl_show(d, "EMPTY");
         return page_render(r, 200, "analytics.tpl", d);

@@ -22,6 +22,8 @@ const struct route routes[] = {
     {GET,    "/api/me",                              api_me,                 R_API},
     {POST,   "/api/users",                           api_user_create,        R_API},
 
+    {GET,    "/api/settings",                        api_settings_get,       R_API},
+    {PUT,    "/api/settings",                        api_settings_put,       R_API},
     {GET,    "/api/printers",                        api_printer_list,       R_API},
     {POST,   "/api/printers",                        api_printer_create,     R_API},
     {GET,    "/api/printers/:id",                    api_printer_get,        R_API},
@@ -118,6 +120,7 @@ const struct route routes[] = {
     {GET,    "/etsy/callback",                       page_etsy_callback,     R_PAGE},
     {GET,    "/account",                             page_account,           R_PAGE},
     {POST,   "/account/password",                    page_account_password,  R_PAGE},
+    {POST,   "/account/costs",                       page_account_costs,     R_PAGE},
     {POST,   "/account/tokens",                      page_account_token_create, R_PAGE},
     {POST,   "/account/tokens/:id/revoke",           page_account_token_revoke, R_PAGE},
     {POST,   "/account/sign-out-everywhere",         page_account_sign_out_all, R_PAGE},

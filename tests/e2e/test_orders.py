@@ -11,7 +11,8 @@ PRINT_FIELDS = {"id", "printer_id", "name", "file", "plate", "status",
                 "chain_after_id", "chain_offset_minutes", "order_id",
                 "order_item_id", "nozzle_temp", "bed_temp", "speed_level",
                 "material_slot", "material_type", "color", "grams",
-                "material_cost", "currency",
+                "material_cost", "energy_cost", "machine_cost",
+                "total_cost", "currency",
                 "started_at", "completed_at", "failure_reason",
                 "progress_percent", "created_at", "updated_at"}
 
@@ -38,7 +39,7 @@ def test_create_defaults_and_shape(api):
     assert o["print_ids"] == []
     [it] = o["items"]
     assert set(it) == {"id", "title", "sku", "etsy_listing_id", "quantity",
-                       "product_id"}
+                       "product_id", "price"}
     assert it["title"] == "Hook" and it["quantity"] == 2
     assert it["product_id"] is None
     assert api.get(f"/api/orders/{o['id']}").json() == o

@@ -24,7 +24,8 @@ FIELDS = {"id", "printer_id", "name", "file", "plate", "status", "priority",
           "scheduled_at", "estimated_minutes", "chain_after_id",
           "chain_offset_minutes", "order_id", "order_item_id", "nozzle_temp",
           "bed_temp", "speed_level", "material_slot", "grams",
-          "material_cost", "currency", "started_at", "completed_at",
+          "material_cost", "energy_cost", "machine_cost",
+                "total_cost", "currency", "started_at", "completed_at",
           "failure_reason", "progress_percent", "created_at", "updated_at"}
 
 
