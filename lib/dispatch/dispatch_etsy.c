@@ -7,7 +7,10 @@
  * overlap), each receipt in its own transaction and upserted by receipt
  * and transaction id, so an overlap, a 429 or a 5xx in the middle of the
  * paging neither doubles nor loses an order: the cursor only moves past
- * receipts that were written.
+ * receipts that were written. A shop with auto_schedule on schedules each
+ * new order right after the order's own transaction (order_schedule, the
+ * same all-or-nothing operation as the API): an order with an unmatched
+ * item is refused whole, stays open and the refusal is logged.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -278,10 +281,10 @@ money(struct json_object *m, const char **currency)
     return int_of(m, "amount");
 }
 
-/* Writes one receipt in its own transaction. 1 when an order was added, 0
- * when nothing new, -1 on error. */
+/* Writes one receipt in its own transaction. 1 when an order was added
+ * (its id in *added_id), 0 when nothing new, -1 on error. */
 static int
-import_receipt(struct run *r, struct json_object *rec)
+import_receipt(struct run *r, struct json_object *rec, int64_t *added_id)
 {
     struct ctx *c = r->c;
     struct json_object *txns, *t;
@@ -306,6 +309,7 @@ import_receipt(struct run *r, struct json_object *rec)
         if ((order_id = order_etsy_insert(c, ext, str_of(rec, "name"))) < 0)
             goto fail;
         added = 1;
+        *added_id = order_id;
     }
     if (!json_object_object_get_ex(rec, "transactions", &txns) ||
         !json_object_is_type(txns, json_type_array))
@@ -346,6 +350,30 @@ import_receipt(struct run *r, struct json_object *rec)
 fail:
     db_rollback(c->db);
     return -1;
+}
+
+/* auto_schedule: the new order becomes prints, all of them or none (the
+ * refusal is logged and the order stays open for the seller). */
+static void
+auto_schedule(struct run *r, int64_t order_id)
+{
+    struct ctx *c = r->c;
+    int64_t *ids;
+    int n;
+
+    if (order_schedule(c, order_id, DB_NULL, DB_NULL, 0, &ids, &n) == 0) {
+        log_info("etsy: shop %lld: order %lld scheduled: %d prints",
+                 (long long)r->s->id, (long long)order_id, n);
+        return;
+    }
+    if (c->err.kind == ERR_VALIDATION && c->err.nfields > 0)
+        log_info("etsy: shop %lld: order %lld not scheduled: %s %s",
+                 (long long)r->s->id, (long long)order_id,
+                 c->err.fields[0].name, c->err.fields[0].msg);
+    else
+        log_info("etsy: shop %lld: order %lld not scheduled: %s",
+                 (long long)r->s->id, (long long)order_id, c->err.msg);
+    err_clear(&c->err);
 }
 
 /* Pages through the shop's paid, unshipped receipts from its cursor (less
@@ -390,13 +418,16 @@ import(struct run *r, int64_t *cursor, int64_t *added, const char **err)
         n = json_object_array_length(results);
         for (size_t i = 0; i < n; i++) {
             struct json_object *rec = json_object_array_get_idx(results, i);
+            int64_t new_id = 0;
 
-            if ((rc = import_receipt(r, rec)) < 0) {
+            if ((rc = import_receipt(r, rec, &new_id)) < 0) {
                 *err = arena_printf(c->arena, "receipt: %s", c->err.msg);
                 err_clear(&c->err);
                 return -1;
             }
             *added += rc;
+            if (rc == 1 && r->s->auto_schedule)
+                auto_schedule(r, new_id);
             last = int_of(rec, "created_timestamp");
             if (last != DB_NULL && (*cursor == DB_NULL || last > *cursor))
                 *cursor = last;

@@ -1,7 +1,8 @@
 """Etsy shops (issue 13 items 1-3): connect with OAuth 2 + PKCE against the
 fake Etsy of fake_etsy.py, the shops API, and the import that farm-dispatch
 runs: paging with an overlap, idempotence, cancellation, token rotation, a
-revoked grant, 429 and a 500 in the middle of paging."""
+revoked grant, 429 and a 500 in the middle of paging; item 4: auto
+scheduling on import and colour / material variations on the prints."""
 
 import os
 import sqlite3
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from fake_etsy import FakeEtsy, KEYSTRING, SHARED_SECRET, receipt
+from helpers import new_file, new_product
 from printers import bin_dir
 from stack import need_bin, need_own_stack
 
@@ -217,3 +219,46 @@ def test_429_retry_after_and_500_mid_paging(stack, user, fake):
     assert len({o["external_id"] for o in got}) == 250
     s = api.get(f"/api/etsy/shops/{shop['id']}").json()
     assert s["imported_orders"] == 250 and s["last_error"] is None
+
+
+def prints_of(stack, order_id):
+    db = sqlite3.connect(str(stack.data_dir / "farm.db"))
+    rows = db.execute("SELECT color, material_type, order_item_id "
+                      "FROM scheduled_prints WHERE order_id = ? ORDER BY id",
+                      (order_id,)).fetchall()
+    db.close()
+    return rows
+
+
+@pytest.mark.own_stack
+def test_auto_schedule_fully_matched_only(stack, user, fake):
+    api = user.api
+    new_file(api)
+    new_product(api, sku="AUTO-DRAGON", grams=30)
+    new_product(api, sku="AUTO-KEY", etsy_listing_id=1609988776)
+    shop = connect(stack, api, fake)
+    r = api.put(f"/api/etsy/shops/{shop['id']}",
+                json={"auto_schedule": True})
+    assert r.status_code == 200, r.text
+    fake.receipts = [
+        # every item matches (by SKU, and by listing id): scheduled
+        receipt(3400000000, T0, [item(4400000000, qty=2, sku="AUTO-DRAGON"),
+                                 item(4400000001, listing=1609988776)]),
+        # one item matches nothing: no prints at all, the order stays open
+        receipt(3400000001, T0 + 1, [item(4400000002, sku="AUTO-DRAGON"),
+                                     item(4400000003, sku="NOPE")]),
+    ]
+    p = dispatch(stack)
+    got = {o["external_id"]: o for o in orders(api)}
+    full, part = got["3400000000"], got["3400000001"]
+    assert full["status"] == "scheduled", (full, p.stderr)
+    assert len(full["print_ids"]) == 3
+    assert len(prints_of(stack, full["id"])) == 3
+    assert part["status"] == "open" and part["print_ids"] == []
+    assert prints_of(stack, part["id"]) == []
+    assert "not scheduled" in p.stderr and "items[1].product_id" in p.stderr
+    # a second run neither schedules twice nor retries the refused one
+    dispatch(stack)
+    got = {o["external_id"]: o for o in orders(api)}
+    assert len(got["3400000000"]["print_ids"]) == 3
+    assert got["3400000001"]["print_ids"] == []
