@@ -25,7 +25,9 @@
 #include "base/null.h"
 #include "dispatch/dispatch_int.h"
 #include "domain/etsy_shop.h"
+#include "domain/material.h"
 #include "domain/order.h"
+#include "domain/variation.h"
 #include "net/etsy_http.h"
 #include "store/app.h"
 #include "store/db.h"
@@ -281,6 +283,58 @@ money(struct json_object *m, const char **currency)
     return int_of(m, "amount");
 }
 
+/* The transaction's variations: their text ("Name: value; ..."), and the
+ * colour and material a colour or material variation asks for. A colour
+ * name variation_color does not know stays in the text only; a material
+ * longer than MATERIAL_TYPE_MAX bytes is cut (at a character boundary). */
+static void
+variations(struct run *r, struct json_object *t, struct order_item *it)
+{
+    struct arena *a = r->c->arena;
+    struct json_object *vs;
+    const char *text = NULL;
+
+    if (!json_object_object_get_ex(t, "variations", &vs) ||
+        !json_object_is_type(vs, json_type_array))
+        return;
+    for (size_t i = 0; i < json_object_array_length(vs); i++) {
+        struct json_object *v = json_object_array_get_idx(vs, i);
+        const char *name = str_of(v, "formatted_name");
+        const char *value = str_of(v, "formatted_value");
+
+        if (value == NULL || value[0] == '\0')
+            continue;
+        if (name == NULL)
+            name = "";
+        text = text ? arena_printf(a, "%s; %s: %s", text, name, value)
+                    : arena_printf(a, "%s: %s", name, value);
+        switch (variation_kind(name)) {
+        case VARIATION_COLOR:
+            if (variation_color(value) != NULL)
+                it->color = variation_color(value);
+            break;
+        case VARIATION_MATERIAL: {
+            size_t n = strspn(value, " ");
+            const char *m = value + n;
+
+            n = strlen(m);
+            while (n > 0 && m[n - 1] == ' ')
+                n--;
+            if (n > MATERIAL_TYPE_MAX)
+                n = MATERIAL_TYPE_MAX;
+            while (n > 0 && ((unsigned char)m[n] & 0xC0) == 0x80)
+                n--;
+            if (n > 0)
+                it->material_type = arena_printf(a, "%.*s", (int)n, m);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    it->variations = text;
+}
+
 /* Writes one receipt in its own transaction. 1 when an order was added
  * (its id in *added_id), 0 when nothing new, -1 on error. */
 static int
@@ -337,6 +391,7 @@ import_receipt(struct run *r, struct json_object *rec, int64_t *added_id)
             it.sku = NULL;
         it.etsy_listing_id = int_of(t, "listing_id");
         it.quantity = int_of(t, "quantity");
+        variations(r, t, &it);
         if (it.title == NULL)
             it.title = "(untitled)";
         if (it.quantity == DB_NULL || it.quantity < 1)

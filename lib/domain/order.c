@@ -226,7 +226,8 @@ load_children(struct ctx *c, struct order *o)
     o->nitems = 0;
     st = db_query(c->db,
                   "SELECT id, title, sku, etsy_listing_id, quantity, "
-                  "product_id, price FROM order_items WHERE order_id = ? "
+                  "product_id, price, variations, color, material_type "
+                  "FROM order_items WHERE order_id = ? "
                   "ORDER BY id",
                   "i", o->id);
     if (st == NULL)
@@ -241,6 +242,9 @@ load_children(struct ctx *c, struct order *o)
         it->quantity = db_int(st, 4);
         it->product_id = db_int(st, 5);
         it->price = db_int(st, 6);
+        it->variations = arena_strdup(c->arena, db_text(st, 7));
+        it->color = arena_strdup(c->arena, db_text(st, 8));
+        it->material_type = arena_strdup(c->arena, db_text(st, 9));
     }
     db_done(st);
     if (rc != DB_ROW && rc != DB_DONE)
@@ -633,8 +637,10 @@ schedule_locked(struct ctx *c, struct order *o, int64_t printer_id,
             j.plate = p->plate;
             j.estimated_minutes = p->estimated_minutes;
             j.grams = p->grams;
-            j.material_type = p->material_type;
-            j.color = p->color;
+            /* the item's colour / material variation wins */
+            j.material_type =
+                it->material_type ? it->material_type : p->material_type;
+            j.color = it->color ? it->color : p->color;
             j.nozzle_temp = p->nozzle_temp;
             j.bed_temp = p->bed_temp;
             j.speed_level = p->speed_level;
@@ -772,11 +778,14 @@ order_txn_insert(struct ctx *c, int64_t order_id, const struct order_item *it,
     rc = db_get_int(c->db, &id,
                     "INSERT INTO order_items (order_id, title, sku, "
                     "etsy_listing_id, quantity, product_id, user_id, "
-                    "etsy_transaction_id, price, currency) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    "ittiiiitit", order_id, it->title, it->sku,
+                    "etsy_transaction_id, price, currency, variations, "
+                    "color, material_type) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "RETURNING id",
+                    "ittiiiititttt", order_id, it->title, it->sku,
                     it->etsy_listing_id, it->quantity, product, c->user_id,
-                    txn, price, currency);
+                    txn, price, currency, it->variations, it->color,
+                    it->material_type);
     if (rc == DB_CONSTRAINT)
         return err_set(&c->err, ERR_CONFLICT,
                        "transaction %s was already imported", txn);

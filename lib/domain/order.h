@@ -38,6 +38,11 @@ struct order_item {
     int64_t quantity;
     int64_t product_id; /* DB_NULL: not matched */
     int64_t price;      /* unit price, minor units; DB_NULL: none */
+    /* Etsy variations as text ("Primary color: Red; Size: L") and what a
+     * colour or material variation asked for (#RRGGBB, a material type):
+     * set, they win over the product's for the item's prints. NULL when
+     * none. */
+    const char *variations, *color, *material_type;
 };
 
 struct order {
@@ -160,7 +165,8 @@ int64_t order_etsy_insert(struct ctx *c, const char *external_id,
                           const char *buyer);
 
 /* Inserts one item of order_id carrying Etsy transaction txn, its unit
- * price and currency (inside the caller's transaction), matched to a
+ * price and currency and its variations, color and material_type (inside
+ * the caller's transaction), matched to a
  * product by SKU, else listing id, as order_create matches. The id, or -1
  * (409 when the user already has txn). */
 int64_t order_txn_insert(struct ctx *c, int64_t order_id,

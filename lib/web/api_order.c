@@ -46,6 +46,9 @@ order_json(const struct order *o)
         jsonio_add_int(x, "quantity", it->quantity);
         jsonio_add_int(x, "product_id", it->product_id);
         jsonio_add_money(x, "price", it->price);
+        jsonio_add_str(x, "variations", it->variations);
+        jsonio_add_str(x, "color", it->color);
+        jsonio_add_str(x, "material_type", it->material_type);
         json_object_array_add(items, x);
     }
     json_object_object_add(obj, "items", items);

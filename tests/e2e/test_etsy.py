@@ -262,3 +262,43 @@ def test_auto_schedule_fully_matched_only(stack, user, fake):
     got = {o["external_id"]: o for o in orders(api)}
     assert len(got["3400000000"]["print_ids"]) == 3
     assert got["3400000001"]["print_ids"] == []
+
+
+@pytest.mark.own_stack
+def test_colour_and_material_variations_reach_the_prints(stack, user, fake):
+    api = user.api
+    new_file(api)
+    new_product(api, sku="VAR-DRAGON", material_type="PLA", color="#123456")
+    shop = connect(stack, api, fake)
+    r = api.put(f"/api/etsy/shops/{shop['id']}",
+                json={"auto_schedule": True})
+    assert r.status_code == 200, r.text
+    fake.receipts = [receipt(3500000000, T0, [
+        item(4500000000, sku="VAR-DRAGON", variations=[
+            {"property_id": 200, "value_id": 1213,
+             "formatted_name": "Primary color", "formatted_value": "Red",
+             "question_id": None},
+            {"property_id": 507, "value_id": 77,
+             "formatted_name": "Material", "formatted_value": "PETG",
+             "question_id": None},
+            {"property_id": 54, "value_id": None,
+             "formatted_name": "Personalization", "formatted_value": "MAYA",
+             "question_id": 7001}]),
+        # a colour name we do not know: text only, the product's colour
+        item(4500000001, sku="VAR-DRAGON", variations=[
+            {"property_id": 200, "value_id": 1214,
+             "formatted_name": "Color", "formatted_value": "Galaxy Black",
+             "question_id": None}]),
+    ])]
+    dispatch(stack)
+    [o] = orders(api)
+    assert o["status"] == "scheduled", o
+    a, b = o["items"]
+    assert a["variations"] == ("Primary color: Red; Material: PETG; "
+                               "Personalization: MAYA")
+    assert a["color"] == "#FF0000" and a["material_type"] == "PETG"
+    assert b["variations"] == "Color: Galaxy Black"
+    assert b["color"] is None and b["material_type"] is None
+    got = {row[2]: row[:2] for row in prints_of(stack, o["id"])}
+    assert got[a["id"]] == ("#FF0000", "PETG")
+    assert got[b["id"]] == ("#123456", "PLA")

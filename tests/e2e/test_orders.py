@@ -39,7 +39,8 @@ def test_create_defaults_and_shape(api):
     assert o["print_ids"] == []
     [it] = o["items"]
     assert set(it) == {"id", "title", "sku", "etsy_listing_id", "quantity",
-                       "product_id", "price"}
+                       "product_id", "price", "variations", "color",
+                       "material_type"}
     assert it["title"] == "Hook" and it["quantity"] == 2
     assert it["product_id"] is None
     assert api.get(f"/api/orders/{o['id']}").json() == o
