@@ -4,7 +4,10 @@
     with TOKEN: shown on this answer only; the create form's name field as
     page_form.h sets it; TOKEN_ROW with ID, NAME, CREATED and EXPIRES times,
     or NO_TOKENS), the cost settings (COSTS: energy_price_per_kwh as
-    page_form.h sets it, CURRENCY), and sign out everywhere (browser sessions only). }}
+    page_form.h sets it, CURRENCY), the Etsy shops (page_etsy.c: ETSY_ON or
+    ETSY_OFF, NO_SHOPS, SHOP_ROW with ID, NAME, STATUS, SYMBOL, WORD, TONE,
+    IMPORTED, SYNCED time or SYNCED_NONE, LAST_ERROR with TEXT, CAN_SYNC,
+    RECONNECT), and sign out everywhere (browser sessions only). }}
 <section class="shop">
 <div class="heading">
 <h1>Account</h1>
@@ -88,6 +91,37 @@
 </details>
 </li>
 {{/TOKEN_ROW}}
+</ul>
+</div>
+
+<div class="card" id="etsy">
+<h2>Etsy shops</h2>
+<p class="help">Paid orders of a connected shop arrive by themselves with the dispatcher's runs.</p>
+{{#ETSY_ON}}<p><a class="button" href="/etsy/connect">Connect an Etsy shop</a></p>{{/ETSY_ON}}
+{{#ETSY_OFF}}<p class="hint">Etsy is not set up on this install: the operator sets FARM_ETSY_KEYSTRING, FARM_ETSY_SECRET and FARM_PUBLIC_URL.</p>{{/ETSY_OFF}}
+{{#NO_SHOPS}}<p class="hint">No Etsy shops yet.</p>{{/NO_SHOPS}}
+<ul class="token-list etsy-shops">
+{{#SHOP_ROW}}
+<li data-shop="{{ID}}" data-status="{{STATUS}}">
+<span class="name">{{NAME}}</span>
+<span class="badge tone-{{TONE}}" data-field="status"><span aria-hidden="true">{{SYMBOL}}</span> {{WORD}}</span>
+<span class="sub">{{#SYNCED}}last sync <time datetime="{{SYNCED_ISO}}" data-format="datetime">{{SYNCED_TEXT}}</time>{{/SYNCED}}{{#SYNCED_NONE}}not synced yet{{/SYNCED_NONE}}, {{IMPORTED}} orders imported</span>
+{{#LAST_ERROR}}<span class="sub tone-bad">Last error: {{TEXT}}</span>{{/LAST_ERROR}}
+{{#CAN_SYNC}}<form class="inline" method="post" action="/etsy/shops/{{ID}}/sync">
+<input type="hidden" name="csrf" value="{{CSRF_TOKEN}}">
+<button type="submit" class="secondary small">Sync now</button>
+</form>{{/CAN_SYNC}}
+{{#RECONNECT}}<a class="button secondary small" href="/etsy/connect">Reconnect</a>{{/RECONNECT}}
+<details class="confirm">
+<summary>Disconnect</summary>
+<form class="inline" method="post" action="/etsy/shops/{{ID}}/disconnect">
+<input type="hidden" name="csrf" value="{{CSRF_TOKEN}}">
+<button type="submit" class="danger small">Disconnect {{NAME}}</button>
+</form>
+<p class="help">Its imported orders stay.</p>
+</details>
+</li>
+{{/SHOP_ROW}}
 </ul>
 </div>
 

@@ -80,6 +80,13 @@ int api_etsy_sync(struct req *r);
 int page_etsy_connect(struct req *r);
 int page_etsy_callback(struct req *r);
 
+/* page_etsy.c: the Etsy shops section of /account (fills d) and its
+ * forms */
+struct tmpl_dict;
+int page_etsy_section(struct req *r, struct tmpl_dict *d);
+int page_etsy_sync(struct req *r);
+int page_etsy_disconnect(struct req *r);
+
 /* page_*.c — the HTML pages */
 int page_home(struct req *r);
 int page_overview(struct req *r);

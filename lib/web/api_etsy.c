@@ -205,7 +205,7 @@ page_etsy_callback(struct req *r)
         return page_error(r);
     if (r->c->user_id == 0)
         return page_redirect(r, "/login");
-    return page_redirect_notice(r, "/orders",
-                                "Etsy shop connected: its orders arrive with "
-                                "the next dispatcher run");
+    return page_redirect_notice(r, "/account#etsy",
+                                "Etsy shop connected: the next dispatcher "
+                                "run finishes it and imports its orders");
 }

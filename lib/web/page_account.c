@@ -4,7 +4,7 @@
  * and show the token once, list, revoke with confirmation) and "sign out
  * everywhere", which ends every browser session of the user, this one
  * too, and leaves API tokens alone: scripts keep working, and a token is
- * revoked on its own.
+ * revoked on its own. The Etsy shops section is page_etsy.c's.
  */
 #include "web/api.h"
 
@@ -44,7 +44,8 @@ account_render(struct req *r, int status, const char *which,
     int costs_post = which != NULL && strcmp(which, "COSTS") == 0;
     int n;
 
-    if (d == NULL || token_list(c, &ts, &n) < 0)
+    if (d == NULL || token_list(c, &ts, &n) < 0 ||
+        page_etsy_section(r, d) < 0)
         return -1;
     /* the settings form: its own section, so its keys meet no other form's */
     costs = tmpl_section_add(d, "COSTS");

@@ -118,6 +118,8 @@ const struct route routes[] = {
     {POST,   "/orders/:id/schedule",                 page_order_schedule,    R_PAGE},
     {GET,    "/etsy/connect",                        page_etsy_connect,      R_PAGE},
     {GET,    "/etsy/callback",                       page_etsy_callback,     R_PAGE},
+    {POST,   "/etsy/shops/:id/sync",                 page_etsy_sync,         R_PAGE},
+    {POST,   "/etsy/shops/:id/disconnect",           page_etsy_disconnect,   R_PAGE},
     {GET,    "/account",                             page_account,           R_PAGE},
     {POST,   "/account/password",                    page_account_password,  R_PAGE},
     {POST,   "/account/costs",                       page_account_costs,     R_PAGE},

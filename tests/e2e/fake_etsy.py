@@ -86,6 +86,11 @@ class FakeEtsy:
             self.log = []          # (method, path, status)
             self.refreshes = 0
             self.expires_in = 3600
+            # Where the consent page sends the browser back (scheme://host:port
+            # replacing the redirect_uri's; None: the redirect_uri itself).
+            # A test stack learns its port only after its workers read
+            # FARM_PUBLIC_URL, so a browser test points this at the stack.
+            self.back_to = None
 
     def close(self):
         self.server.shutdown()
@@ -173,7 +178,11 @@ class FakeEtsy:
                 with fake.lock:
                     fake.codes[code] = (q["code_challenge"],
                                         q["redirect_uri"])
-                loc = q["redirect_uri"] + "?" + urlencode(
+                back = q["redirect_uri"]
+                if fake.back_to:
+                    u = urlparse(back)
+                    back = fake.back_to + u.path
+                loc = back + "?" + urlencode(
                     {"code": code, "state": q["state"]})
                 self.send_response(302)
                 self.send_header("Location", loc)
