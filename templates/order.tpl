@@ -1,6 +1,8 @@
 {{%AUTOESCAPE context="HTML"}}
 {{! One order: NUMBER, SOURCE, BUYER, STATUS, CREATED; one ITEM per line
-    item (MATCHED with PRODUCT/PRODUCT_ID, or UNMATCHED with WHY; ERROR
+    item (MATCHED with PRODUCT/PRODUCT_ID, or UNMATCHED with WHY and MAP,
+    the "Map to product" form: ITEM_ID, N, MAP_OPT choices, or
+    NO_PRODUCTS; ERROR
     when scheduling refused it); the prints made for it (PRINT with NAME,
     FILE, STATUS_* badge, COST, ENERGY, MACHINE, TOTAL; COST with TOTAL in CURRENCY, UNKNOWN/N) or
     NO_PRINTS; PRINTS wraps them. SCHEDULE: the schedule form (order_schedule_fields through
@@ -44,7 +46,17 @@
 <td class="name">{{TITLE}}</td>
 <td class="num">{{QUANTITY}}</td>
 <td class="mono">{{SKU}}</td>
-<td>{{#MATCHED}}<a href="/products/{{PRODUCT_ID}}">{{PRODUCT}}</a>{{/MATCHED}}{{#UNMATCHED}}<span class="badge tone-warn">unmatched</span> <span class="sub">{{WHY}}</span>{{/UNMATCHED}}{{#ERROR}}<p class="field-error">{{msg}}</p>{{/ERROR}}</td>
+<td>{{#MATCHED}}<a href="/products/{{PRODUCT_ID}}">{{PRODUCT}}</a>{{/MATCHED}}{{#UNMATCHED}}<span class="badge tone-warn">unmatched</span> <span class="sub">{{WHY}}</span>
+{{#MAP}}<form class="inline map" method="post" action="/orders/{{ID}}/items/{{ITEM_ID}}/map">
+<input type="hidden" name="csrf" value="{{CSRF_TOKEN}}">
+<label for="map-{{ITEM_ID}}">Product for item {{N}}</label>
+<select id="map-{{ITEM_ID}}" name="product_id" required>
+<option value="">Choose a product</option>
+{{#MAP_OPT}}<option value="{{value}}">{{label}}</option>
+{{/MAP_OPT}}
+</select>
+<button type="submit" class="small">Map to product</button>
+</form>{{/MAP}}{{#NO_PRODUCTS}}<p class="hint"><a href="/products/new">Create a product</a> to map this item to.</p>{{/NO_PRODUCTS}}{{/UNMATCHED}}{{#ERROR}}<p class="field-error">{{msg}}</p>{{/ERROR}}</td>
 </tr>
 {{/ITEM}}
 </tbody>

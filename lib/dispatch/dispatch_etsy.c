@@ -390,6 +390,7 @@ import_receipt(struct run *r, struct json_object *rec, int64_t *added_id)
         if (it.sku != NULL && it.sku[0] == '\0')
             it.sku = NULL;
         it.etsy_listing_id = int_of(t, "listing_id");
+        it.etsy_variant_id = int_of(t, "product_id");
         it.quantity = int_of(t, "quantity");
         variations(r, t, &it);
         if (it.title == NULL)

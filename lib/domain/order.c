@@ -49,6 +49,13 @@ const struct field order_schedule_fields[] = {
 };
 #undef IN
 
+#define IN struct order_item_map_in
+const struct field order_item_map_fields[] = {
+    {"product_id", F_ID, offsetof(IN, product_id), F_REQ, 0, 0, 0},
+    {0},
+};
+#undef IN
+
 #define ORDER_COLS                                                             \
     "id, source, external_id, buyer, status, created_at, updated_at"
 
@@ -226,7 +233,8 @@ load_children(struct ctx *c, struct order *o)
     o->nitems = 0;
     st = db_query(c->db,
                   "SELECT id, title, sku, etsy_listing_id, quantity, "
-                  "product_id, price, variations, color, material_type "
+                  "product_id, price, variations, color, material_type, "
+                  "etsy_variant_id "
                   "FROM order_items WHERE order_id = ? "
                   "ORDER BY id",
                   "i", o->id);
@@ -245,6 +253,7 @@ load_children(struct ctx *c, struct order *o)
         it->variations = arena_strdup(c->arena, db_text(st, 7));
         it->color = arena_strdup(c->arena, db_text(st, 8));
         it->material_type = arena_strdup(c->arena, db_text(st, 9));
+        it->etsy_variant_id = db_int(st, 10);
     }
     db_done(st);
     if (rc != DB_ROW && rc != DB_DONE)
@@ -340,7 +349,119 @@ order_items_unmatch_product(struct ctx *c, int64_t product_id)
                 "WHERE product_id = ?",
                 "i", product_id) != DB_DONE)
         return err_internal(&c->err, "order: unmatch failed");
+    if (db_exec(c->db, "DELETE FROM listing_maps WHERE product_id = ?", "i",
+                product_id) != DB_DONE)
+        return err_internal(&c->err, "order: unmap failed");
     return 0;
+}
+
+int
+order_item_map(struct ctx *c, int64_t order_id, int64_t item_id,
+               int64_t product_id)
+{
+    struct db_stmt *st;
+    int64_t listing, variant;
+    int rc;
+
+    if ((rc = order_owned(c, order_id)) <= 0)
+        return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "no such order");
+    if ((rc = product_owned(c, product_id)) <= 0)
+        return rc < 0 ? -1
+                      : err_field(&c->err, "product_id",
+                                  "is not one of your products");
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "order: begin failed");
+    st = db_query(c->db,
+                  "SELECT etsy_listing_id, etsy_variant_id FROM order_items "
+                  "WHERE id = ? AND order_id = ?",
+                  "ii", item_id, order_id);
+    if (st == NULL)
+        goto fail;
+    rc = db_step(st);
+    if (rc == DB_DONE) {
+        db_done(st);
+        db_rollback(c->db);
+        return err_set(&c->err, ERR_NOT_FOUND, "no such item");
+    }
+    if (rc != DB_ROW) {
+        db_done(st);
+        goto fail;
+    }
+    listing = db_int(st, 0);
+    variant = db_int(st, 1);
+    db_done(st);
+    if (variant == DB_NULL || variant < 0)
+        variant = 0;
+    if (db_exec(c->db, "UPDATE order_items SET product_id = ? WHERE id = ?",
+                "ii", product_id, item_id) != DB_DONE)
+        goto fail;
+    if (listing != DB_NULL &&
+        db_exec(c->db,
+                "INSERT INTO listing_maps (user_id, etsy_listing_id, "
+                "etsy_variant_id, product_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (user_id, etsy_listing_id, etsy_variant_id) "
+                "DO UPDATE SET product_id = excluded.product_id, "
+                "created_at = excluded.created_at",
+                "iiiii", c->user_id, listing, variant, product_id,
+                c->now) != DB_DONE)
+        goto fail;
+    if (db_exec(c->db, "UPDATE orders SET updated_at = ? WHERE id = ?", "ii",
+                c->now, order_id) != DB_DONE)
+        goto fail;
+    if (db_commit(c->db) < 0)
+        return err_internal(&c->err, "order: commit failed");
+    return 0;
+fail:
+    db_rollback(c->db);
+    return err_internal(&c->err, "order: map failed");
+}
+
+/* The variant an item carries, 0 when none (listing_maps' "any"). */
+static int64_t
+variant_of(const struct order_item *it)
+{
+    return it->etsy_variant_id > 0 ? it->etsy_variant_id : 0;
+}
+
+/* The user's product remembered for listing and variant (0: the
+ * variant-less mapping); DB_NULL when none, -1 on error. */
+static int64_t
+remembered(struct ctx *c, int64_t listing, int64_t variant)
+{
+    int64_t id = DB_NULL;
+    int rc = db_get_int(c->db, &id,
+                        "SELECT product_id FROM listing_maps "
+                        "WHERE user_id = ? AND etsy_listing_id = ? "
+                        "AND etsy_variant_id = ?",
+                        "iii", c->user_id, listing, variant);
+
+    if (rc == DB_ROW)
+        return id;
+    if (rc != DB_DONE)
+        return err_internal(&c->err, "order: mapping lookup failed");
+    return DB_NULL;
+}
+
+/* The product item it matches: by SKU, then a remembered mapping of its
+ * listing and variant, then one of its listing, then a product's own
+ * listing id. DB_NULL when none, -1 on error. */
+static int64_t
+item_match(struct ctx *c, const struct order_item *it)
+{
+    int64_t id;
+
+    if (it->sku != NULL &&
+        (id = product_match(c, it->sku, DB_NULL)) != DB_NULL)
+        return id;
+    if (it->etsy_listing_id == DB_NULL)
+        return DB_NULL;
+    if (variant_of(it) != 0 &&
+        (id = remembered(c, it->etsy_listing_id, variant_of(it))) != DB_NULL)
+        return id;
+    if ((id = remembered(c, it->etsy_listing_id, 0)) != DB_NULL)
+        return id;
+    return product_match(c, NULL, it->etsy_listing_id);
 }
 
 /* Sets it->product_id from the item's product_id (which must be the
@@ -362,7 +483,7 @@ match_item(struct ctx *c, int i, struct order_item *it)
                              "is not one of your products");
         return 0;
     }
-    id = product_match(c, it->sku, it->etsy_listing_id);
+    id = item_match(c, it);
     if (id == -1)
         return -1;
     it->product_id = id;
@@ -559,7 +680,7 @@ check_items(struct ctx *c, struct order *o, struct product *prods)
         int rc;
 
         if (it->product_id == DB_NULL) {
-            int64_t id = product_match(c, it->sku, it->etsy_listing_id);
+            int64_t id = item_match(c, it);
 
             if (id == -1)
                 return -1;
@@ -770,7 +891,7 @@ int64_t
 order_txn_insert(struct ctx *c, int64_t order_id, const struct order_item *it,
                  const char *txn, int64_t price, const char *currency)
 {
-    int64_t id = 0, product = product_match(c, it->sku, it->etsy_listing_id);
+    int64_t id = 0, product = item_match(c, it);
     int rc;
 
     if (product == -1)
@@ -779,13 +900,14 @@ order_txn_insert(struct ctx *c, int64_t order_id, const struct order_item *it,
                     "INSERT INTO order_items (order_id, title, sku, "
                     "etsy_listing_id, quantity, product_id, user_id, "
                     "etsy_transaction_id, price, currency, variations, "
-                    "color, material_type) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "color, material_type, etsy_variant_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "RETURNING id",
-                    "ittiiiititttt", order_id, it->title, it->sku,
+                    "ittiiiititttti", order_id, it->title, it->sku,
                     it->etsy_listing_id, it->quantity, product, c->user_id,
                     txn, price, currency, it->variations, it->color,
-                    it->material_type);
+                    it->material_type,
+                    variant_of(it) ? variant_of(it) : DB_NULL);
     if (rc == DB_CONSTRAINT)
         return err_set(&c->err, ERR_CONFLICT,
                        "transaction %s was already imported", txn);

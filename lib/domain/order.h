@@ -43,6 +43,9 @@ struct order_item {
      * set, they win over the product's for the item's prints. NULL when
      * none. */
     const char *variations, *color, *material_type;
+    /* Etsy's variant of the listing (the transaction's product_id): 0 or
+     * DB_NULL when none. */
+    int64_t etsy_variant_id;
 };
 
 struct order {
@@ -68,6 +71,11 @@ struct order_schedule_in {
 extern const struct field order_fields[];
 extern const struct field order_item_fields[];
 extern const struct field order_schedule_fields[];
+/* The body of mapping an item to a product: {"product_id": id}. */
+struct order_item_map_in {
+    int64_t product_id;
+};
+extern const struct field order_item_map_fields[];
 
 /* Defaults for a new order: source "manual", no items. */
 void order_init(struct order *o);
@@ -148,6 +156,15 @@ struct order_txn {
     int64_t quantity, price; /* price: minor units, DB_NULL when none */
     const char *currency;    /* NULL when none */
 };
+
+/* Maps item item_id of the user's order order_id to the user's product
+ * product_id and remembers the mapping for the item's listing (and
+ * variant, when known), so later items of that listing match by
+ * themselves: by SKU, then listing id plus variant, then listing id, then
+ * a product's own etsy_listing_id. 0, or -1 (404 for no such order or
+ * item, 422 naming product_id when it is not the user's). */
+int order_item_map(struct ctx *c, int64_t order_id, int64_t item_id,
+                   int64_t product_id);
 
 /* Looks up the user's item with Etsy transaction id txn: 1 (filled in,
  * strings in the arena), 0 when there is none, -1 on error. */

@@ -69,6 +69,7 @@ int api_order_create(struct req *r);
 int api_order_get(struct req *r);
 int api_order_schedule(struct req *r);
 int api_order_import(struct req *r);
+int api_order_item_map(struct req *r);
 
 /* api_etsy.c (the two /etsy pages too) */
 int api_etsy_list(struct req *r);
@@ -136,6 +137,7 @@ int page_order(struct req *r);
 int page_order_edit(struct req *r);
 int page_order_update(struct req *r);
 int page_order_schedule(struct req *r);
+int page_order_item_map(struct req *r);
 int page_orders_import(struct req *r);
 /* page_account.c */
 int page_account(struct req *r);

@@ -204,6 +204,23 @@ api_order_schedule(struct req *r)
     return http_json_end(r, 201);
 }
 
+/* PUT /api/orders/<id>/items/<item_id> {"product_id": id}: maps the item
+ * and remembers the mapping for its listing; answers the order. */
+int
+api_order_item_map(struct req *r)
+{
+    struct order_item_map_in in = {DB_NULL};
+    struct json_object *body = http_body_json(r);
+    struct bound b;
+    int64_t order_id = http_param_id(r, 0);
+
+    if (body == NULL ||
+        bind_json(r->c, body, order_item_map_fields, &in, &b, 0) < 0 ||
+        order_item_map(r->c, order_id, http_param_id(r, 1), in.product_id) < 0)
+        return -1;
+    return answer(r, 200, order_id);
+}
+
 /* --- POST /api/orders/import ----------------------------------------------- */
 
 #define IMPORT_CHUNK (64 * 1024)

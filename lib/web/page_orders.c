@@ -275,10 +275,18 @@ unmatched_why(struct arena *a, const struct order_item *it)
                         (long long)it->etsy_listing_id);
 }
 
+/* The user's products, for the "Map to product" forms (n < 0: not read
+ * yet). */
+struct choices {
+    struct product *ps;
+    int n;
+};
+
 static void
 item_rows(struct req *r, struct tmpl_dict *d, const struct order *o)
 {
     struct ctx *c = r->c;
+    struct choices ch = {NULL, -1};
     struct product p;
 
     for (int i = 0; i < o->nitems; i++) {
@@ -296,8 +304,31 @@ item_rows(struct req *r, struct tmpl_dict *d, const struct order *o)
             tmpl_set_int(m, "PRODUCT_ID", (int)p.id);
             tmpl_set(m, "PRODUCT", p.name);
         } else {
-            tmpl_set(tmpl_section_add(row, "UNMATCHED"), "WHY",
-                     unmatched_why(c->arena, it));
+            struct tmpl_dict *u = tmpl_section_add(row, "UNMATCHED");
+
+            tmpl_set(u, "WHY", unmatched_why(c->arena, it));
+            tmpl_set_int(u, "ITEM_ID", (int)it->id);
+            if (ch.n < 0 && product_list(c, PAGE_ORDER_PRODUCTS_MAX, 0, &ch.ps,
+                                         &ch.n) < 0) {
+                err_clear(&c->err);
+                ch.n = 0;
+            }
+            if (ch.n > 0) {
+                struct tmpl_dict *m = tmpl_section_add(u, "MAP");
+
+                tmpl_set_int(m, "ITEM_ID", (int)it->id);
+                tmpl_set_int(m, "N", i + 1);
+                for (int k = 0; k < ch.n; k++) {
+                    struct tmpl_dict *opt = tmpl_section_add(m, "MAP_OPT");
+
+                    tmpl_set(opt, "value",
+                             arena_printf(c->arena, "%lld",
+                                          (long long)ch.ps[k].id));
+                    tmpl_set(opt, "label", ch.ps[k].name);
+                }
+            } else {
+                tmpl_show(u, "NO_PRODUCTS");
+            }
         }
         for (int k = 0; k < c->err.nfields; k++)
             if (strcmp(c->err.fields[k].name, key) == 0)
@@ -473,4 +504,47 @@ page_order_schedule(struct req *r)
     }
     return page_finish(r, order_render(r, err_http_status(c->err.kind), &o,
                                        &f));
+}
+
+/* POST /orders/<id>/items/<item_id>/map: the item's "Map to product" form
+ * (product_id), the same order_item_map as PUT /api/orders/<id>/items/<item_id>;
+ * back to the order with a notice. */
+int
+page_order_item_map(struct req *r)
+{
+    struct ctx *c = r->c;
+    struct order_item_map_in in = {DB_NULL};
+    struct page_form f;
+    struct order o;
+    struct bound b;
+    int64_t id = http_param_id(r, 0);
+
+    if (page_session_form(r, &f) < 0 || order_get(c, id, &o) < 0)
+        return page_finish(r, -1);
+    if (page_form_bind(r, &f, order_item_map_fields, &in, &b, 0) == 0 &&
+        order_item_map(c, id, http_param_id(r, 1), in.product_id) == 0)
+        return page_redirect_notice(
+            r, arena_printf(c->arena, "/orders/%lld", (long long)id),
+            "Mapped: later items of this listing match by themselves");
+    if (c->err.kind != ERR_VALIDATION)
+        return page_finish(r, -1);
+    {
+        struct err keep = c->err;
+        int64_t item = http_param_id(r, 1);
+
+        err_clear(&c->err);
+        if (order_get(c, id, &o) < 0)
+            return page_finish(r, -1);
+        c->err = keep;
+        /* the refusal lands beside the item's row */
+        for (int i = 0; i < o.nitems; i++)
+            if (o.items[i].id == item)
+                for (int k = 0; k < c->err.nfields; k++)
+                    if (strcmp(c->err.fields[k].name, "product_id") == 0)
+                        snprintf(c->err.fields[k].name,
+                                 sizeof c->err.fields[k].name,
+                                 "items[%d].product_id", i);
+    }
+    return page_finish(r, order_render(r, err_http_status(c->err.kind), &o,
+                                       NULL));
 }

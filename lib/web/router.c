@@ -28,7 +28,9 @@ route_match(const char *pattern, const char *path, struct req *r)
             const char *pe = strchr(p, '/'), *se = strchr(s, '/');
             size_t plen = pe ? (size_t)(pe - p) : strlen(p);
             size_t slen = se ? (size_t)(se - s) : strlen(s);
-            int digits = strncmp(p, ":id", plen) == 0 && plen == 3;
+            /* ":id" and ":<name>_id" take digits only */
+            int digits = (plen == 3 && strncmp(p, ":id", 3) == 0) ||
+                         (plen > 4 && strncmp(p + plen - 3, "_id", 3) == 0);
 
             if (slen == 0 || n == HTTP_MAX_PARAMS)
                 return 0;

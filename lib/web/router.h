@@ -16,7 +16,7 @@ struct req;
 
 struct route {
     unsigned methods; /* M_GET | ... */
-    const char *pattern; /* segments; ":id" digits, ":name" any segment */
+    const char *pattern; /* segments; ":id" and ":<x>_id" digits, ":name" any */
     int (*fn)(struct req *r);
     enum route_auth auth;
 };

@@ -66,6 +66,7 @@ const struct route routes[] = {
     {POST,   "/api/orders/import",                   api_order_import,       R_API},
     {GET,    "/api/orders/:id",                      api_order_get,          R_API},
     {POST,   "/api/orders/:id/schedule-prints",      api_order_schedule,     R_API},
+    {PUT,    "/api/orders/:id/items/:item_id",       api_order_item_map,     R_API},
 
     {GET,    "/api/etsy/shops",                      api_etsy_list,          R_API},
     {POST,   "/api/etsy/shops",                      api_etsy_connect,       R_API},
@@ -116,6 +117,7 @@ const struct route routes[] = {
     {GET,    "/orders/:id/edit",                     page_order_edit,        R_PAGE},
     {POST,   "/orders/:id",                          page_order_update,      R_PAGE},
     {POST,   "/orders/:id/schedule",                 page_order_schedule,    R_PAGE},
+    {POST,   "/orders/:id/items/:item_id/map",       page_order_item_map,    R_PAGE},
     {GET,    "/etsy/connect",                        page_etsy_connect,      R_PAGE},
     {GET,    "/etsy/callback",                       page_etsy_callback,     R_PAGE},
     {POST,   "/etsy/shops/:id/sync",                 page_etsy_sync,         R_PAGE},

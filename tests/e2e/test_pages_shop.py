@@ -350,3 +350,93 @@ def test_account_password_tokens_sign_out(stack, user):
     assert get(other, "/account").headers["Location"] == "/login"
     assert get(b, "/account").headers["Location"] == "/login"
     assert user.api.get("/api/me").status_code == 200
+
+
+# --- mapping an unmatched item (issue 13 item 4) ------------------------------
+
+
+def listing_order(api, listing, title="Listing item"):
+    r = api.post("/api/orders", json={"items": [
+        {"title": title, "quantity": 1, "etsy_listing_id": listing}]})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_map_an_unmatched_item_and_the_next_order_matches(stack, user):
+    upload_api(user.api)
+    pid = product_api(user.api, "Vase")
+    listing = 900000 + int(uuid.uuid4().int % 99999)
+    o = listing_order(user.api, listing)
+    item = o["items"][0]
+    assert item["product_id"] is None
+    b = sign_in(stack, user)
+    r = get(b, f"/orders/{o['id']}")
+    assert_html(r, 200)
+    action = f'/orders/{o["id"]}/items/{item["id"]}/map'
+    assert f'action="{action}"' in r.text and "Map to product" in r.text
+    token = hidden_csrf(r.text)
+
+    # csrf needed; another user's product refused; nothing remembered
+    assert_html(post(b, action, {"csrf": "bad", "product_id": str(pid)}), 403)
+    other = stack.make_user()
+    upload_api(other.api)
+    theirs = product_api(other.api, "Theirs")
+    r = post(b, action, {"csrf": token, "product_id": str(theirs)})
+    assert_html(r, 422)
+    assert "is not one of your products" in r.text
+    assert listing_order(user.api, listing)["items"][0]["product_id"] is None
+    # another user's order is 404
+    ob = sign_in(stack, other)
+    assert_html(post(ob, action, {"csrf": csrf_of(ob),
+                                  "product_id": str(theirs)}), 404)
+
+    r = post(b, action, {"csrf": token, "product_id": str(pid)})
+    assert r.status_code == 303, r.text[:800]
+    assert r.headers["Location"] == f"/orders/{o['id']}"
+    got = user.api.get(f"/api/orders/{o['id']}").json()
+    assert got["items"][0]["product_id"] == pid
+    r = get(b, f"/orders/{o['id']}")
+    assert "Mapped" in r.text and f'href="/products/{pid}"' in r.text
+
+    # the next order of that listing matches by itself; another user's
+    # order of the same listing does not
+    nxt = listing_order(user.api, listing)
+    assert nxt["items"][0]["product_id"] == pid
+    assert listing_order(other.api, listing)["items"][0]["product_id"] is None
+    # a SKU still wins over a remembered listing
+    sku_pid = product_api(user.api, "Skued", sku="SK-" + uuid.uuid4().hex[:6])
+    sku = user.api.get(f"/api/products/{sku_pid}").json()["sku"]
+    r = user.api.post("/api/orders", json={"items": [
+        {"title": "x", "quantity": 1, "sku": sku, "etsy_listing_id": listing}]})
+    assert r.json()["items"][0]["product_id"] == sku_pid
+    # deleting the product forgets the mapping
+    assert user.api.delete(f"/api/products/{pid}").status_code in (200, 204)
+    assert listing_order(user.api, listing)["items"][0]["product_id"] is None
+
+
+def test_map_an_item_through_the_api(stack, user):
+    upload_api(user.api)
+    first = product_api(user.api, "First")
+    second = product_api(user.api, "Second")
+    listing = 800000 + int(uuid.uuid4().int % 99999)
+    o = listing_order(user.api, listing)
+    path = f"/api/orders/{o['id']}/items/{o['items'][0]['id']}"
+    r = user.api.put(path, json={})
+    assert r.status_code == 422 and "product_id" in r.text
+    other = stack.make_user()
+    upload_api(other.api)
+    theirs = product_api(other.api, "Theirs")
+    r = user.api.put(path, json={"product_id": theirs})
+    assert r.status_code == 422 and "product_id" in r.text
+    assert other.api.put(path, json={"product_id": theirs}).status_code == 404
+    r = user.api.put(f"/api/orders/{o['id']}/items/999999999",
+                     json={"product_id": first})
+    assert r.status_code == 404
+    r = user.api.put(path, json={"product_id": first})
+    assert r.status_code == 200, r.text
+    assert r.json()["items"][0]["product_id"] == first
+    assert listing_order(user.api, listing)["items"][0]["product_id"] == first
+    # mapping again moves the remembered mapping
+    r = user.api.put(path, json={"product_id": second})
+    assert r.status_code == 200, r.text
+    assert listing_order(user.api, listing)["items"][0]["product_id"] == second
