@@ -25,6 +25,7 @@
 #include "base/null.h"
 #include "dispatch/dispatch_int.h"
 #include "domain/etsy_shop.h"
+#include "domain/event.h"
 #include "domain/material.h"
 #include "domain/order.h"
 #include "domain/variation.h"
@@ -121,6 +122,31 @@ invalid_grant(struct run *r, const struct etsy_resp *resp)
     return e != NULL && strcmp(e, "invalid_grant") == 0;
 }
 
+/* The grant is gone: the shop becomes reconnect_needed and, when it was
+ * connected until now (once, not on every later run), its owner is told. */
+static void
+revoked(struct run *r, const char *msg)
+{
+    struct ctx *c = r->c;
+    int rc = etsy_shop_revoked(c, r->s->id, msg);
+
+    if (rc == 1) {
+        log_error("etsy: shop %lld: grant revoked, reconnect needed",
+                  (long long)r->s->id);
+        if (event_emit_user(
+                c, "etsy_reconnect_needed", DB_NULL,
+                arena_printf(c->arena,
+                             "Etsy shop %s needs to be connected again: %s",
+                             r->s->shop_name ? r->s->shop_name : "(unnamed)",
+                             msg)) < 0)
+            rc = -1;
+    }
+    if (rc < 0) {
+        log_error("etsy: shop %lld: %s", (long long)r->s->id, c->err.msg);
+        err_clear(&c->err);
+    }
+}
+
 /* Posts a token request; on success saves the pair (committed) into the
  * row and r->s. 0, 1 when the grant is gone (the shop is marked), -1 with
  * *err on any other failure. */
@@ -139,9 +165,7 @@ token_request(struct run *r, const char *form, const char **err)
     if (invalid_grant(r, &resp)) {
         const char *msg = why(r, "token", &resp);
 
-        if (etsy_shop_revoked(c, r->s->id, msg) == 1)
-            log_error("etsy: shop %lld: grant revoked, reconnect needed",
-                      (long long)r->s->id);
+        revoked(r, msg);
         return 1;
     }
     if (resp.status != 200) {
@@ -191,7 +215,7 @@ refresh(struct run *r, const char **err)
     struct ctx *c = r->c;
 
     if (r->s->refresh_token == NULL) {
-        etsy_shop_revoked(c, r->s->id, "no refresh token: reconnect");
+        revoked(r, "no refresh token: reconnect");
         return 1;
     }
     return token_request(
@@ -355,8 +379,16 @@ import_receipt(struct run *r, struct json_object *rec, int64_t *added_id)
     if (order_id < 0)
         goto fail;
     if (cancelled_status(status)) {
-        if (order_id > 0 && order_etsy_cancel(c, order_id) < 0)
-            goto fail;
+        if (order_id > 0 && (rc = order_etsy_cancel(c, order_id)) != 0) {
+            if (rc < 0 ||
+                event_emit_user(c, "order_cancelled", order_id,
+                                arena_printf(c->arena,
+                                             "Etsy order %s was %s: the "
+                                             "order and its prints that had "
+                                             "not started are cancelled.",
+                                             ext, status)) < 0)
+                goto fail;
+        }
         return db_end(c->db, 0) < 0 ? -1 : 0;
     }
     if (order_id == 0) {
