@@ -43,12 +43,17 @@
 #define RETRY_AFTER_MAX_S 60
 #define TRIES_429 3
 #define PAGES_MAX 1000 /* one pass: 100 000 receipts */
+/* x-remaining-today under this (5 % of Etsy's default 100 000 calls a day)
+ * slows the shop's poll SLOW_FACTOR times until the next UTC day. */
+#define LOW_REMAINING 5000
+#define SLOW_FACTOR 4
 
 struct run {
     struct ctx *c;
     const struct etsy_conf *e;
     struct etsy_shop *s;
     const char *api_key;
+    int64_t remaining; /* the lowest x-remaining-today seen, -1: none */
 };
 
 static void
@@ -239,6 +244,9 @@ get(struct run *r, const char *path, struct etsy_resp *resp, const char **err)
 
     for (int tries = 0;;) {
         etsy_http_get(c->arena, url, r->api_key, r->s->access_token, resp);
+        if (resp->remaining_today >= 0 &&
+            (r->remaining < 0 || resp->remaining_today < r->remaining))
+            r->remaining = resp->remaining_today;
         if (resp->status == 200)
             return 0;
         if (resp->status == 401 && !refreshed) {
@@ -533,10 +541,27 @@ import(struct run *r, int64_t *cursor, int64_t *added, const char **err)
     return 0;
 }
 
+/* When to poll again after a pass without error: poll seconds on, or, when
+ * the day's calls run low, SLOW_FACTOR times that but not past the next
+ * UTC midnight (the count is a day's) and never sooner than poll. */
+static int64_t
+next_poll(int64_t now, int64_t poll, int64_t remaining)
+{
+    int64_t slow, midnight;
+
+    if (remaining < 0 || remaining >= LOW_REMAINING)
+        return now + poll;
+    slow = now + poll * SLOW_FACTOR;
+    midnight = now - now % 86400 + 86400;
+    if (slow > midnight)
+        slow = midnight;
+    return slow < now + poll ? now + poll : slow;
+}
+
 static void
 run_shop(struct ctx *c, const struct etsy_conf *e, struct etsy_shop *s)
 {
-    struct run r = {c, e, s, NULL};
+    struct run r = {c, e, s, NULL, -1};
     const char *err = NULL;
     int64_t cursor = DB_NULL, added = 0, next;
     int rc = 0;
@@ -553,7 +578,11 @@ run_shop(struct ctx *c, const struct etsy_conf *e, struct etsy_shop *s)
         rc = import(&r, &cursor, &added, &err);
     if (rc == 1)
         return; /* reconnect_needed, recorded */
-    next = c->now + (err != NULL ? RETRY_LATER_S : e->poll);
+    next = err != NULL ? c->now + RETRY_LATER_S
+                       : next_poll(c->now, e->poll, r.remaining);
+    if (err == NULL && r.remaining >= 0 && r.remaining < LOW_REMAINING)
+        log_info("etsy: shop %lld: %lld calls left today, polling slower",
+                 (long long)s->id, (long long)r.remaining);
     if (err != NULL)
         log_error("etsy: shop %lld: %s", (long long)s->id, err);
     if (etsy_shop_synced(c, s->id, cursor, added, err, next) < 0) {

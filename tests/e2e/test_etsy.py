@@ -337,3 +337,26 @@ def test_colour_and_material_variations_reach_the_prints(stack, user, fake):
     got = {row[2]: row[:2] for row in prints_of(stack, o["id"])}
     assert got[a["id"]] == ("#FF0000", "PETG")
     assert got[b["id"]] == ("#123456", "PLA")
+
+
+@pytest.mark.own_stack
+def test_low_remaining_today_slows_the_poll(stack, user, fake):
+    api = user.api
+    connect(stack, api, fake)
+
+    def gap():
+        db = sqlite3.connect(str(stack.data_dir / "farm.db"))
+        last, nxt = db.execute("SELECT last_sync_at, next_sync_at "
+                               "FROM etsy_shops").fetchone()
+        db.execute("UPDATE etsy_shops SET next_sync_at = 0")
+        db.commit()
+        db.close()
+        return last, nxt - last
+
+    fake.remaining_today = "5000"          # not low: the usual interval
+    dispatch(stack, FARM_ETSY_POLL=60)
+    assert gap()[1] == 60
+    fake.remaining_today = "4999"          # low: four times, until UTC 0:00
+    dispatch(stack, FARM_ETSY_POLL=60)
+    last, g = gap()
+    assert g == max(60, min(240, 86400 - last % 86400)), (last, g)
