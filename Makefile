@@ -18,7 +18,7 @@ DEBS_RUN := gcc g++ make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	libssl-dev curl ca-certificates libcsv-dev
 DEBS_TEST := libcmocka-dev python3 python3-pytest python3-pytest-xdist \
 	python3-requests wrk sqlite3 procps mosquitto openssl \
-	python3-paho-mqtt python3-pyftpdlib python3-openssl python3-aiosmtpd \
+	python3-paho-mqtt python3-pyftpdlib python3-openssl python3-aiosmtpd time \
 	clang chromium chromium-driver python3-selenium
 
 CC := gcc
@@ -219,6 +219,7 @@ fuzz: deps-test
 bench: deps-test all
 	tools/bench.sh
 	tools/bench_outbox.sh
+	tools/bench_etsy.sh
 
 fmt:
 	clang-format -i $(LIB_C) $(LIB_CC) $(LIB_H) $(wildcard cgi-bin/*.c tools/*.c tests/unit/*.c)

@@ -25,6 +25,7 @@
 #include "base/null.h"
 #include "dispatch/dispatch_int.h"
 #include "domain/etsy_shop.h"
+#include "domain/event.h"
 #include "domain/material.h"
 #include "domain/order.h"
 #include "domain/variation.h"
@@ -42,12 +43,17 @@
 #define RETRY_AFTER_MAX_S 60
 #define TRIES_429 3
 #define PAGES_MAX 1000 /* one pass: 100 000 receipts */
+/* x-remaining-today under this (5 % of Etsy's default 100 000 calls a day)
+ * slows the shop's poll SLOW_FACTOR times until the next UTC day. */
+#define LOW_REMAINING 5000
+#define SLOW_FACTOR 4
 
 struct run {
     struct ctx *c;
     const struct etsy_conf *e;
     struct etsy_shop *s;
     const char *api_key;
+    int64_t remaining; /* the lowest x-remaining-today seen, -1: none */
 };
 
 static void
@@ -121,6 +127,31 @@ invalid_grant(struct run *r, const struct etsy_resp *resp)
     return e != NULL && strcmp(e, "invalid_grant") == 0;
 }
 
+/* The grant is gone: the shop becomes reconnect_needed and, when it was
+ * connected until now (once, not on every later run), its owner is told. */
+static void
+revoked(struct run *r, const char *msg)
+{
+    struct ctx *c = r->c;
+    int rc = etsy_shop_revoked(c, r->s->id, msg);
+
+    if (rc == 1) {
+        log_error("etsy: shop %lld: grant revoked, reconnect needed",
+                  (long long)r->s->id);
+        if (event_emit_user(
+                c, "etsy_reconnect_needed", DB_NULL,
+                arena_printf(c->arena,
+                             "Etsy shop %s needs to be connected again: %s",
+                             r->s->shop_name ? r->s->shop_name : "(unnamed)",
+                             msg)) < 0)
+            rc = -1;
+    }
+    if (rc < 0) {
+        log_error("etsy: shop %lld: %s", (long long)r->s->id, c->err.msg);
+        err_clear(&c->err);
+    }
+}
+
 /* Posts a token request; on success saves the pair (committed) into the
  * row and r->s. 0, 1 when the grant is gone (the shop is marked), -1 with
  * *err on any other failure. */
@@ -139,9 +170,7 @@ token_request(struct run *r, const char *form, const char **err)
     if (invalid_grant(r, &resp)) {
         const char *msg = why(r, "token", &resp);
 
-        if (etsy_shop_revoked(c, r->s->id, msg) == 1)
-            log_error("etsy: shop %lld: grant revoked, reconnect needed",
-                      (long long)r->s->id);
+        revoked(r, msg);
         return 1;
     }
     if (resp.status != 200) {
@@ -191,7 +220,7 @@ refresh(struct run *r, const char **err)
     struct ctx *c = r->c;
 
     if (r->s->refresh_token == NULL) {
-        etsy_shop_revoked(c, r->s->id, "no refresh token: reconnect");
+        revoked(r, "no refresh token: reconnect");
         return 1;
     }
     return token_request(
@@ -215,6 +244,9 @@ get(struct run *r, const char *path, struct etsy_resp *resp, const char **err)
 
     for (int tries = 0;;) {
         etsy_http_get(c->arena, url, r->api_key, r->s->access_token, resp);
+        if (resp->remaining_today >= 0 &&
+            (r->remaining < 0 || resp->remaining_today < r->remaining))
+            r->remaining = resp->remaining_today;
         if (resp->status == 200)
             return 0;
         if (resp->status == 401 && !refreshed) {
@@ -355,8 +387,16 @@ import_receipt(struct run *r, struct json_object *rec, int64_t *added_id)
     if (order_id < 0)
         goto fail;
     if (cancelled_status(status)) {
-        if (order_id > 0 && order_etsy_cancel(c, order_id) < 0)
-            goto fail;
+        if (order_id > 0 && (rc = order_etsy_cancel(c, order_id)) != 0) {
+            if (rc < 0 ||
+                event_emit_user(c, "order_cancelled", order_id,
+                                arena_printf(c->arena,
+                                             "Etsy order %s was %s: the "
+                                             "order and its prints that had "
+                                             "not started are cancelled.",
+                                             ext, status)) < 0)
+                goto fail;
+        }
         return db_end(c->db, 0) < 0 ? -1 : 0;
     }
     if (order_id == 0) {
@@ -502,10 +542,27 @@ import(struct run *r, int64_t *cursor, int64_t *added, const char **err)
     return 0;
 }
 
+/* When to poll again after a pass without error: poll seconds on, or, when
+ * the day's calls run low, SLOW_FACTOR times that but not past the next
+ * UTC midnight (the count is a day's) and never sooner than poll. */
+static int64_t
+next_poll(int64_t now, int64_t poll, int64_t remaining)
+{
+    int64_t slow, midnight;
+
+    if (remaining < 0 || remaining >= LOW_REMAINING)
+        return now + poll;
+    slow = now + poll * SLOW_FACTOR;
+    midnight = now - now % 86400 + 86400;
+    if (slow > midnight)
+        slow = midnight;
+    return slow < now + poll ? now + poll : slow;
+}
+
 static void
 run_shop(struct ctx *c, const struct etsy_conf *e, struct etsy_shop *s)
 {
-    struct run r = {c, e, s, NULL};
+    struct run r = {c, e, s, NULL, -1};
     const char *err = NULL;
     int64_t cursor = DB_NULL, added = 0, next;
     int rc = 0;
@@ -522,7 +579,11 @@ run_shop(struct ctx *c, const struct etsy_conf *e, struct etsy_shop *s)
         rc = import(&r, &cursor, &added, &err);
     if (rc == 1)
         return; /* reconnect_needed, recorded */
-    next = c->now + (err != NULL ? RETRY_LATER_S : e->poll);
+    next = err != NULL ? c->now + RETRY_LATER_S
+                       : next_poll(c->now, e->poll, r.remaining);
+    if (err == NULL && r.remaining >= 0 && r.remaining < LOW_REMAINING)
+        log_info("etsy: shop %lld: %lld calls left today, polling slower",
+                 (long long)s->id, (long long)r.remaining);
     if (err != NULL)
         log_error("etsy: shop %lld: %s", (long long)s->id, err);
     if (etsy_shop_synced(c, s->id, cursor, added, err, next) < 0) {

@@ -157,6 +157,85 @@ event_emit(struct ctx *c, const char *kind, const struct event_printer *p,
     return id;
 }
 
+static int64_t
+event_write_user(struct ctx *c, const char *kind, int64_t order_id,
+                 const char *detail)
+{
+    struct json_object *o = jsonio_own(c, json_object_new_object());
+    struct printer *ps;
+    const char **seen;
+    const char *payload;
+    int64_t id = 0;
+    int n, nseen = 0;
+
+    jsonio_add_str(o, "event", kind);
+    json_object_object_add(o, "printer", NULL);
+    json_object_object_add(o, "print", NULL);
+    jsonio_add_int(o, "order_id", order_id);
+    jsonio_add_str(o, "detail", detail);
+    jsonio_add_time(o, "occurred_at", c->now);
+    payload = arena_strdup(c->arena, json_object_to_json_string_ext(
+                                         o, JSON_C_TO_STRING_PLAIN |
+                                                JSON_C_TO_STRING_NOSLASHESCAPE));
+    if (db_get_int(c->db, &id,
+                   "INSERT INTO events (user_id, printer_id, print_id, "
+                   "order_id, kind, detail, created_at) "
+                   "VALUES (?, NULL, NULL, ?, ?, ?, ?) RETURNING id",
+                   "iitti", c->user_id, order_id, kind, payload,
+                   c->now) != DB_ROW)
+        return err_internal(&c->err, "event: insert failed");
+    if (printer_list(c, 1000, 0, &ps, &n) < 0)
+        return -1;
+    /* every channel once: "email\0target" / "webhook\0target" pairs */
+    seen = arena_alloc(c->arena, sizeof(*seen) * (size_t)(2 * n + 1));
+    for (int i = 0; i < n; i++) {
+        struct notifypref np;
+        const char *ch[2] = {NULL, NULL}, *tg[2] = {NULL, NULL};
+
+        if (notifypref_get(c, ps[i].id, &np) < 0)
+            return -1;
+        if (np.email_enabled && np.email_address != NULL) {
+            ch[0] = "email";
+            tg[0] = np.email_address;
+        }
+        if (np.webhook_url != NULL && np.webhook_url[0] != '\0' &&
+            np.webhook_disabled_at == DB_NULL) {
+            ch[1] = "webhook";
+            tg[1] = np.webhook_url;
+        }
+        for (int k = 0; k < 2; k++) {
+            const char *key;
+            int dup = 0;
+
+            if (ch[k] == NULL)
+                continue;
+            key = arena_printf(c->arena, "%s %s", ch[k], tg[k]);
+            for (int s = 0; s < nseen && !dup; s++)
+                dup = strcmp(seen[s], key) == 0;
+            if (dup)
+                continue;
+            seen[nseen++] = key;
+            if (outbox_add(c, ps[i].id, id, kind, ch[k], tg[k], payload) < 0)
+                return -1;
+        }
+    }
+    return id;
+}
+
+int64_t
+event_emit_user(struct ctx *c, const char *kind, int64_t order_id,
+                const char *detail)
+{
+    int64_t id;
+
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "event: begin failed");
+    id = event_write_user(c, kind, order_id, detail);
+    if (db_end(c->db, id < 0 ? -1 : 0) < 0)
+        return id < 0 ? -1 : err_internal(&c->err, "event: commit failed");
+    return id;
+}
+
 /* Indexed by bit position; the outbox's status column (sql/sqlite/003). */
 static const char *const delivery_states[] = {"pending", "delivered", "failed",
                                               "expired", NULL};

@@ -63,6 +63,16 @@ int64_t event_emit(struct ctx *c, const char *kind,
                    const struct event_printer *p, const struct event_print *j,
                    const char *detail);
 
+/* A user-level event with no printer (etsy_reconnect_needed,
+ * order_cancelled): one events row (printer_id NULL, order_id when not
+ * DB_NULL) and one outbox row per distinct enabled channel (channel and
+ * target) among all of c->user_id's printers, whatever their per-kind
+ * flags (they are about prints and printers); a user without printers or
+ * channels gets the events row only. Payload as event_emit's with
+ * "printer": null, "print": null and "order_id". The event id, or -1. */
+int64_t event_emit_user(struct ctx *c, const char *kind, int64_t order_id,
+                        const char *detail);
+
 /* Queues a "test" event to every enabled channel of one of the user's
  * printers (what POST /api/bambu/notifications/<id>/test and the
  * dashboard's "send a test" do). The event id, or -1 (404; 409 when no

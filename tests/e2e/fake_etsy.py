@@ -83,6 +83,7 @@ class FakeEtsy:
             self.retry_after = "1"
             self.fail_500_on = None
             self.receipt_calls = 0
+            self.remaining_today = "9000"   # x-remaining-today sent
             self.log = []          # (method, path, status)
             self.refreshes = 0
             self.expires_in = 3600
@@ -218,7 +219,7 @@ class FakeEtsy:
                     return self.answer(400, {"error": "bad paging"})
                 self.answer(200, {"count": len(rs),
                                   "results": rs[offset:offset + limit]},
-                            [("x-remaining-today", "9000")])
+                            [("x-remaining-today", fake.remaining_today)])
 
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", 0))

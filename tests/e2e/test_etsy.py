@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from fake_etsy import FakeEtsy, KEYSTRING, SHARED_SECRET, receipt
-from helpers import new_file, new_product
+from helpers import new_file, new_printer, new_product
 from printers import bin_dir
 from stack import need_bin, need_own_stack
 
@@ -79,6 +79,28 @@ def connect(stack, api, fake):
     return r.json()
 
 
+def notified(stack, kind):
+    """The user-level events of kind and their outbox rows (channel,
+    target), from the database."""
+    db = sqlite3.connect(str(stack.data_dir / "farm.db"))
+    ev = db.execute("SELECT id, printer_id, order_id FROM events "
+                    "WHERE kind = ? ORDER BY id", (kind,)).fetchall()
+    out = db.execute("SELECT channel, target FROM outbox WHERE event = ? "
+                     "ORDER BY id", (kind,)).fetchall()
+    db.close()
+    return ev, out
+
+
+def with_email(api, address="seller@example.com"):
+    """Two printers sending email to the same address: a shop-level event
+    reaches that address once."""
+    for name in ("P1S-01", "P1S-02"):
+        p = new_printer(api, name=name)
+        r = api.put(f"/api/bambu/notifications/{p['id']}",
+                    json={"email_enabled": True, "email_address": address})
+        assert r.status_code == 200, r.text
+
+
 def orders(api):
     r = api.get("/api/orders?limit=500")
     assert r.status_code == 200, r.text
@@ -130,6 +152,7 @@ def test_connect_and_shops_api(stack, user, fake):
 @pytest.mark.own_stack
 def test_import_pages_overlap_and_cancel(stack, user, fake):
     api = user.api
+    with_email(api)
     # 230 receipts over three pages, some sharing a created second
     fake.receipts = [receipt(3000000000 + i, T0 + i // 3,
                              [item(4000000000 + 2 * i, qty=1 + i % 2),
@@ -160,11 +183,19 @@ def test_import_pages_overlap_and_cancel(stack, user, fake):
     assert len(got) == 231
     assert got[str(fake.receipts[5]["receipt_id"])]["status"] == "cancelled"
     assert got["3100000000"]["status"] == "open"
+    # order_cancelled once, to the user's one email address
+    cancelled = got[str(fake.receipts[5]["receipt_id"])]
+    ev, out = notified(stack, "order_cancelled")
+    assert [(e[1], e[2]) for e in ev] == [(None, cancelled["id"])]
+    assert out == [("email", "seller@example.com")]
+    dispatch(stack)                        # seen again: not told twice
+    assert notified(stack, "order_cancelled") == (ev, out)
 
 
 @pytest.mark.own_stack
 def test_refresh_rotates_and_revoked_grant(stack, user, fake):
     api = user.api
+    with_email(api)
     fake.receipts = [receipt(3200000000, T0, [item(4200000000)])]
     shop = connect(stack, api, fake)
     assert shop["status"] == "connected"
@@ -188,9 +219,13 @@ def test_refresh_rotates_and_revoked_grant(stack, user, fake):
     s = api.get(f"/api/etsy/shops/{shop['id']}").json()
     assert s["status"] == "reconnect_needed", s
     assert "revoked" in s["last_error"]
+    ev, out = notified(stack, "etsy_reconnect_needed")
+    assert len(ev) == 1 and ev[0][1] is None, ev
+    assert out == [("email", "seller@example.com")]
     calls = len(fake.log)
     dispatch(stack)                        # a dead grant is not retried
     assert len(fake.log) == calls
+    assert notified(stack, "etsy_reconnect_needed") == (ev, out)  # once
 
 
 @pytest.mark.own_stack
@@ -302,3 +337,26 @@ def test_colour_and_material_variations_reach_the_prints(stack, user, fake):
     got = {row[2]: row[:2] for row in prints_of(stack, o["id"])}
     assert got[a["id"]] == ("#FF0000", "PETG")
     assert got[b["id"]] == ("#123456", "PLA")
+
+
+@pytest.mark.own_stack
+def test_low_remaining_today_slows_the_poll(stack, user, fake):
+    api = user.api
+    connect(stack, api, fake)
+
+    def gap():
+        db = sqlite3.connect(str(stack.data_dir / "farm.db"))
+        last, nxt = db.execute("SELECT last_sync_at, next_sync_at "
+                               "FROM etsy_shops").fetchone()
+        db.execute("UPDATE etsy_shops SET next_sync_at = 0")
+        db.commit()
+        db.close()
+        return last, nxt - last
+
+    fake.remaining_today = "5000"          # not low: the usual interval
+    dispatch(stack, FARM_ETSY_POLL=60)
+    assert gap()[1] == 60
+    fake.remaining_today = "4999"          # low: four times, until UTC 0:00
+    dispatch(stack, FARM_ETSY_POLL=60)
+    last, g = gap()
+    assert g == max(60, min(240, 86400 - last % 86400)), (last, g)
