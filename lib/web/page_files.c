@@ -14,21 +14,16 @@
 #include "base/arena.h"
 #include "base/conf.h"
 #include "base/ctx.h"
-#include "base/secret.h"
 #include "domain/printfile.h"
 #include "web/http.h"
-#include "web/multipart.h"
 #include "web/page.h"
+#include "web/page_upload.h"
 #include "web/pagefmt.h"
 #include "web/tmpl.h"
 
 #include "base/banned.h"
 
 #define FILES_MAX 1000
-#define CHUNK (64 * 1024)
-/* Room for the form's other parts and the part headers around the file. */
-#define UPLOAD_SLACK (64 * 1024)
-#define TEXT_MAX 160 /* bytes of a text part (csrf, name) */
 #define NAME_RULE                                                              \
     "must be 1 to 128 characters of A-Z a-z 0-9 . _ -, not starting with a "  \
     "dot, ending in .3mf or .gcode"
@@ -88,15 +83,12 @@ page_files(struct req *r)
 
 /* --- the upload -------------------------------------------------------- */
 
-enum part { P_NONE, P_CSRF, P_NAME, P_FILE, P_SKIP };
-
+/* What the upload writes to: the library file being written, and its
+ * name (the "name" field, else the browser's filename) for the notice. */
 struct upload {
-    struct req *r;
-    enum part part;
-    char csrf[TEXT_MAX + 1], name[TEXT_MAX + 1];
-    size_t csrf_len, name_len;
-    int csrf_ok, have_file;
+    struct page_upload form;
     struct printfile_upload *u;
+    const char *name;
 };
 
 /* The last path segment of a browser's filename (old browsers send a
@@ -112,138 +104,44 @@ base_name(const char *s)
 }
 
 static int
-file_begin(struct upload *up, const struct multipart_part *p)
+file_begin(struct page_upload *form, const char *filename)
 {
-    struct ctx *c = up->r->c;
-    const char *name = up->name_len ? up->name : NULL;
+    struct upload *up = form->ud;
+    struct ctx *c = form->r->c;
+    const char *name = form->text_len ? form->text : NULL;
 
-    if (!up->csrf_ok) /* refused before anything reaches the disk */
-        return err_set(&c->err, ERR_CSRF,
-                       "This form has expired or did not come from this "
-                       "site. Go back, reload the page and try again.");
-    if (name == NULL && p->filename != NULL && *p->filename)
-        name = base_name(p->filename);
+    if (name == NULL && *filename)
+        name = base_name(filename);
     if (name == NULL || *name == '\0') {
-        if (p->filename == NULL || *p->filename == '\0')
+        if (*filename == '\0')
             return err_field(&c->err, "file", "choose a file to upload");
         return err_field(&c->err, "name", NAME_RULE);
     }
     if (!printfile_name_ok(name))
         return err_field(&c->err, "name", "%s " NAME_RULE, name);
-    if (name != up->name) { /* the filename's: kept for the notice */
-        snprintf(up->name, sizeof up->name, "%s", name);
-        up->name_len = strlen(up->name);
-    }
+    up->name = arena_strdup(c->arena, name);
     up->u = printfile_begin(c, up->name);
-    up->have_file = up->u != NULL;
     return up->u ? 0 : -1;
 }
 
 static int
-on_begin(void *ud, const struct multipart_part *p)
+file_data(struct page_upload *form, const char *p, size_t n)
 {
-    struct upload *up = ud;
+    struct upload *up = form->ud;
 
-    up->part = P_SKIP;
-    if (strcmp(p->name, PAGE_CSRF_FIELD) == 0)
-        up->part = P_CSRF;
-    else if (strcmp(p->name, "name") == 0)
-        up->part = P_NAME;
-    else if (strcmp(p->name, "file") == 0) {
-        up->part = P_FILE;
-        if (up->have_file)
-            return err_field(&up->r->c->err, "file", "send one file at a time");
-        return file_begin(up, p);
-    }
-    return 0;
+    return printfile_write(up->u, p, n);
 }
 
-static int
-text_add(struct upload *up, char *dst, size_t *len, const char *p, size_t n)
-{
-    if (*len + n > TEXT_MAX)
-        return err_field(&up->r->c->err, up->part == P_NAME ? "name" : "csrf",
-                         "is too long");
-    memcpy(dst + *len, p, n);
-    *len += n;
-    dst[*len] = '\0';
-    return 0;
-}
-
-static int
-on_data(void *ud, const char *p, size_t n)
-{
-    struct upload *up = ud;
-
-    switch (up->part) {
-    case P_CSRF:
-        return text_add(up, up->csrf, &up->csrf_len, p, n);
-    case P_NAME:
-        return text_add(up, up->name, &up->name_len, p, n);
-    case P_FILE:
-        return printfile_write(up->u, p, n);
-    default:
-        return 0;
-    }
-}
-
-static int
-on_end(void *ud)
-{
-    struct upload *up = ud;
-    struct req *r = up->r;
-
-    if (up->part == P_CSRF)
-        up->csrf_ok = r->csrf != NULL && up->csrf_len > 0 &&
-                      secret_equal(up->csrf, r->csrf);
-    up->part = P_NONE;
-    return 0;
-}
-
-static const struct multipart_cb upload_cb = {on_begin, on_data, on_end};
-
-/* Feeds the body to the parser; 0, or -1 with c->err set. */
-static int
-upload_stream(struct req *r, struct upload *up, const char *boundary)
-{
-    struct ctx *c = r->c;
-    struct multipart *m = multipart_new(c->arena, boundary, &upload_cb, up);
-    char *chunk = arena_alloc(c->arena, CHUNK);
-    long got;
-
-    while ((got = http_read(r, chunk, CHUNK)) > 0)
-        if (multipart_feed(m, chunk, (size_t)got) < 0)
-            break;
-    if (err_is_set(&c->err))
-        return -1;
-    if (got < 0 || multipart_finish(m) < 0)
-        return err_set(&c->err, ERR_BAD_JSON,
-                       "The upload was cut short or malformed; try again.");
-    if (!up->csrf_ok)
-        return err_set(&c->err, ERR_CSRF,
-                       "This form has expired or did not come from this "
-                       "site. Go back, reload the page and try again.");
-    if (!up->have_file)
-        return err_field(&c->err, "file", "choose a file to upload");
-    return 0;
-}
+static const struct page_upload_cb upload_cb = {file_begin, file_data};
 
 static int
 upload(struct req *r, struct upload *up)
 {
     struct ctx *c = r->c;
-    const char *boundary = multipart_boundary(c->arena, r->content_type);
     int created = 0;
 
-    if (c->user_id == 0)
-        return err_set(&c->err, ERR_CSRF, "Sign in first.");
-    if (boundary == NULL)
-        return err_set(&c->err, ERR_MEDIA_TYPE,
-                       "The upload must be sent as multipart/form-data.");
-    if (r->content_length > c->conf->file_limit + UPLOAD_SLACK)
-        return err_set(&c->err, ERR_TOO_LARGE, "file is larger than %lld bytes",
-                       (long long)c->conf->file_limit);
-    if (upload_stream(r, up, boundary) < 0) {
+    if (page_upload_read(&up->form, c->conf->file_limit,
+                         "choose a file to upload") < 0) {
         if (up->u != NULL)
             printfile_abort(up->u);
         return -1;
@@ -264,14 +162,19 @@ page_files_upload(struct req *r)
     int kind;
 
     memset(&up, 0, sizeof up);
-    up.r = r;
+    up.form.r = r;
+    up.form.cb = &upload_cb;
+    up.form.ud = &up;
+    up.form.text_field = "name";
     if (upload(r, &up) == 0)
         return 0;
     kind = c->err.kind;
     /* the reasons a person can fix are shown on the page itself */
     if (kind == ERR_VALIDATION || kind == ERR_TOO_LARGE)
         return page_finish(r, files_render(r, err_http_status(kind),
-                                           up.name_len ? up.name : NULL));
+                                           up.name ? up.name
+                                           : up.form.text_len ? up.form.text
+                                                              : NULL));
     return page_finish(r, -1);
 }
 

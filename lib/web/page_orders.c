@@ -27,10 +27,9 @@
 #include "domain/product.h"
 #include "store/db.h"
 #include "web/badge.h"
-#include "base/secret.h"
 #include "web/http.h"
-#include "web/multipart.h"
 #include "web/page.h"
+#include "web/page_upload.h"
 #include "web/page_form.h"
 #include "web/page_order.h"
 #include "web/pagefmt.h"
@@ -126,129 +125,38 @@ page_orders(struct req *r)
 
 /* --- the CSV upload -------------------------------------------------------- */
 
-#define CHUNK (64 * 1024)
-#define UPLOAD_SLACK (64 * 1024) /* the csrf part and the part headers */
-#define CSRF_MAX 160
-
-enum part { P_NONE, P_CSRF, P_FILE, P_SKIP };
-
-struct upload {
-    struct req *r;
-    enum part part;
-    char csrf[CSRF_MAX + 1];
-    size_t csrf_len;
-    int csrf_ok, have_file;
-    struct order_import *im;
-};
-
 static int
-expired(struct ctx *c)
+csv_begin(struct page_upload *form, const char *filename)
 {
-    return err_set(&c->err, ERR_CSRF,
-                   "This form has expired or did not come from this "
-                   "site. Go back, reload the page and try again.");
+    (void)form;
+    return *filename ? 0 : 1; /* no file chosen: no file */
 }
 
 static int
-on_begin(void *ud, const struct multipart_part *p)
+csv_data(struct page_upload *form, const char *p, size_t n)
 {
-    struct upload *up = ud;
-
-    up->part = P_SKIP;
-    if (strcmp(p->name, PAGE_CSRF_FIELD) == 0) {
-        up->part = P_CSRF;
-    } else if (strcmp(p->name, "file") == 0) {
-        up->part = P_FILE;
-        if (!up->csrf_ok) /* refused before a byte is read */
-            return expired(up->r->c);
-        if (up->have_file)
-            return err_field(&up->r->c->err, "file",
-                             "send one file at a time");
-        up->have_file = p->filename != NULL && *p->filename != '\0';
-    }
-    return 0;
+    return order_import_feed(form->ud, p, n);
 }
 
-static int
-on_data(void *ud, const char *p, size_t n)
-{
-    struct upload *up = ud;
-
-    if (up->part == P_CSRF) {
-        if (up->csrf_len + n > CSRF_MAX)
-            return err_field(&up->r->c->err, "csrf", "is too long");
-        memcpy(up->csrf + up->csrf_len, p, n);
-        up->csrf_len += n;
-        up->csrf[up->csrf_len] = '\0';
-    } else if (up->part == P_FILE && up->have_file) {
-        return order_import_feed(up->im, p, n);
-    }
-    return 0;
-}
-
-static int
-on_end(void *ud)
-{
-    struct upload *up = ud;
-    struct req *r = up->r;
-
-    if (up->part == P_CSRF)
-        up->csrf_ok = r->csrf != NULL && up->csrf_len > 0 &&
-                      secret_equal(up->csrf, r->csrf);
-    up->part = P_NONE;
-    return 0;
-}
-
-static const struct multipart_cb upload_cb = {on_begin, on_data, on_end};
-
-static int
-upload(struct req *r, struct upload *up, struct order_import_report *rep)
-{
-    struct ctx *c = r->c;
-    const char *boundary = multipart_boundary(c->arena, r->content_type);
-    struct multipart *m;
-    char *chunk;
-    long got;
-
-    if (c->user_id == 0)
-        return err_set(&c->err, ERR_CSRF, "Sign in first.");
-    if (boundary == NULL)
-        return err_set(&c->err, ERR_MEDIA_TYPE,
-                       "The upload must be sent as multipart/form-data.");
-    if (r->content_length > ORDER_IMPORT_BYTES_MAX + UPLOAD_SLACK)
-        return err_set(&c->err, ERR_TOO_LARGE,
-                       "The file is larger than %d bytes.",
-                       ORDER_IMPORT_BYTES_MAX);
-    up->im = order_import_new(c);
-    m = multipart_new(c->arena, boundary, &upload_cb, up);
-    chunk = arena_alloc(c->arena, CHUNK);
-    while ((got = http_read(r, chunk, CHUNK)) > 0)
-        if (multipart_feed(m, chunk, (size_t)got) < 0)
-            break;
-    if (err_is_set(&c->err))
-        return -1;
-    if (got < 0 || multipart_finish(m) < 0)
-        return err_set(&c->err, ERR_BAD_JSON,
-                       "The upload was cut short or malformed; try again.");
-    if (!up->csrf_ok)
-        return expired(c);
-    if (!up->have_file)
-        return err_field(&c->err, "file", "choose a CSV file to import");
-    return order_import_finish(up->im, rep);
-}
+static const struct page_upload_cb upload_cb = {csv_begin, csv_data};
 
 int
 page_orders_import(struct req *r)
 {
     struct ctx *c = r->c;
     struct order_import_report rep;
-    struct upload up;
+    struct page_upload form;
     int kind;
 
-    memset(&up, 0, sizeof up);
+    memset(&form, 0, sizeof form);
     memset(&rep, 0, sizeof rep);
-    up.r = r;
-    if (upload(r, &up, &rep) == 0)
+    form.r = r;
+    form.cb = &upload_cb;
+    if (c->user_id != 0)
+        form.ud = order_import_new(c);
+    if (page_upload_read(&form, ORDER_IMPORT_BYTES_MAX,
+                         "choose a CSV file to import") == 0 &&
+        order_import_finish(form.ud, &rep) == 0)
         return page_finish(r, list(r, 200, &rep));
     kind = c->err.kind;
     /* the reasons a person can fix are shown on the page itself */
