@@ -15,24 +15,26 @@ PYTHON := /usr/bin/python3
 DEBS_RUN := gcc g++ make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	spawn-fcgi multiwatch nginx libsqlite3-dev libjson-c-dev \
 	libctemplate-dev libsodium-dev libmosquitto-dev libcurl4-openssl-dev \
-	libssl-dev curl ca-certificates libcsv-dev
+	libssl-dev curl ca-certificates libcsv-dev libpq-dev
 DEBS_TEST := libcmocka-dev python3 python3-pytest python3-pytest-xdist \
 	python3-requests wrk sqlite3 procps mosquitto openssl \
 	python3-paho-mqtt python3-pyftpdlib python3-openssl python3-aiosmtpd time \
-	clang chromium chromium-driver python3-selenium
+	clang chromium chromium-driver python3-selenium \
+	postgresql python3-psycopg2
 
 CC := gcc
 CXX := g++
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Werror
 CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib -Itests/unit \
+	-I/usr/include/postgresql \
 	-DFARM_TEMPLATE_DIR='"$(CURDIR)/templates"'
 CFLAGS_COMMON := -std=c11 $(WARN) -g
 CXXFLAGS_COMMON := -std=c++11 -Wall -Wextra -Wshadow -Werror -g -Ilib
 # Programs link the lib archive, so each takes only the modules it uses;
 # --as-needed drops the libraries those modules did not need.
 LIBS := -Wl,--as-needed -lfcgi -lsqlite3 -ljson-c -lsodium -lctemplate \
-	-lmosquitto -lcurl -lssl -lcrypto -lpthread -lcsv
+	-lmosquitto -lcurl -lssl -lcrypto -lpthread -lcsv -lpq
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
@@ -52,7 +54,9 @@ LIB_C := $(wildcard $(LAYERS:%=lib/%/*.c))
 LIB_CC := $(wildcard $(LAYERS:%=lib/%/*.cc))
 LIB_H := $(wildcard $(LAYERS:%=lib/%/*.h))
 SQL_SQLITE := $(sort $(wildcard sql/sqlite/*.sql))
+SQL_POSTGRES := $(sort $(wildcard sql/postgres/*.sql))
 GEN := $(BUILD)/gen/migrations_sqlite.c
+GEN_PG := $(BUILD)/gen/migrations_postgres.c
 PROGRAMS := farm.fcgi farmctl $(if $(wildcard dispatcher/dispatch.c),farm-dispatch) \
 	$(if $(wildcard tools/bambu-sim.c),bambu-sim) \
 	$(if $(wildcard tools/net-probe.c),net-probe) \
@@ -63,12 +67,12 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 # build/obj/dispatcher/dispatch.o), so two sources never share an object.
 objs = $(patsubst %.c,$(1)/obj/%.o,$(LIB_C)) \
 	$(patsubst %.cc,$(1)/obj/%.o,$(LIB_CC)) \
-	$(1)/obj/gen_migrations_sqlite.o
+	$(1)/obj/gen_migrations_sqlite.o $(1)/obj/gen_migrations_postgres.o
 # Objects every program needs whether or not it names them (the migrations
 # are reached only through a table).
-core = $(1)/obj/gen_migrations_sqlite.o
+core = $(1)/obj/gen_migrations_sqlite.o $(1)/obj/gen_migrations_postgres.o
 
-.PHONY: all asan deps deps-test run demo test unit e2e browser fuzz-replay fuzz \
+.PHONY: all asan deps deps-test run demo test unit unit-pg e2e e2e-pg browser fuzz-replay fuzz \
 	bench fmt clean check-layers check-hooks
 
 all: $(addprefix $(REL)/,$(PROGRAMS)) $(REL)/trivial-fcgi
@@ -79,16 +83,22 @@ asan: $(addprefix $(ASAN)/,$(PROGRAMS)) \
 $(GEN): tools/embed-sql.sh $(SQL_SQLITE)
 	@mkdir -p $(@D)
 	tools/embed-sql.sh sqlite $(SQL_SQLITE) > $@.tmp && mv $@.tmp $@
+$(GEN_PG): tools/embed-sql.sh $(SQL_POSTGRES)
+	@mkdir -p $(@D)
+	tools/embed-sql.sh postgres $(SQL_POSTGRES) > $@.tmp && mv $@.tmp $@
 
 # Per-flavour compile rules.
 define flavour
-$(1)/obj/%.o: %.c $(LIB_H) | $(GEN)
+$(1)/obj/%.o: %.c $(LIB_H) | $(GEN) $(GEN_PG)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
 $(1)/obj/%.o: %.cc lib/web/tmpl.h
 	@mkdir -p $$(@D)
 	$$(CXX) $$(CXXFLAGS_COMMON) $(2) -c $$< -o $$@
 $(1)/obj/gen_migrations_sqlite.o: $(GEN)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
+$(1)/obj/gen_migrations_postgres.o: $(GEN_PG)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@
 $(1)/libfarm.a: $(call objs,$(1))
@@ -155,8 +165,10 @@ test: deps-test
 	$(MAKE) asan $(REL)/trivial-fcgi
 	$(MAKE) check-hooks
 	$(MAKE) unit
+	$(MAKE) unit-pg
 	$(MAKE) fuzz-replay
 	$(MAKE) e2e
+	$(MAKE) e2e-pg
 	$(MAKE) browser
 
 # Includes point down the layers (DESIGN.md, Layout); the checker's own test
@@ -175,12 +187,25 @@ unit: asan
 	@set -e; for t in $(patsubst tests/unit/%.c,$(ASAN)/unit/%,$(UNIT_SRC)); do \
 	  echo "== $$t"; $$t; done
 
+# The unit tests again on PostgreSQL: a throwaway cluster (tests/pg/run.sh)
+# whose maintenance database each fixture empties and migrates.
+unit-pg: asan
+	@tests/pg/run.sh sh -c 'set -e; export FARM_DATABASE="$$FARM_TEST_PG"; \
+	  for t in $(patsubst tests/unit/%.c,$(ASAN)/unit/%,$(UNIT_SRC)); do \
+	  echo "== $$t (postgresql)"; $$t; done'
+
 # The e2e tests run in parallel (pytest-xdist): each worker process starts
 # its own servers on free loopback ports. E2E_JOBS=0: all in one process.
 E2E_JOBS ?= auto
 e2e: asan
 	cd tests/e2e && FARM_BIN_DIR=$(CURDIR)/$(ASAN) $(PYTHON) -m pytest -q \
 	  -p no:cacheprovider -n $(E2E_JOBS) --durations=10 .
+
+# The whole e2e suite again on PostgreSQL: every stack gets a database of
+# its own on one throwaway cluster.
+e2e-pg: asan
+	cd tests/e2e && FARM_BIN_DIR=$(CURDIR)/$(ASAN) ../pg/run.sh $(PYTHON) -m \
+	  pytest -q -p no:cacheprovider -n $(E2E_JOBS) --durations=10 .
 
 # The dashboard in headless Chromium (Selenium) against the same real stack;
 # screenshots of every page land in build/screenshots/.

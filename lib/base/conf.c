@@ -61,7 +61,7 @@ struct conf_key {
 #define FIELD(m) offsetof(struct conf, m), sizeof(((struct conf *)0)->m)
 static const struct conf_key conf_keys[] = {
     {"DATA_DIR", CONF_STR, FIELD(data_dir), 0},
-    {"FARM_DB", CONF_STR, FIELD(db_url), 0},
+    {"FARM_DATABASE", CONF_STR, FIELD(db_url), 0},
     {"FARM_TEMPLATES", CONF_STR, FIELD(templates), 0},
     {"FARM_CURRENCY", CONF_CURRENCY, FIELD(currency), 0},
     {"FARM_BODY_LIMIT", CONF_INT, FIELD(body_limit), 1024},

@@ -13,14 +13,29 @@
 #define OPS(db) (COMMON(db)->backend)
 #define SOPS(st) (((struct db_stmt_common *)(st))->backend)
 
+int
+db_url_is_postgres(const char *url)
+{
+    return strncmp(url, "postgresql://", 13) == 0 ||
+           strncmp(url, "postgres://", 11) == 0 ||
+           (strncmp(url, "sqlite:", 7) != 0 && url[0] != '/' &&
+            strchr(url, '=') != NULL);
+}
+
 struct db *
 db_open(const char *url)
 {
-    const char *target = url;
-
+    if (db_url_is_postgres(url))
+        return db_pg_backend.open(url);
     if (strncmp(url, "sqlite:", 7) == 0)
-        target = url + 7;
-    return db_sqlite_backend.open(target);
+        url += 7;
+    return db_sqlite_backend.open(url);
+}
+
+int
+db_broken(struct db *db)
+{
+    return OPS(db)->broken(db);
 }
 
 void
@@ -129,16 +144,17 @@ db_data_version(struct db *db)
     return OPS(db)->data_version(db);
 }
 
-/* Opens the next level: top (BEGIN ...) at depth 0, else a savepoint
- * named after the depth, so an inner unit can fail alone. */
+/* Opens the next level: a transaction at depth 0 (a write one when
+ * write), else a savepoint named after the depth, so an inner unit can fail
+ * alone. */
 static int
-db_open_level(struct db *db, const char *top)
+db_open_level(struct db *db, int write)
 {
     struct db_common *d = COMMON(db);
     char sql[32];
 
     if (d->depth == 0) {
-        if (db_exec(db, top, "") != DB_DONE)
+        if (OPS(db)->begin(db, write) < 0)
             return -1;
     } else {
         snprintf(sql, sizeof sql, "SAVEPOINT tx%d", d->depth);
@@ -152,15 +168,13 @@ db_open_level(struct db *db, const char *top)
 int
 db_begin(struct db *db)
 {
-    return db_open_level(db, strcmp(OPS(db)->name, "sqlite") == 0
-                                 ? "BEGIN IMMEDIATE"
-                                 : "BEGIN");
+    return db_open_level(db, 1);
 }
 
 int
 db_begin_read(struct db *db)
 {
-    return db_open_level(db, "BEGIN");
+    return db_open_level(db, 0);
 }
 
 int

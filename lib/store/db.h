@@ -1,8 +1,8 @@
 /*
  * db — the data-access interface every domain module uses, independent of
- * the backend. SQLite (db_sqlite.c) is the only backend today; another
- * (PostgreSQL is planned, with its own sql/postgres/ migrations) would fill
- * struct db_backend (db_backend.h) behind these same calls.
+ * the backend: SQLite (db_sqlite.c) or PostgreSQL (db_pg.c), each filling
+ * struct db_backend (db_backend.h) behind these same calls, each with its
+ * own migrations (sql/sqlite/, sql/postgres/).
  *
  * SQL is written once in the common dialect: `?` placeholders, integer
  * seconds for times, integer cents, 0/1 for booleans, `RETURNING id` after
@@ -25,8 +25,15 @@ enum { DB_DONE = 0, DB_ROW = 1, DB_ERROR = -1, DB_CONSTRAINT = -2 };
 struct db;
 struct db_stmt;
 
-/* Opens "sqlite:PATH" or a plain path. NULL on failure (logged). */
+/* Opens "sqlite:PATH" or a plain path (SQLite), or a PostgreSQL
+ * connection string: "postgresql://..." / "postgres://..." or libpq's
+ * "key=value ..." form. NULL on failure (logged). */
 struct db *db_open(const char *url);
+int db_url_is_postgres(const char *url);
+/* 1 when the connection to the database was lost during this unit of work
+ * (PostgreSQL); the next app_begin reconnects. What turns a failed request
+ * into 503 rather than 500. */
+int db_broken(struct db *db);
 void db_close(struct db *db);
 const char *db_backend_name(const struct db *db);
 
@@ -62,7 +69,8 @@ int64_t db_changes(struct db *db);
 int64_t db_data_version(struct db *db);
 
 /* The one transaction helper; nest-aware. At depth 0 db_begin opens a
- * write transaction (BEGIN IMMEDIATE on SQLite) and db_begin_read a
+ * write transaction (BEGIN IMMEDIATE on SQLite, the write lock on
+ * PostgreSQL) and db_begin_read a
  * read-only unit of work (one snapshot and one lock round trip for all its
  * queries); inside an open one either opens a SAVEPOINT, so a unit that
  * fails rolls back only its own writes and the caller decides about the

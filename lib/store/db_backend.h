@@ -26,6 +26,11 @@ struct db_backend {
     int64_t (*data_version)(struct db *db);
     int (*script)(struct db *db, const char *sql);
     void (*reset_all)(struct db *db);
+    /* Opens a top-level transaction: a write one (one writer at a time)
+     * or a read one (one snapshot). 0 or -1. */
+    int (*begin)(struct db *db, int write);
+    /* 1 when the connection was lost (re-established at reset_all). */
+    int (*broken)(struct db *db);
 };
 
 /* Every backend's struct db starts with this. */
@@ -40,5 +45,6 @@ struct db_stmt_common {
 };
 
 extern const struct db_backend db_sqlite_backend;
+extern const struct db_backend db_pg_backend;
 
 #endif

@@ -276,6 +276,19 @@ sq_reset_all(struct db *db)
             sqlite3_reset(db->cache[i]->s);
 }
 
+static int
+sq_begin(struct db *db, int write)
+{
+    return sq_script(db, write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+static int
+sq_broken(struct db *db)
+{
+    (void)db;
+    return 0;
+}
+
 const struct db_backend db_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -290,4 +303,6 @@ const struct db_backend db_sqlite_backend = {
     .data_version = sq_data_version,
     .script = sq_script,
     .reset_all = sq_reset_all,
+    .begin = sq_begin,
+    .broken = sq_broken,
 };

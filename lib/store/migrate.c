@@ -9,6 +9,7 @@
 #include "base/banned.h"
 
 extern const struct migration migrations_sqlite[];
+extern const struct migration migrations_postgres[];
 
 static int
 migrate_one(struct db *db, const struct migration *m)
@@ -42,12 +43,18 @@ migrate_one(struct db *db, const struct migration *m)
 int
 migrate_apply(struct db *db)
 {
-    const struct migration *list = migrations_sqlite;
+    const struct migration *list =
+        strcmp(db_backend_name(db), "postgresql") == 0 ? migrations_postgres
+                                                       : migrations_sqlite;
     int applied = 0;
 
-    if (db_script(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                      " version TEXT PRIMARY KEY,"
-                      " applied_at INTEGER NOT NULL)") < 0)
+    /* under the write lock, so two processes starting at once on a fresh
+     * database do not both create it */
+    if (db_begin(db) < 0 ||
+        db_end(db, db_script(db, "CREATE TABLE IF NOT EXISTS "
+                                 "schema_migrations ("
+                                 " version TEXT PRIMARY KEY,"
+                                 " applied_at BIGINT NOT NULL)")) < 0)
         return -1;
     for (const struct migration *m = list; m->name != NULL; m++) {
         int rc = migrate_one(db, m);

@@ -30,7 +30,6 @@ removed when it ends.
 import io
 import json
 import os
-import sqlite3
 import subprocess
 import time
 import uuid
@@ -382,28 +381,14 @@ class Farm:
 
     # --- the database (read-only except where a test fakes the clock) ------
 
-    def db_path(self):
-        return self.stack.data_dir / "farm.db"
-
     def query(self, sql, params=()):
-        """Rows (dicts) from a read-only connection to the stack's DB."""
-        con = sqlite3.connect(f"file:{self.db_path()}?mode=ro", uri=True,
-                              timeout=30)
-        try:
-            con.row_factory = sqlite3.Row
-            return [dict(r) for r in con.execute(sql, params)]
-        finally:
-            con.close()
+        """Rows (dicts) of one query on the stack's database."""
+        return self.stack.query(sql, params)
 
     def db_write(self, sql, params=()):
         """One write to the stack's DB (only for faking the passage of time
         or a corrupt row; never while farm-dispatch runs)."""
-        con = sqlite3.connect(str(self.db_path()), timeout=30)
-        try:
-            with con:
-                con.execute(sql, params)
-        finally:
-            con.close()
+        self.stack.db_write(sql, params)
 
     def events(self, printer_id=None, kind=None, print_id=None):
         sql, args = "SELECT * FROM events WHERE 1 = 1", []

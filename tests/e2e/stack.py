@@ -28,6 +28,8 @@ from pathlib import Path
 import requests
 from requests.structures import CaseInsensitiveDict
 
+import dbconn
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Lines that mean a sanitizer found a bug.
@@ -219,6 +221,7 @@ class Stack:
         self._nginx = None
         self._files = []
         self._users = 0
+        self.database = None   # the stack's PostgreSQL database, if any
 
     # --- environment -----------------------------------------------------
 
@@ -230,7 +233,8 @@ class Stack:
         return env
 
     def app_env(self):
-        return {
+        env = {"FARM_DATABASE": self.database} if self.database else {}
+        return env | {
             "DATA_DIR": str(self.data_dir),
             "FARM_TEMPLATES": os.environ.get("FARM_TEMPLATES",
                                              str(ROOT / "templates")),
@@ -261,6 +265,8 @@ class Stack:
         (self.run_dir / "tmp").mkdir(parents=True)
 
         try:
+            if dbconn.pg_admin():
+                self.database = dbconn.create_database()
             self.farmctl("migrate")
             self._start_pool()
             last = None
@@ -432,6 +438,8 @@ class Stack:
             return
         self._stop_processes()
         self._close_files()
+        if self.database and not self.keep:
+            dbconn.drop_database(self.database)
         text = self.read_worker_log()
         found = sanitizer_reports(text)
         if found or self.keep:
@@ -472,6 +480,23 @@ class Stack:
         check_sanitizers("a farm.fcgi worker", self.read_worker_log(offset))
 
     # --- helpers for tests -----------------------------------------------
+
+    @property
+    def backend(self):
+        return "postgresql" if self.database else "sqlite"
+
+    def db(self):
+        """The stack's database (dbconn.Db): SQLite or PostgreSQL."""
+        return dbconn.Db(self.database or f"sqlite:{self.data_dir}/farm.db")
+
+    def query(self, sql, params=()):
+        """Rows (dicts) of one query on the stack's database."""
+        return self.db().query(sql, params)
+
+    def db_write(self, sql, params=()):
+        """One write to the stack's database, committed; its rowcount
+        (only to fake the passage of time or a broken row)."""
+        return self.db().execute(sql, params)
 
     def farmctl(self, *args, input=None, check=True, timeout=60):
         """Runs $FARM_BIN_DIR/farmctl with the stack's DATA_DIR. input is

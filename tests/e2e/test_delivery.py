@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import json
 import re
-import sqlite3
 import subprocess
 import time
 import uuid
@@ -113,9 +112,7 @@ class Farm:
         return self.hook.url(self.path)
 
     def db(self):
-        c = sqlite3.connect(self.stack.data_dir / "farm.db", timeout=30)
-        c.row_factory = sqlite3.Row
-        return c
+        return self.stack.db().transaction()
 
     def printer(self, name="P1S-02", **prefs):
         r = self.user.api.post("/api/printers", json={
@@ -168,9 +165,9 @@ class Farm:
         ids = [pid] if pid else self.printers
         with self.db() as c:
             q = ",".join("?" * len(ids))
-            return [dict(r) for r in c.execute(
+            return c.execute(
                 f"SELECT * FROM outbox WHERE printer_id IN ({q}) ORDER BY id",
-                ids)]
+                ids).rows()
 
     def hook_requests(self):
         return [r for r in self.hook.snapshot() if r.path == self.path]

@@ -3,7 +3,6 @@ started and completed through bambu-sim; a cancel on the printer; an offline
 printer. (The full suite is tests/e2e/test_dispatch*.py.)"""
 
 import os
-import sqlite3
 import subprocess
 import uuid
 
@@ -35,15 +34,10 @@ def dispatch(stack, *args, env=None):
     return p
 
 
-def db(stack):
-    return sqlite3.connect(str(stack.data_dir / "farm.db"))
-
-
 def events(stack, printer_id):
-    with db(stack) as c:
-        return [r[0] for r in c.execute(
-            "SELECT kind FROM events WHERE printer_id = ? ORDER BY id",
-            (printer_id,))]
+    return [r["kind"] for r in stack.query(
+        "SELECT kind FROM events WHERE printer_id = ? ORDER BY id",
+        (printer_id,))]
 
 
 def get_print(user, printer_id, print_id):

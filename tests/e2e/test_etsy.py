@@ -5,7 +5,6 @@ revoked grant, 429 and a 500 in the middle of paging; item 4: auto
 scheduling on import and colour / material variations on the prints."""
 
 import os
-import sqlite3
 import subprocess
 from urllib.parse import parse_qs, urlparse
 
@@ -82,12 +81,11 @@ def connect(stack, api, fake):
 def notified(stack, kind):
     """The user-level events of kind and their outbox rows (channel,
     target), from the database."""
-    db = sqlite3.connect(str(stack.data_dir / "farm.db"))
-    ev = db.execute("SELECT id, printer_id, order_id FROM events "
-                    "WHERE kind = ? ORDER BY id", (kind,)).fetchall()
-    out = db.execute("SELECT channel, target FROM outbox WHERE event = ? "
-                     "ORDER BY id", (kind,)).fetchall()
-    db.close()
+    db = stack.db()
+    ev = db.tuples("SELECT id, printer_id, order_id FROM events "
+                   "WHERE kind = ? ORDER BY id", (kind,))
+    out = db.tuples("SELECT channel, target FROM outbox WHERE event = ? "
+                    "ORDER BY id", (kind,))
     return ev, out
 
 
@@ -124,10 +122,9 @@ def test_connect_and_shops_api(stack, user, fake):
     assert [s["id"] for s in listed] == [shop["id"]]
 
     # tokens are sealed at rest, never stored in the clear
-    db = sqlite3.connect(str(stack.data_dir / "farm.db"))
-    row = db.execute("SELECT access_token, refresh_token, oauth_state "
-                     "FROM etsy_shops WHERE id = ?", (shop["id"],)).fetchone()
-    db.close()
+    row, = stack.db().tuples("SELECT access_token, refresh_token, "
+                             "oauth_state FROM etsy_shops WHERE id = ?",
+                             (shop["id"],))
     assert row[0] and row[1] and row[2] is None
     for tok in list(fake.access) + list(fake.refresh):
         assert tok not in row[0] and tok not in row[1]
@@ -244,10 +241,7 @@ def test_429_retry_after_and_500_mid_paging(stack, user, fake):
     assert len(orders(api)) == 100
     # the next run picks up where it stopped: nothing lost, nothing twice
     fake.fail_500_on = None
-    db = sqlite3.connect(str(stack.data_dir / "farm.db"))
-    db.execute("UPDATE etsy_shops SET next_sync_at = 0")
-    db.commit()
-    db.close()
+    stack.db_write("UPDATE etsy_shops SET next_sync_at = 0")
     dispatch(stack)
     got = orders(api)
     assert len(got) == 250
@@ -257,12 +251,9 @@ def test_429_retry_after_and_500_mid_paging(stack, user, fake):
 
 
 def prints_of(stack, order_id):
-    db = sqlite3.connect(str(stack.data_dir / "farm.db"))
-    rows = db.execute("SELECT color, material_type, order_item_id "
-                      "FROM scheduled_prints WHERE order_id = ? ORDER BY id",
-                      (order_id,)).fetchall()
-    db.close()
-    return rows
+    return stack.db().tuples("SELECT color, material_type, order_item_id "
+                             "FROM scheduled_prints WHERE order_id = ? "
+                             "ORDER BY id", (order_id,))
 
 
 @pytest.mark.own_stack
@@ -345,12 +336,9 @@ def test_low_remaining_today_slows_the_poll(stack, user, fake):
     connect(stack, api, fake)
 
     def gap():
-        db = sqlite3.connect(str(stack.data_dir / "farm.db"))
-        last, nxt = db.execute("SELECT last_sync_at, next_sync_at "
-                               "FROM etsy_shops").fetchone()
-        db.execute("UPDATE etsy_shops SET next_sync_at = 0")
-        db.commit()
-        db.close()
+        (last, nxt), = stack.db().tuples("SELECT last_sync_at, "
+                                         "next_sync_at FROM etsy_shops")
+        stack.db_write("UPDATE etsy_shops SET next_sync_at = 0")
         return last, nxt - last
 
     fake.remaining_today = "5000"          # not low: the usual interval

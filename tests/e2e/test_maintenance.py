@@ -11,7 +11,6 @@ printers on every method. The reminder itself (maintenance_notify_due):
 tests/unit/test_maintenance.c."""
 
 import datetime
-import sqlite3
 import time
 
 import pytest
@@ -39,20 +38,12 @@ def parse(s):
 
 
 def db_write(stack, sql, *args):
-    con = sqlite3.connect(str(stack.data_dir / "farm.db"), timeout=30)
-    try:
-        with con:
-            con.execute(sql, args)
-    finally:
-        con.close()
+    stack.db_write(sql, args)
 
 
 def db_read(stack, sql, *args):
-    con = sqlite3.connect(str(stack.data_dir / "farm.db"), timeout=30)
-    try:
-        return con.execute(sql, args).fetchone()
-    finally:
-        con.close()
+    rows = stack.query(sql, args)
+    return tuple(rows[0].values()) if rows else None
 
 
 def finished_print(stack, api, printer_id, start, end, status="completed"):

@@ -8,7 +8,6 @@ attempt), and 404 with the unknown-id body for other users' printers.
 Requests never deliver: the rows stay pending until the dispatcher runs
 (tests/e2e/test_delivery.py)."""
 
-import sqlite3
 import time
 
 import pytest
@@ -34,26 +33,13 @@ def deliveries(p):
     return f"/api/bambu/notifications/{p}/deliveries"
 
 
-def db(stack):
-    return sqlite3.connect(str(stack.data_dir / "farm.db"), timeout=30)
-
-
 def db_write(stack, sql, *args):
-    con = db(stack)
-    try:
-        with con:
-            con.execute(sql, args)
-    finally:
-        con.close()
+    stack.db_write(sql, args)
 
 
 def events_of(stack, p):
-    con = db(stack)
-    try:
-        return con.execute("SELECT COUNT(*) FROM events WHERE printer_id = ?",
-                           (p,)).fetchone()[0]
-    finally:
-        con.close()
+    return stack.db().scalar(
+        "SELECT COUNT(*) FROM events WHERE printer_id = ?", (p,))
 
 
 def put_prefs(api, p, **body):
@@ -128,13 +114,9 @@ def test_test_to_a_webhook(stack, user):
     check_pending(got["deliveries"][0], "webhook", HOOK)
     assert user.api.get(deliveries(p)).json() == {
         "deliveries": got["deliveries"]}
-    con = db(stack)
-    try:
-        kind, detail = con.execute(
-            "SELECT kind, detail FROM events WHERE id = ?",
-            (got["event_id"],)).fetchone()
-    finally:
-        con.close()
+    row, = stack.query("SELECT kind, detail FROM events WHERE id = ?",
+                       (got["event_id"],))
+    kind, detail = row["kind"], row["detail"]
     assert kind == "test"
     assert "This is a test message from bambufarm." in detail
 

@@ -3,7 +3,6 @@ with their CSRF defences, the printers table (auto-escaped), the security
 headers, and the cookie session reaching the JSON API."""
 
 import re
-import sqlite3
 import uuid
 
 import requests
@@ -326,14 +325,11 @@ def test_printers_table_shows_reported_state():
             "name": "Rack A", "model": "P1S", "serial": "RACKA1",
             "host": "127.0.0.1", "access_code": "12345678"})
         assert r.status_code == 201
-        db = sqlite3.connect(str(s.data_dir / "farm.db"))
-        with db:
-            db.execute(
-                "UPDATE printers SET status = 'auth_failed', "
-                "status_detail = '<img src=x onerror=alert(1)> code', "
-                "online = 1, progress_percent = 42, remaining_minutes = 125, "
-                "nozzle_temp = 220, bed_temp = 60, last_seen_at = 1764000000")
-        db.close()
+        s.db_write(
+            "UPDATE printers SET status = 'auth_failed', "
+            "status_detail = '<img src=x onerror=alert(1)> code', "
+            "online = 1, progress_percent = 42, remaining_minutes = 125, "
+            "nozzle_temp = 220, bed_temp = 60, last_seen_at = 1764000000")
         r = get(sign_in(s, u), "/printers")
         assert_html(r, 200)
         row = r.text[r.text.index("<tbody>"):r.text.index("</tbody>")]

@@ -70,7 +70,7 @@ def test_print_failed_through_the_api_reaches_email_and_webhook(
         with farm.db() as c:
             kinds = [r["kind"] for r in c.execute(
                 "SELECT kind FROM events WHERE print_id = ? ORDER BY id",
-                (job,))]
+                (job,)).rows()]
         # started then failed: one event each, no duplicate
         assert kinds == ["print_started", "print_failed"]
 

@@ -2,7 +2,6 @@
 every kind of change behind a queue answer must show on the next read,
 whichever worker serves it."""
 
-import sqlite3
 
 import pytest
 
@@ -47,11 +46,8 @@ def test_changes_show_on_the_next_read(stack, user):
     assert c["id"] not in [e["id"] for e in queue(api, p["id"])]
 
     # a write that bypasses the API (as the dispatcher's does)
-    con = sqlite3.connect(stack.data_dir / "farm.db")
-    con.execute("UPDATE scheduled_prints SET name = 'renamed' WHERE id = ?",
-                (a["id"],))
-    con.commit()
-    con.close()
+    stack.db_write("UPDATE scheduled_prints SET name = 'renamed' WHERE id = ?",
+                   (a["id"],))
     assert "renamed" in [e["name"] for e in queue(api, p["id"])]
 
 
@@ -79,28 +75,25 @@ def test_a_material_sync_keeps_the_cached_queue(one_worker):
     a = new_print(api, p["id"], material_slot=0, grams=100)
     assert queue(api, p["id"])[0]["name"] == a["name"]
 
-    con = sqlite3.connect(one_worker.data_dir / "farm.db")
+    db = one_worker.db()
     # A rename the version does not see (its bump taken back): from here on
     # only an answer kept from before can still show the old name.
-    con.execute("UPDATE scheduled_prints SET name = 'behind' WHERE id = ?",
-                (a["id"],))
-    con.execute("UPDATE printers SET queue_version = queue_version - 1 "
-                "WHERE id = ?", (p["id"],))
-    con.execute("UPDATE materials SET synced_at = 1700000000 WHERE id = ?",
-                (m["id"],))
-    con.commit()
+    with db.transaction() as con:
+        con.execute("UPDATE scheduled_prints SET name = 'behind' "
+                    "WHERE id = ?", (a["id"],))
+        con.execute("UPDATE printers SET queue_version = queue_version - 1 "
+                    "WHERE id = ?", (p["id"],))
+        con.execute("UPDATE materials SET synced_at = 1700000000 "
+                    "WHERE id = ?", (m["id"],))
     assert queue(api, p["id"])[0]["name"] == a["name"]
 
-    con.execute("UPDATE materials SET synced_at = 1700000060, "
-                "remaining_percent = 42, tray_uuid = 'U1', "
-                "low_notified_at = 1700000060 WHERE id = ?", (m["id"],))
-    con.commit()
+    db.execute("UPDATE materials SET synced_at = 1700000060, "
+               "remaining_percent = 42, tray_uuid = 'U1', "
+               "low_notified_at = 1700000060 WHERE id = ?", (m["id"],))
     assert queue(api, p["id"])[0]["name"] == a["name"]
 
-    con.execute("UPDATE materials SET cost_per_kg = 3000 WHERE id = ?",
-                (m["id"],))
-    con.commit()
-    con.close()
+    db.execute("UPDATE materials SET cost_per_kg = 3000 WHERE id = ?",
+               (m["id"],))
     head = queue(api, p["id"])[0]
     assert (head["name"], head["material_cost"]) == ("behind", 3.0)
     u.api.close()

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "store/app.h"
+#include "store/db.h"
 #include "base/ctx.h"
 #include "domain/printer.h"
 #include "domain/user.h"
@@ -22,14 +23,35 @@ struct fixture {
     char dir[64];
 };
 
+/* With FARM_DATABASE naming a PostgreSQL database (make unit-pg), every
+ * fixture starts from an empty schema there, as a new SQLite file would. */
+static inline int
+fixture_empty_database(void)
+{
+    const char *url = getenv("FARM_DATABASE");
+    struct db *db;
+    int rc;
+
+    if (url == NULL || !db_url_is_postgres(url))
+        return 0;
+    db = db_open(url);
+    if (db == NULL)
+        return -1;
+    rc = db_script(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+    db_close(db);
+    return rc;
+}
+
 /* Opens a new app on a temp DATA_DIR; NULL on failure. */
 static inline struct fixture *
 fixture_open(void)
 {
     struct fixture *f = calloc(1, sizeof(*f));
 
-    if (f == NULL)
+    if (f == NULL || fixture_empty_database() < 0) {
+        free(f);
         return NULL;
+    }
     snprintf(f->dir, sizeof(f->dir), "/tmp/farm-unit-XXXXXX");
     if (mkdtemp(f->dir) == NULL || setenv("DATA_DIR", f->dir, 1) != 0 ||
         app_open(&f->app, APP_CREATE | APP_MIGRATE) < 0) {

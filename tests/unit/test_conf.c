@@ -22,7 +22,7 @@
 #include "base/banned.h"
 
 static const char *const keys[] = {
-    "FARM_DB",         "FARM_TEMPLATES",          "FARM_CURRENCY",
+    "FARM_DATABASE",       "FARM_TEMPLATES",          "FARM_CURRENCY",
     "FARM_BODY_LIMIT", "FARM_FILE_LIMIT",         "FARM_SESSION_SECONDS",
     "FARM_LOGIN_MAX_PER_EMAIL", "FARM_LOGIN_MAX_PER_ADDR",
     "FARM_LOGIN_WINDOW", "FARM_OFFLINE_GRACE",    "FARM_SMTP_URL",
@@ -92,7 +92,7 @@ test_every_key(void **state)
     struct err e;
 
     (void)state;
-    setenv("FARM_DB", "sqlite:/x.db", 1);
+    setenv("FARM_DATABASE", "sqlite:/x.db", 1);
     setenv("FARM_TEMPLATES", "/t", 1);
     setenv("FARM_CURRENCY", "EUR", 1);
     setenv("FARM_BODY_LIMIT", "2048", 1);

@@ -327,14 +327,23 @@ test_one_printer_failing_keeps_the_others(void **state)
                              "'not sealed', status = 'offline'",
                              ""),
                      DB_DONE);
-    /* a temporary trigger lives on this connection only: the app's, which
-     * the dispatcher uses */
-    assert_int_equal(db_script(f->c.db,
-                               "CREATE TEMP TRIGGER broken BEFORE INSERT ON "
-                               "main.events WHEN NEW.printer_id = (SELECT "
-                               "MIN(id) FROM main.printers) BEGIN SELECT "
-                               "RAISE(ABORT, 'a broken printer'); END"),
-                     0);
+    /* a trigger that fails the first printer's event writes (on SQLite a
+     * temporary one, which lives on the app's connection only, the one the
+     * dispatcher uses) */
+    assert_int_equal(
+        db_script(f->c.db,
+                  strcmp(db_backend_name(f->c.db), "postgresql") == 0
+                      ? "CREATE FUNCTION broken() RETURNS trigger "
+                        "LANGUAGE plpgsql AS $$ BEGIN IF NEW.printer_id = "
+                        "(SELECT MIN(id) FROM printers) THEN RAISE "
+                        "EXCEPTION 'a broken printer'; END IF; RETURN NEW; "
+                        "END $$; CREATE TRIGGER broken BEFORE INSERT ON "
+                        "events FOR EACH ROW EXECUTE FUNCTION broken()"
+                      : "CREATE TEMP TRIGGER broken BEFORE INSERT ON "
+                        "main.events WHEN NEW.printer_id = (SELECT "
+                        "MIN(id) FROM main.printers) BEGIN SELECT "
+                        "RAISE(ABORT, 'a broken printer'); END"),
+        0);
     o.budget_ms = 200;
     d = dispatch_new(&f->app, &o);
     assert_int_equal(dispatch_once(d), -1); /* a printer failed */

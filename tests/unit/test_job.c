@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "store/db.h"
 #include "fixture.h"
@@ -821,8 +822,7 @@ static const char *
 events_of(struct fixture *f, int64_t id, char *buf, size_t n)
 {
     struct db_stmt *st = db_query(f->c.db,
-                                  "SELECT kind, json_extract(detail, "
-                                  "'$.detail') FROM events WHERE "
+                                  "SELECT kind, detail FROM events WHERE "
                                   "print_id = ? ORDER BY id",
                                   "i", id);
     size_t k = 0;
@@ -830,10 +830,15 @@ events_of(struct fixture *f, int64_t id, char *buf, size_t n)
     assert_non_null(st);
     buf[0] = '\0';
     while (db_step(st) == DB_ROW) {
-        const char *d = db_text(st, 1);
+        const char *text = db_text(st, 1);
+        struct json_object *o = text ? json_tokener_parse(text) : NULL, *d;
+        const char *s = o != NULL && json_object_object_get_ex(o, "detail", &d)
+                            ? json_object_get_string(d)
+                            : NULL;
 
         k += (size_t)snprintf(buf + k, n - k, "%s:%s;", db_text(st, 0),
-                              d ? d : "");
+                              s ? s : "");
+        json_object_put(o);
         assert_true(k < n);
     }
     return buf;

@@ -52,10 +52,17 @@ version(struct world *w, int64_t printer)
 static void
 columns(struct world *w, const char *table, struct cols *out)
 {
-    struct db_stmt *st = db_query(w->f->c.db,
-                                  "SELECT name, type, \"notnull\" FROM "
-                                  "pragma_table_info(?) ORDER BY cid",
-                                  "t", table);
+    int pg = strcmp(db_backend_name(w->f->c.db), "postgresql") == 0;
+    struct db_stmt *st = db_query(
+        w->f->c.db,
+        pg ? "SELECT column_name, CASE data_type WHEN 'bigint' THEN "
+             "'INTEGER' ELSE data_type END, CASE is_nullable WHEN 'NO' "
+             "THEN 1 ELSE 0 END FROM information_schema.columns WHERE "
+             "table_name = ? AND table_schema = current_schema() "
+             "ORDER BY ordinal_position"
+           : "SELECT name, type, \"notnull\" FROM "
+             "pragma_table_info(?) ORDER BY cid",
+        "t", table);
 
     assert_non_null(st);
     out->n = 0;
