@@ -8,8 +8,10 @@
  *
  * Environment: DATA_DIR and the rest of lib/conf.h; FARM_PRINTER_CA = a CA
  * bundle to verify printer certificates with (unset: pin each printer's
- * key on first contact). Only one run at a time: a run that finds
- * $DATA_DIR/dispatch.lock held says so and exits 0. Exit 1 on
+ * key on first contact). On SQLite only one run at a time: a run that
+ * finds $DATA_DIR/dispatch.lock held says so and exits 0. On PostgreSQL
+ * (FARM_DATABASE) any number run at once, on any hosts: each drives the
+ * printers it holds a lease on (FARM_LEASE_SECONDS, lib/domain/lease.h). Exit 1 on
  * configuration or database errors. At exit the number of report frames
  * merged is printed to stderr (the benchmark reads it).
  */
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "store/app.h"
+#include "store/db.h"
 #include "dispatch/dispatch.h"
 #include "base/log.h"
 
@@ -119,13 +122,17 @@ main(int argc, char **argv)
     }
     if (app_open(&a, APP_MIGRATE) < 0)
         return 1;
-    fd = take_lock(a.conf.data_dir);
+    /* SQLite: one run at a time, by DATA_DIR's lock file. PostgreSQL:
+     * any number, sharing the printers by leases (domain/lease.h). */
+    fd = strcmp(db_backend_name(a.db), "postgresql") == 0
+             ? -3
+             : take_lock(a.conf.data_dir);
     if (fd == -2) {
         fprintf(stderr, "farm-dispatch: another run holds the lock\n");
         app_close(&a);
         return 0;
     }
-    if (fd < 0) {
+    if (fd == -1) {
         app_close(&a);
         return 1;
     }
@@ -141,7 +148,8 @@ main(int argc, char **argv)
     fprintf(stderr, "farm-dispatch: merged %ld report frames\n",
             dispatch_frames(d));
     dispatch_free(d);
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     app_close(&a);
     return rc < 0 ? 1 : 0;
 }

@@ -15,6 +15,7 @@ sql=${2:-sql/sqlite}
 owners='
 api_tokens               domain/token.c
 etsy_shops               domain/etsy_shop.c
+leases                   domain/lease.c
 listing_maps             domain/order.c
 events                   domain/event.c
 login_failures           domain/user.c

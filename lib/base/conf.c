@@ -71,6 +71,7 @@ static const struct conf_key conf_keys[] = {
     {"FARM_LOGIN_MAX_PER_ADDR", CONF_INT, FIELD(login_max_per_addr), 1},
     {"FARM_LOGIN_WINDOW", CONF_INT, FIELD(login_window), 1},
     {"FARM_OFFLINE_GRACE", CONF_INT, FIELD(offline_grace), 0},
+    {"FARM_LEASE_SECONDS", CONF_INT, FIELD(lease_seconds), 3},
     {"FARM_SMTP_URL", CONF_STR, FIELD(mail.url), 0},
     {"FARM_SMTP_USER", CONF_STR, FIELD(mail.user), 0},
     {"FARM_SMTP_PASSWORD", CONF_STR, FIELD(mail.password), 0},
@@ -188,6 +189,7 @@ conf_load(struct conf *c, struct err *e)
     c->login_max_per_addr = 20;
     c->login_window = 15 * 60;
     c->offline_grace = 5 * 60;
+    c->lease_seconds = 30;
     memcpy(c->etsy.api, "https://api.etsy.com", 21);
     memcpy(c->etsy.connect, "https://www.etsy.com/oauth/connect", 35);
     c->etsy.poll = 300;

@@ -63,6 +63,7 @@ struct conf {
     int64_t login_max_per_addr;
     int64_t login_window;    /* seconds */
     int64_t offline_grace;   /* seconds offline before printer_offline */
+    int64_t lease_seconds;   /* a dispatcher's printer leases (PostgreSQL) */
     struct mail_conf mail;
     struct etsy_conf etsy;
 };

@@ -29,6 +29,7 @@
 #include "dispatch/dispatch.h"
 
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@
 #include "notify/deliver.h"
 #include "dispatch/dispatch_int.h"
 #include "base/log.h"
+#include "domain/lease.h"
 
 #include "base/banned.h"
 
@@ -53,6 +55,16 @@ dispatch_new(struct app *app, const struct dispatch_opts *o)
         abort();
     d->app = app;
     d->o = *o;
+    d->leased = strcmp(db_backend_name(app->db), "postgresql") == 0;
+    if (d->leased) {
+        char host[64] = "";
+        unsigned char nonce[4];
+
+        gethostname(host, sizeof host - 1);
+        randombytes_buf(nonce, sizeof nonce);
+        snprintf(d->holder, sizeof d->holder, "%s:%ld:%02x%02x%02x%02x", host,
+                 (long)getpid(), nonce[0], nonce[1], nonce[2], nonce[3]);
+    }
     if (d->o.budget_ms <= 0)
         d->o.budget_ms = 4000;
     if (d->o.interval_s <= 0)
@@ -87,6 +99,14 @@ printer_step(struct dispatcher *d, struct ctx *c, struct dprinter *p)
     struct bambu_report r;
 
     bambu_state_report(p->state, &r);
+    if (d->leased) {
+        /* locks the lease row: nobody takes the printer before we commit */
+        int held = lease_check(c, d->holder, p->id);
+
+        if (held <= 0)
+            return held < 0 ? err_internal(&c->err, "lease check failed")
+                            : 0; /* another dispatcher's now: leave it */
+    }
     if (dispatch_save_printer(d, c, p) < 0 ||
         (dispatch_fresh(d, p) && dispatch_sync_trays(c, p, &r) < 0) ||
         dispatch_reconcile_printer(d, c, p, &r) < 0 ||
@@ -175,6 +195,19 @@ deliver(struct dispatcher *d, int budget_s)
     return 0;
 }
 
+/* A clean stop gives the printers back at once, so the other dispatchers
+ * need not wait for the leases to run out. */
+static void
+dispatch_release(struct dispatcher *d)
+{
+    struct ctx c;
+
+    if (!d->leased)
+        return;
+    app_begin(d->app, &c);
+    lease_release_all(&c, d->holder);
+}
+
 int
 dispatch_once(struct dispatcher *d)
 {
@@ -188,6 +221,7 @@ dispatch_once(struct dispatcher *d)
         rc = -1;
     if (dispatch_etsy(d) < 0)
         rc = -1;
+    dispatch_release(d);
     return rc;
 }
 
@@ -228,5 +262,6 @@ dispatch_watch(struct dispatcher *d, volatile int *stop)
         }
     }
     dispatch_disconnect_all(d);
+    dispatch_release(d);
     return 0;
 }

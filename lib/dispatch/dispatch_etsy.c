@@ -26,6 +26,7 @@
 #include "dispatch/dispatch_int.h"
 #include "domain/etsy_shop.h"
 #include "domain/event.h"
+#include "domain/lease.h"
 #include "domain/material.h"
 #include "domain/order.h"
 #include "domain/variation.h"
@@ -601,6 +602,11 @@ dispatch_etsy(struct dispatcher *d)
 
     app_begin(d->app, &c);
     if (c.conf == NULL || c.conf->etsy.keystring[0] == '\0')
+        return 0;
+    /* one dispatcher at a time imports: two would rotate the same refresh
+     * token and revoke each other's grant */
+    if (d->leased && lease_take(&c, "etsy", d->holder,
+                                c.conf->lease_seconds) != 1)
         return 0;
     if (etsy_shop_due(&c, &list, &n) < 0) {
         log_error("etsy: %s", c.err.msg);

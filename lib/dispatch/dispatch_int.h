@@ -76,6 +76,10 @@ struct dispatcher {
     long frames;              /* status frames merged, all printers */
     int64_t collect_ms;       /* when the collection phase began */
     unsigned seq;             /* our sequence ids: "7<pid%1000><n>" */
+    /* On PostgreSQL several dispatchers share the printers by leases
+     * (domain/lease.h): holder names this one; leased says we use them. */
+    int leased;
+    char holder[96];
 };
 
 /* The stages of a step, each file calling only the ones below it:

@@ -20,6 +20,7 @@
 #include "store/db.h"
 #include "base/log.h"
 #include "domain/job.h"
+#include "domain/lease.h"
 #include "domain/material.h"
 #include "domain/printer.h"
 #include "domain/printfile.h"
@@ -164,6 +165,9 @@ pick(struct dispatcher *d, struct ctx *c, struct dispatch_printer *v, int i,
     int rc, slot;
 
     c->user_id = d->p[i]->user_id;
+    /* the lease row stays locked until the mark commits */
+    if (d->leased && (rc = lease_check(c, d->holder, v[i].id)) <= 0)
+        return rc < 0 ? err_internal(&c->err, "lease check failed") : 0;
     if ((rc = job_queue_head(c, v[i].id, &j)) <= 0)
         return rc;
     job_view(&j, &head);

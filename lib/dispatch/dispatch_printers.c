@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "base/arena.h"
+#include "base/conf.h"
 #include "base/ctx.h"
 #include "base/secret.h"
 #include "base/str.h"
 #include "store/db.h"
+#include "domain/lease.h"
 #include "domain/printer.h"
 
 #include "base/banned.h"
@@ -138,13 +140,40 @@ dprinter_fill(struct ctx *c, struct dprinter *p,
     p->listed = 1;
 }
 
+/* With leases, keeps in rows (ascending ids) only the printers this
+ * dispatcher drives after renewing and rebalancing its leases. */
+static int
+keep_leased(struct dispatcher *d, struct ctx *c, struct printer_watched *rows,
+            int *nrows)
+{
+    int64_t *ids;
+    char *mine;
+    int w = 0;
+
+    if (!d->leased || *nrows == 0)
+        return 0;
+    ids = arena_alloc(c->arena, sizeof(*ids) * (size_t)*nrows);
+    mine = arena_alloc(c->arena, (size_t)*nrows);
+    for (int k = 0; k < *nrows; k++)
+        ids[k] = rows[k].id;
+    if (lease_sync(c, d->holder, c->conf->lease_seconds, ids, *nrows, mine) <
+        0)
+        return -1;
+    for (int k = 0; k < *nrows; k++)
+        if (mine[k])
+            rows[w++] = rows[k];
+    *nrows = w;
+    return 0;
+}
+
 int
 dispatch_load(struct dispatcher *d, struct ctx *c)
 {
     struct printer_watched *rows;
     int nrows, w = 0;
 
-    if (printer_list_watched(c, &rows, &nrows) < 0)
+    if (printer_list_watched(c, &rows, &nrows) < 0 ||
+        keep_leased(d, c, rows, &nrows) < 0)
         return -1;
     for (int i = 0; i < d->n; i++)
         d->p[i]->listed = 0;

@@ -111,13 +111,19 @@ read_rows(struct ctx *c, struct row *rows, int max)
     struct db_stmt *st;
     int n = 0, rc;
 
+    /* several dispatchers or deliverers on PostgreSQL claim different
+     * rows: each skips the rows another is claiming */
     st = db_query(c->db,
-                  "SELECT id, user_id, printer_id, event, channel, target, "
-                  "payload, attempts, delivery_id, created_at, expires_at "
-                  "FROM outbox WHERE status = 'pending' AND "
-                  "delivered_at IS NULL AND next_attempt_at <= ? AND "
-                  "(claimed_until IS NULL OR claimed_until <= ?) "
-                  "ORDER BY next_attempt_at, id LIMIT ?",
+                  arena_printf(c->arena,
+                               "SELECT id, user_id, printer_id, event, "
+                               "channel, target, payload, attempts, "
+                               "delivery_id, created_at, expires_at "
+                               "FROM outbox WHERE status = 'pending' AND "
+                               "delivered_at IS NULL AND next_attempt_at <= ? "
+                               "AND (claimed_until IS NULL OR "
+                               "claimed_until <= ?) "
+                               "ORDER BY next_attempt_at, id LIMIT ?%s",
+                               db_for_update(c->db, 1)),
                   "iii", c->now, c->now, (int64_t)max);
     if (st == NULL)
         return -1;

@@ -132,6 +132,14 @@ db_get_int(struct db *db, int64_t *out, const char *sql, const char *types,
     return rc;
 }
 
+const char *
+db_for_update(const struct db *db, int skip_locked)
+{
+    if (strcmp(db_backend_name(db), "postgresql") != 0)
+        return "";
+    return skip_locked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE";
+}
+
 int64_t
 db_changes(struct db *db)
 {

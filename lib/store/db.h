@@ -60,6 +60,12 @@ int db_exec(struct db *db, const char *sql, const char *types, ...);
 int db_get_int(struct db *db, int64_t *out, const char *sql,
                const char *types, ...);
 
+/* What to append to a SELECT inside a write transaction that is about to
+ * update the rows it reads: " FOR UPDATE" (skip_locked: " FOR UPDATE SKIP
+ * LOCKED", so concurrent claimers take different rows) on PostgreSQL, ""
+ * on SQLite, whose write transaction already excludes every other writer. */
+const char *db_for_update(const struct db *db, int skip_locked);
+
 /* Rows changed by the last INSERT/UPDATE/DELETE. */
 int64_t db_changes(struct db *db);
 
