@@ -202,7 +202,12 @@ class Stack:
     START_TIMEOUT = 30.0   # ASan builds start slower
     STOP_TIMEOUT = 15.0    # LeakSanitizer runs when a worker exits
 
-    def __init__(self, bin_dir=None, workers=2, keep=None, own=False):
+    def __init__(self, bin_dir=None, workers=2, keep=None, own=False,
+                 database=None, data_dir=None):
+        """database, data_dir: run on another stack's (a second web host
+        of the same install: its PostgreSQL database and its DATA_DIR, which
+        several hosts share for the files and the secret key); neither is
+        removed at stop."""
         self.bin_dir = resolve_bin_dir(bin_dir)
         self.workers = workers
         self.own = own   # one test's own stack (conftest: own_stack)
@@ -221,7 +226,9 @@ class Stack:
         self._nginx = None
         self._files = []
         self._users = 0
-        self.database = None   # the stack's PostgreSQL database, if any
+        self.database = database   # the stack's PostgreSQL database
+        self._shared_data = data_dir
+        self._own_database = False
 
     # --- environment -----------------------------------------------------
 
@@ -256,7 +263,7 @@ class Stack:
                                  f"{'nginx-light' if prog == 'nginx' else prog})")
 
         self.tmp = Path(tempfile.mkdtemp(prefix="farm-e2e-"))
-        self.data_dir = self.tmp / "data"
+        self.data_dir = Path(self._shared_data or self.tmp / "data")
         self.run_dir = self.tmp / "run"
         self.socket = self.run_dir / "farm.sock"
         self.worker_log = self.tmp / "worker.log"
@@ -265,8 +272,9 @@ class Stack:
         (self.run_dir / "tmp").mkdir(parents=True)
 
         try:
-            if dbconn.pg_admin():
+            if dbconn.pg_admin() and self.database is None:
                 self.database = dbconn.create_database()
+                self._own_database = True
             self.farmctl("migrate")
             self._start_pool()
             last = None
@@ -438,7 +446,7 @@ class Stack:
             return
         self._stop_processes()
         self._close_files()
-        if self.database and not self.keep:
+        if self._own_database and not self.keep:
             dbconn.drop_database(self.database)
         text = self.read_worker_log()
         found = sanitizer_reports(text)
