@@ -29,6 +29,12 @@ sanitizer reports written during that test, so a memory error fails the test
 that caused it; the whole log is checked again when the stack stops (leaks
 are only reported when the workers exit).
 
+Markers: slow; own_stack (above); postgres: the test needs the PostgreSQL
+cluster of `make e2e-pg` (FARM_TEST_PG), for what only PostgreSQL has or
+to compare the two backends. Without FARM_TEST_PG such tests are
+deselected, never silently skipped: the run says how many and that
+`make e2e-pg` runs them.
+
 All pytest configuration lives here (no pytest.ini).
 """
 
@@ -40,6 +46,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import dbconn  # noqa: E402
 from stack import Stack  # noqa: E402
 from printers import (printer_tmp, printer_pki, broker, ftps_server,  # noqa: E402,F401
                       private_broker, bambu_sim, mqtt_watch)
@@ -51,6 +58,49 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "own_stack: the test gets a stack of its own (needed by "
         "every test that runs farm-dispatch or farm-deliver)")
+    config.addinivalue_line(
+        "markers", "postgres: needs the PostgreSQL cluster of make e2e-pg "
+        "(FARM_TEST_PG); deselected without it")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without FARM_TEST_PG the tests marked postgres cannot run: they are
+    deselected (and the run says so), never reported as passed or
+    skipped."""
+    if dbconn.pg_admin():
+        return
+    pg = [i for i in items if i.get_closest_marker("postgres")]
+    if not pg:
+        return
+    config.hook.pytest_deselected(items=pg)
+    items[:] = [i for i in items if not i.get_closest_marker("postgres")]
+    config._farm_pg_deselected = len(pg)
+
+
+def pytest_sessionfinish(session):
+    # an xdist worker hands its count to the controller, which prints it
+    out = getattr(session.config, "workeroutput", None)
+    if out is not None:
+        out["farm_pg_deselected"] = getattr(session.config,
+                                            "_farm_pg_deselected", 0)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist (controller): a worker finished; keep its deselected count
+    (every worker collects the same tests)."""
+    n = getattr(node, "workeroutput", {}).get("farm_pg_deselected", 0)
+    cfg = node.config
+    cfg._farm_pg_deselected = max(getattr(cfg, "_farm_pg_deselected", 0), n)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    n = getattr(config, "_farm_pg_deselected", 0)
+    if n:
+        terminalreporter.write_line(
+            f"{n} test{'s' if n != 1 else ''} marked postgres deselected: "
+            f"FARM_TEST_PG is not set (make e2e-pg runs them on a "
+            f"throwaway PostgreSQL cluster)")
 
 
 def _running_stack(own):
