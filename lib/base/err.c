@@ -22,6 +22,7 @@ static const struct {
     [ERR_VALIDATION] = {422, "validation_failed"},
     [ERR_RATE_LIMITED] = {429, "rate_limited"},
     [ERR_INTERNAL] = {500, "internal"},
+    [ERR_UNAVAILABLE] = {503, "unavailable"},
 };
 
 int

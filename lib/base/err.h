@@ -22,6 +22,7 @@ enum err_kind {
     ERR_VALIDATION,
     ERR_RATE_LIMITED,
     ERR_INTERNAL,
+    ERR_UNAVAILABLE, /* the database is out of reach: try again */
     ERR__MAX
 };
 

@@ -218,7 +218,11 @@ db_rollback(struct db *db)
 
     if (d->depth == 0)
         return;
-    if (d->depth == 1) {
+    if (db_broken(db)) {
+        /* the server rolled back when the connection went; reconnecting
+         * waits for the next unit of work, so that this one still sees
+         * db_broken() */
+    } else if (d->depth == 1) {
         /* a full rollback fails while statements are still running */
         db_reset_all(db);
         db_exec(db, "ROLLBACK", "");
@@ -244,7 +248,7 @@ db_end(struct db *db, int rc)
 int
 db_in_transaction(const struct db *db)
 {
-    return ((const struct db_common *)db)->depth > 0;
+    return ((const struct db_common *)db)->depth;
 }
 
 int

@@ -91,6 +91,8 @@ void db_rollback(struct db *db);
 /* Closes the level db_begin opened: commits when rc is 0 or more, else
  * rolls back. 0, or -1 when rc < 0 or the commit failed. */
 int db_end(struct db *db, int rc);
+/* The number of open levels: 0 outside a transaction, 1 in one, more
+ * inside savepoints. */
 int db_in_transaction(const struct db *db);
 
 /* Runs several ;-separated statements (migrations). 0 or -1 (logged). */

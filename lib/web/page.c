@@ -357,6 +357,8 @@ error_title(int status)
         return "Invalid input";
     case 429:
         return "Too many attempts";
+    case 503:
+        return "Temporarily unavailable";
     default:
         return "Something went wrong";
     }
@@ -383,6 +385,9 @@ page_error(struct req *r)
     status = err_http_status(c->err.kind);
     msg = c->err.kind == ERR_INTERNAL
               ? "Something went wrong on our side. Please try again later."
+          : c->err.kind == ERR_UNAVAILABLE
+              ? "The database did not answer. Please try again in a "
+                "moment."
               : arena_strdup(c->arena, c->err.msg);
     buf_clear(&r->out);
     d = page_dict(r);

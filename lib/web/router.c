@@ -90,12 +90,56 @@ fail(struct req *r)
         http_fail(r);
 }
 
+/* The answer once the database was used: a lost connection explains
+ * whatever failed after it, so it is a 503 the client may retry (the
+ * worker reconnects before its next request), never a 500, and nothing
+ * the handler had set (cookies, redirects) goes out with it. */
+static void
+fail_db(struct req *r)
+{
+    struct ctx *c = r->c;
+
+    if (db_broken(c->db)) {
+        err_clear(&c->err);
+        err_set(&c->err, ERR_UNAVAILABLE, "database unavailable, try again");
+        buf_clear(&r->headers);
+        http_header(r, "Retry-After", ROUTER_RETRY_AFTER);
+    }
+    fail(r);
+}
+
+/* Closes every transaction level down to keep, rolling back. */
+static void
+rollback_to(struct db *db, int keep)
+{
+    while (db_in_transaction(db) > keep)
+        db_rollback(db);
+}
+
+/* Opens the request's transaction: a read snapshot for GET; for a
+ * mutating request one write transaction around authentication and the
+ * whole handler (unless the route takes its own), so every read a handler
+ * makes before it writes is under the write lock, and the request is all
+ * or nothing. 1 when a level was opened, 0 when none, -1 on failure. */
+static int
+request_begin(struct req *r, const struct route *rt)
+{
+    struct db *db = r->c->db;
+
+    if (r->method == M_GET)
+        return db_begin_read(db) < 0 ? -1 : 1;
+    if (rt->auth & R_OWN_TX)
+        return 0;
+    return db_begin(db) < 0 ? -1 : 1;
+}
+
 void
 router_dispatch(struct req *r)
 {
     const struct route *found = NULL;
     unsigned allowed = 0;
     struct ctx *c = r->c;
+    int level;
 
     for (const struct route *rt = routes; rt->pattern != NULL; rt++) {
         if (!route_match(rt->pattern, r->path, NULL))
@@ -117,23 +161,38 @@ router_dispatch(struct req *r)
         return;
     }
     route_match(found->pattern, r->path, r);
-    /* GET handlers only read: one snapshot for the whole request */
-    if (r->method == M_GET && db_begin_read(c->db) < 0) {
-        err_internal(&c->err, "router: cannot begin a read transaction");
-        fail(r);
+    level = request_begin(r, found);
+    if (level < 0) {
+        err_internal(&c->err, "router: cannot begin a transaction");
+        fail_db(r);
         return;
     }
-    if (auth_request(r, found->auth) < 0 || found->fn(r) < 0) {
-        if (db_in_transaction(c->db))
-            db_rollback(c->db);
-        fail(r);
+    if (auth_request(r, (enum route_auth)(found->auth & R_AUTH_MASK)) < 0 ||
+        found->fn(r) < 0) {
+        rollback_to(c->db, 0);
+        fail_db(r);
+        return;
     }
-    if (r->method == M_GET && db_in_transaction(c->db)) {
-        db_commit(c->db);
-    } else if (db_in_transaction(c->db)) {
+    /* a failed page handler may have rolled the request's level back
+     * already (page_error); only what is still open is closed here */
+    if (db_in_transaction(c->db) > level) {
         log_error("router: %s %s left a transaction open", r->method_name,
                   found->pattern);
-        db_rollback(c->db);
+        rollback_to(c->db, level);
+    }
+    if (db_in_transaction(c->db) > 0 && db_commit(c->db) < 0) {
+        err_clear(&c->err);
+        err_internal(&c->err, "router: %s %s: commit failed", r->method_name,
+                     found->pattern);
+        buf_clear(&r->headers);
+        fail_db(r);
+        return;
+    }
+    if (db_broken(c->db)) {
+        /* answered although the connection went away: what it read may
+         * be cut short (and a write of its own transaction may be lost) */
+        buf_clear(&r->headers);
+        fail_db(r);
     }
 }
 

@@ -2,8 +2,10 @@
  * router — maps a request to its handler through the one route table in
  * routes.c. It derives 404 (no pattern matches) versus 405 with an Allow
  * header (a pattern matches, the method does not), authenticates as the
- * route says, rolls back a transaction a failed handler left open, and
- * renders the error.
+ * route says, runs the handler in the request's transaction (a read
+ * snapshot for GET, one write transaction for anything else), commits it
+ * or rolls it back, and renders the error: 503 when the database
+ * connection was lost on the way.
  */
 #ifndef ROUTER_H
 #define ROUTER_H
@@ -14,11 +16,21 @@
 
 struct req;
 
+/* Or'ed into a route's auth: the handler opens its own (short) write
+ * transactions instead of running inside the request's one, because it
+ * hashes passwords or streams a large body, which must not hold the write
+ * lock. */
+#define R_OWN_TX 0x100u
+#define R_AUTH_MASK 0xffu
+
+/* Seconds a 503 asks the client to wait before trying again. */
+#define ROUTER_RETRY_AFTER "1"
+
 struct route {
     unsigned methods; /* M_GET | ... */
     const char *pattern; /* segments; ":id" and ":<x>_id" digits, ":name" any */
     int (*fn)(struct req *r);
-    enum route_auth auth;
+    unsigned auth; /* enum route_auth, | R_OWN_TX */
 };
 
 extern const struct route routes[];

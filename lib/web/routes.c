@@ -2,6 +2,10 @@
  * routes — every endpoint at a glance. The router derives 404/405 and the
  * authentication mode from this table; docs/API.md and static/openapi.json
  * list the same /api/ routes (a test compares them).
+ *
+ * Every request runs in one transaction the router opens (router.h);
+ * R_OWN_TX marks the few handlers that hash passwords or stream large
+ * bodies and so take their own short write transactions instead.
  */
 #include "web/router.h"
 
@@ -17,10 +21,10 @@
 
 const struct route routes[] = {
     {GET,    "/api/health",                          api_health,             R_PUBLIC},
-    {POST,   "/api/auth/login",                      api_auth_login,         R_PUBLIC},
+    {POST,   "/api/auth/login",                      api_auth_login,         R_PUBLIC | R_OWN_TX},
     {POST,   "/api/auth/logout",                     api_auth_logout,        R_API},
     {GET,    "/api/me",                              api_me,                 R_API},
-    {POST,   "/api/users",                           api_user_create,        R_API},
+    {POST,   "/api/users",                           api_user_create,        R_API | R_OWN_TX},
 
     {GET,    "/api/settings",                        api_settings_get,       R_API},
     {PUT,    "/api/settings",                        api_settings_put,       R_API},
@@ -45,7 +49,7 @@ const struct route routes[] = {
 
     {GET,    "/api/files",                           api_file_list,          R_API},
     {GET,    "/api/files/:name",                     api_file_get,           R_API},
-    {PUT,    "/api/files/:name",                     api_file_put,           R_API},
+    {PUT,    "/api/files/:name",                     api_file_put,           R_API | R_OWN_TX},
     {DELETE, "/api/files/:name",                     api_file_delete,        R_API},
 
     {POST,   "/api/bambu/scheduled-prints",          api_print_create,       R_API},
@@ -77,7 +81,7 @@ const struct route routes[] = {
 
     {GET,    "/",                                    page_overview,          R_PAGE},
     {GET,    "/login",                               page_login,             R_PAGE},
-    {POST,   "/login",                               page_login_post,        R_PAGE},
+    {POST,   "/login",                               page_login_post,        R_PAGE | R_OWN_TX},
     {POST,   "/logout",                              page_logout,            R_PAGE},
     {GET,    "/setup",                               page_setup,             R_PAGE},
     {POST,   "/setup",                               page_setup_post,        R_PAGE},
@@ -101,7 +105,7 @@ const struct route routes[] = {
     {GET,    "/history.csv",                         page_history_csv,       R_PAGE},
     {GET,    "/analytics",                           page_analytics,         R_PAGE},
     {GET,    "/files",                               page_files,             R_PAGE},
-    {POST,   "/files",                               page_files_upload,      R_PAGE},
+    {POST,   "/files",                               page_files_upload,      R_PAGE | R_OWN_TX},
     {POST,   "/files/:name/delete",                  page_files_delete,      R_PAGE},
     {GET,    "/products",                            page_products,          R_PAGE},
     {GET,    "/products/new",                        page_product_new,       R_PAGE},
@@ -123,7 +127,7 @@ const struct route routes[] = {
     {POST,   "/etsy/shops/:id/sync",                 page_etsy_sync,         R_PAGE},
     {POST,   "/etsy/shops/:id/disconnect",           page_etsy_disconnect,   R_PAGE},
     {GET,    "/account",                             page_account,           R_PAGE},
-    {POST,   "/account/password",                    page_account_password,  R_PAGE},
+    {POST,   "/account/password",                    page_account_password,  R_PAGE | R_OWN_TX},
     {POST,   "/account/costs",                       page_account_costs,     R_PAGE},
     {POST,   "/account/tokens",                      page_account_token_create, R_PAGE},
     {POST,   "/account/tokens/:id/revoke",           page_account_token_revoke, R_PAGE},
