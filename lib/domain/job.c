@@ -769,8 +769,10 @@ job_cancel(struct ctx *c, int64_t id)
 
 /* ---- for the queue page: retry and move ---- */
 
-int64_t
-job_retry(struct ctx *c, int64_t id)
+/* Queues a copy of failed print id: the copy's id, or -1 (409 when id
+ * has not failed). */
+static int64_t
+job_retry_locked(struct ctx *c, int64_t id)
 {
     struct job old, j;
 
@@ -799,8 +801,23 @@ job_retry(struct ctx *c, int64_t id)
     return job_create(c, &j);
 }
 
-int
-job_move_to(struct ctx *c, int64_t id, int64_t printer_id)
+int64_t
+job_retry(struct ctx *c, int64_t id)
+{
+    int64_t made;
+
+    /* the failed print is read under the write lock it is copied in */
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "job: begin failed");
+    made = job_retry_locked(c, id);
+    if (db_end(c->db, made < 0 ? -1 : 0) < 0)
+        return made < 0 ? -1 : err_internal(&c->err, "job: commit failed");
+    return made;
+}
+
+/* Moves print id, read under the write lock, to printer_id. */
+static int
+job_move_locked(struct ctx *c, int64_t id, int64_t printer_id)
 {
     struct job j;
     int from;
@@ -814,6 +831,21 @@ job_move_to(struct ctx *c, int64_t id, int64_t printer_id)
                        "a %s print cannot move to another printer", j.status);
     j.printer_id = printer_id;
     return job_update(c, &j);
+}
+
+int
+job_move_to(struct ctx *c, int64_t id, int64_t printer_id)
+{
+    int rc;
+
+    /* read and written in one write transaction: job_update writes every
+     * field of j back, which must be the fields as they are now */
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "job: begin failed");
+    rc = job_move_locked(c, id, printer_id);
+    if (db_end(c->db, rc) < 0)
+        return rc < 0 ? -1 : err_internal(&c->err, "job: commit failed");
+    return 0;
 }
 
 /* The ids a one-column query answers, from the arena. 0 or -1. */

@@ -200,8 +200,8 @@ slot_conflict(struct ctx *c, int64_t slot)
                    (long long)slot);
 }
 
-int64_t
-material_create(struct ctx *c, struct material *m)
+static int64_t
+material_create_locked(struct ctx *c, struct material *m)
 {
     int64_t id = 0;
     int rc = printer_owned(c, m->printer_id);
@@ -229,8 +229,23 @@ material_create(struct ctx *c, struct material *m)
     return id;
 }
 
-int
-material_update(struct ctx *c, struct material *m)
+int64_t
+material_create(struct ctx *c, struct material *m)
+{
+    int64_t id;
+
+    /* the printer and the free slot are checked under the write lock the
+     * row is inserted in */
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "material: begin failed");
+    id = material_create_locked(c, m);
+    if (db_end(c->db, id < 0 ? -1 : 0) < 0)
+        return id < 0 ? -1 : err_internal(&c->err, "material: commit failed");
+    return id;
+}
+
+static int
+material_update_locked(struct ctx *c, struct material *m)
 {
     int rc = material_printer_mine(c, m->printer_id);
 
@@ -256,6 +271,19 @@ material_update(struct ctx *c, struct material *m)
         return err_internal(&c->err, "material: update failed");
     if (db_changes(c->db) == 0)
         return err_set(&c->err, ERR_NOT_FOUND, "no such material");
+    return 0;
+}
+
+int
+material_update(struct ctx *c, struct material *m)
+{
+    int rc;
+
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "material: begin failed");
+    rc = material_update_locked(c, m);
+    if (db_end(c->db, rc) < 0)
+        return rc < 0 ? -1 : err_internal(&c->err, "material: commit failed");
     return 0;
 }
 

@@ -165,8 +165,8 @@ check_file(struct ctx *c, const char *file)
     return 0;
 }
 
-int64_t
-product_create(struct ctx *c, struct product *p)
+static int64_t
+product_create_locked(struct ctx *c, struct product *p)
 {
     int64_t id = 0;
     int rc;
@@ -190,8 +190,23 @@ product_create(struct ctx *c, struct product *p)
     return id;
 }
 
-int
-product_update(struct ctx *c, struct product *p)
+int64_t
+product_create(struct ctx *c, struct product *p)
+{
+    int64_t id;
+
+    /* the file is checked under the write lock the row is inserted in, so
+     * a delete of the file cannot slip in between */
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "product: begin failed");
+    id = product_create_locked(c, p);
+    if (db_end(c->db, id < 0 ? -1 : 0) < 0)
+        return id < 0 ? -1 : err_internal(&c->err, "product: commit failed");
+    return id;
+}
+
+static int
+product_update_locked(struct ctx *c, struct product *p)
 {
     struct product old;
 
@@ -214,6 +229,20 @@ product_update(struct ctx *c, struct product *p)
                 p->speed_level, p->material_slot, c->now, p->id,
                 c->user_id) != DB_DONE)
         return err_internal(&c->err, "product: update failed");
+    return 0;
+}
+
+int
+product_update(struct ctx *c, struct product *p)
+{
+    int rc;
+
+    /* the old file is read under the write lock the row is written in */
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "product: begin failed");
+    rc = product_update_locked(c, p);
+    if (db_end(c->db, rc) < 0)
+        return rc < 0 ? -1 : err_internal(&c->err, "product: commit failed");
     return 0;
 }
 

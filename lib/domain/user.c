@@ -149,30 +149,80 @@ decoy_hash(void)
     return hash;
 }
 
-int64_t
-user_login(struct ctx *c, const char *email, const char *password,
-           const char *addr, int64_t *retry_after)
+/* Takes this attempt's place in both counts, unless one is full: 0, -1
+ * with 429 (and *retry_after) or an internal error. One write
+ * transaction, so attempts racing each other are counted one at a time
+ * and never pass a limit together; the slow password check runs after it,
+ * outside the lock. */
+static int
+charge_attempt(struct ctx *c, const char *ekey, const char *akey,
+               int64_t *retry_after)
 {
-    const char *ekey = arena_printf(c->arena, "email:%s", lower(c, email));
-    const char *akey = arena_printf(c->arena, "ip:%s", addr);
-    int64_t ecount, esince, acount, asince, id = 0;
-    struct db_stmt *st;
-    int ok = 0, rc;
+    int64_t ecount, esince, acount, asince;
 
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "user: begin failed");
     if (failures(c, ekey, &ecount, &esince) < 0 ||
-        failures(c, akey, &acount, &asince) < 0)
+        failures(c, akey, &acount, &asince) < 0) {
+        db_rollback(c->db);
         return err_internal(&c->err, "user: login_failures read failed");
+    }
     if (ecount >= c->conf->login_max_per_email ||
         acount >= c->conf->login_max_per_addr) {
         int64_t since = ecount >= c->conf->login_max_per_email ? esince
                                                                 : asince;
 
+        db_rollback(c->db);
         *retry_after = since + c->conf->login_window - c->now;
         if (*retry_after < 1)
             *retry_after = 1;
         return err_set(&c->err, ERR_RATE_LIMITED,
                        "too many failed sign-ins; try again later");
     }
+    if (record_failure(c, ekey) < 0 || record_failure(c, akey) < 0) {
+        db_rollback(c->db);
+        return err_internal(&c->err, "user: login_failures write failed");
+    }
+    if (db_commit(c->db) < 0)
+        return err_internal(&c->err, "user: login_failures commit failed");
+    return 0;
+}
+
+/* After the right password: the email's count starts over and the
+ * address gets back the place this attempt took. */
+static int
+refund_attempt(struct ctx *c, const char *ekey, const char *akey)
+{
+    int rc;
+
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "user: begin failed");
+    rc = db_exec(c->db, "DELETE FROM login_failures WHERE key = ?", "t",
+                 ekey) == DB_DONE &&
+                 db_exec(c->db,
+                         "UPDATE login_failures SET count = count - 1 "
+                         "WHERE key = ? AND count > 0",
+                         "t", akey) == DB_DONE
+             ? 0
+             : -1;
+    if (db_end(c->db, rc) < 0)
+        return err_internal(&c->err, "user: login_failures reset failed");
+    return 0;
+}
+
+int64_t
+user_login(struct ctx *c, const char *email, const char *password,
+           const char *addr, int64_t *retry_after)
+{
+    const char *ekey = arena_printf(c->arena, "email:%s", lower(c, email));
+    const char *akey = arena_printf(c->arena, "ip:%s", addr);
+    int64_t id = 0;
+    struct db_stmt *st;
+    int ok = 0, rc;
+
+    /* counted as a failure until the password proves right */
+    if (charge_attempt(c, ekey, akey, retry_after) < 0)
+        return -1;
     st = db_query(c->db, "SELECT id, password_hash FROM users WHERE email = ?",
                   "t", lower(c, email));
     if (st == NULL)
@@ -187,14 +237,10 @@ user_login(struct ctx *c, const char *email, const char *password,
     } else if (decoy_hash()[0] != '\0') {
         secret_password_check(decoy_hash(), password);
     }
-    if (!ok) {
-        if (record_failure(c, ekey) < 0 || record_failure(c, akey) < 0)
-            return err_internal(&c->err, "user: login_failures write failed");
+    if (!ok)
         return err_set(&c->err, ERR_UNAUTHORIZED, "wrong email or password");
-    }
-    if (db_exec(c->db, "DELETE FROM login_failures WHERE key = ?", "t",
-                ekey) != DB_DONE)
-        return err_internal(&c->err, "user: login_failures reset failed");
+    if (refund_attempt(c, ekey, akey) < 0)
+        return -1;
     return id;
 }
 
@@ -209,9 +255,11 @@ user_none_yet(struct ctx *c)
     return rc == DB_DONE;
 }
 
-/* 1 when password is the user's, 0 when not, -1 on error. */
+/* 1 when password is the user's, 0 when not, -1 on error; the stored
+ * hash it was checked against goes to *hash (arena). */
 static int
-password_is(struct ctx *c, int64_t id, const char *password)
+password_is(struct ctx *c, int64_t id, const char *password,
+            const char **hash)
 {
     struct db_stmt *st = db_query(
         c->db, "SELECT password_hash FROM users WHERE id = ?", "i", id);
@@ -224,8 +272,9 @@ password_is(struct ctx *c, int64_t id, const char *password)
         return err_set(&c->err, ERR_NOT_FOUND, "no such user");
     if (rc != DB_ROW)
         return err_internal(&c->err, "user: select failed");
-    ok = secret_password_check(db_text(st, 0), password);
+    *hash = arena_strdup(c->arena, db_text(st, 0));
     db_done(st);
+    ok = secret_password_check(*hash, password);
     return ok;
 }
 
@@ -233,6 +282,7 @@ int
 user_password_change(struct ctx *c, const char *current, const char *fresh)
 {
     char hash[SECRET_PWHASH_MAX];
+    const char *old = NULL;
     int ok;
 
     password_rules(c, fresh);
@@ -242,7 +292,7 @@ user_password_change(struct ctx *c, const char *current, const char *fresh)
     }
     /* the hash is checked even when the new one is bad, so the form can
      * say both at once */
-    ok = password_is(c, c->user_id, current);
+    ok = password_is(c, c->user_id, current, &old);
     if (ok < 0)
         return -1;
     if (ok == 0)
@@ -251,8 +301,16 @@ user_password_change(struct ctx *c, const char *current, const char *fresh)
         return -1;
     if (secret_password_hash(fresh, hash) < 0)
         return err_internal(&c->err, "user: password hashing failed");
-    if (db_exec(c->db, "UPDATE users SET password_hash = ? WHERE id = ?",
-                "ti", hash, c->user_id) != DB_DONE)
+    /* only over the hash that was checked: the hashing runs outside any
+     * lock, so a change that won meanwhile must not be overwritten */
+    if (db_exec(c->db,
+                "UPDATE users SET password_hash = ? WHERE id = ? "
+                "AND password_hash = ?",
+                "tit", hash, c->user_id, old) != DB_DONE)
         return err_internal(&c->err, "user: password update failed");
+    if (db_changes(c->db) != 1)
+        return err_set(&c->err, ERR_CONFLICT,
+                       "your password was changed meanwhile; sign in "
+                       "with the new one and try again");
     return 0;
 }

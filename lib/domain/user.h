@@ -30,14 +30,19 @@ int user_get(struct ctx *c, int64_t id, struct user *u);
 int64_t user_find(struct ctx *c, const char *email);
 
 /* Checks credentials from addr, counting failures: the user id, or -1 with
- * 401 (bad credentials) or 429 (too many failures; *retry_after set). */
+ * 401 (bad credentials) or 429 (too many failures; *retry_after set).
+ * Takes its own short write transactions (never call it inside one): the
+ * attempt is counted before the password is checked, so parallel
+ * attempts cannot pass a limit together, and given back when it was
+ * right. */
 int64_t user_login(struct ctx *c, const char *email, const char *password,
                    const char *addr, int64_t *retry_after);
 
 /* Changes the signed-in user's (c->user_id) password to fresh after
  * checking current: 422 naming "current_password" when it is wrong,
- * "password" when fresh breaks the rules of user_create. Sessions and
- * tokens stay valid. 0 or -1. */
+ * "password" when fresh breaks the rules of user_create, 409 when the
+ * password changed between the check and the write. Sessions and tokens
+ * stay valid. 0 or -1. */
 int user_password_change(struct ctx *c, const char *current,
                          const char *fresh);
 
