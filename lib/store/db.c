@@ -140,6 +140,13 @@ db_for_update(const struct db *db, int skip_locked)
     return skip_locked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE";
 }
 
+const char *
+db_order_bytes(const struct db *db)
+{
+    return strcmp(db_backend_name(db), "postgresql") == 0 ? " COLLATE \"C\""
+                                                           : "";
+}
+
 int64_t
 db_changes(struct db *db)
 {

@@ -66,6 +66,12 @@ int db_get_int(struct db *db, int64_t *out, const char *sql,
  * on SQLite, whose write transaction already excludes every other writer. */
 const char *db_for_update(const struct db *db, int skip_locked);
 
+/* What to append to a text expression in ORDER BY so that it sorts by
+ * bytes, as SQLite's BINARY collation does: ' COLLATE "C"' on PostgreSQL,
+ * where a database made with a language's collation would put "alpha"
+ * before "Zeta" and "_draft" first; "" on SQLite. */
+const char *db_order_bytes(const struct db *db);
+
 /* Rows changed by the last INSERT/UPDATE/DELETE. */
 int64_t db_changes(struct db *db);
 

@@ -40,13 +40,18 @@ def _with_dbname(conninfo, name):
     return f"{conninfo} dbname={name}"
 
 
-def create_database():
-    """A new empty database on the cluster: its connection string."""
+def create_database(icu_locale=None):
+    """A new empty database on the cluster: its connection string.
+    icu_locale ("en-US"): the database sorts text by that language's rules,
+    as one created on a typical server does (the test cluster's own
+    default is byte order)."""
     name = "farm_" + uuid.uuid4().hex[:12]
+    opts = (f" LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}' "
+            f"TEMPLATE template0" if icu_locale else "")
     con = _pg().connect(pg_admin())
     try:
         con.autocommit = True
-        con.cursor().execute(f"CREATE DATABASE {name}")
+        con.cursor().execute(f"CREATE DATABASE {name}{opts}")
     finally:
         con.close()
     return _with_dbname(pg_admin(), name)
