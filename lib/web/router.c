@@ -118,18 +118,19 @@ rollback_to(struct db *db, int keep)
 
 /* Opens the request's transaction: a read snapshot for GET; for a
  * mutating request one write transaction around authentication and the
- * whole handler (unless the route takes its own), so every read a handler
- * makes before it writes is under the write lock, and the request is all
- * or nothing. 1 when a level was opened, 0 when none, -1 on failure. */
+ * whole handler, so every read a handler makes before it writes is under
+ * the write lock, and the request is all or nothing; none for a route
+ * marked R_OWN_TX. 1 when a level was opened, 0 when none, -1 on
+ * failure. */
 static int
 request_begin(struct req *r, const struct route *rt)
 {
     struct db *db = r->c->db;
 
-    if (r->method == M_GET)
-        return db_begin_read(db) < 0 ? -1 : 1;
     if (rt->auth & R_OWN_TX)
         return 0;
+    if (r->method == M_GET)
+        return db_begin_read(db) < 0 ? -1 : 1;
     return db_begin(db) < 0 ? -1 : 1;
 }
 
@@ -188,9 +189,10 @@ router_dispatch(struct req *r)
         fail_db(r);
         return;
     }
-    if (db_broken(c->db)) {
+    if (db_broken(c->db) && r->status < 400) {
         /* answered although the connection went away: what it read may
-         * be cut short (and a write of its own transaction may be lost) */
+         * be cut short (and a write of its own transaction may be lost);
+         * an error the handler chose (health's 503) stands */
         buf_clear(&r->headers);
         fail_db(r);
     }

@@ -16,10 +16,11 @@
 
 struct req;
 
-/* Or'ed into a route's auth: the handler opens its own (short) write
- * transactions instead of running inside the request's one, because it
- * hashes passwords or streams a large body, which must not hold the write
- * lock. */
+/* Or'ed into a route's auth: the router opens no transaction for the
+ * request; the handler opens its own short ones, because it hashes
+ * passwords or streams a large body, which must not hold the write lock
+ * (or, for the health check, must answer for itself when the database
+ * does not). */
 #define R_OWN_TX 0x100u
 #define R_AUTH_MASK 0xffu
 

@@ -9,6 +9,8 @@ whether the connection was already gone when it began or went while it was
 half done (a print schedule held on a row lock and cut off after it had
 inserted its prints). HTML pages answer a 503 page.
 
+GET /api/health keeps its own 503 body there (status "degraded").
+
 On both backends: every status the stack answers carries its own reason
 phrase (a 503 must not say "Internal Server Error"), and GET /api/health
 names the backend.
@@ -66,6 +68,22 @@ def test_lost_connection_is_503_then_the_worker_reconnects(one_worker):
         assert r.status_code == 200, r.text
         assert [x["id"] for x in r.json()["printers"]] == [p["id"]]
     assert "connection lost" in one_worker.read_worker_log()
+
+
+@pytest.mark.postgres
+def test_health_on_a_lost_connection_says_degraded(one_worker):
+    """The health check answers for itself: its own 503 body (status
+    degraded), which monitors read, then ok again."""
+    terminate_workers(one_worker)
+    r = one_worker.session().get("/api/health")
+    assert r.status_code == 503, r.text
+    assert r.reason == "Service Unavailable"
+    body = r.json()
+    assert {k: body[k] for k in ("status", "database", "backend")} == {
+        "status": "degraded", "database": "unavailable",
+        "backend": "postgresql"}
+    r = one_worker.session().get("/api/health")
+    assert r.status_code == 200 and r.json()["status"] == "ok", r.text
 
 
 @pytest.mark.postgres
