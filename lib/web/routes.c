@@ -5,8 +5,10 @@
  *
  * Every request runs in one transaction the router opens (router.h);
  * R_OWN_TX marks the few handlers that hash passwords or stream large
- * bodies and so take their own short write transactions instead, and the
- * health check, which answers for itself when the database does not.
+ * bodies and so take their own short write transactions instead, the two
+ * GETs that write one row (Etsy's connect and callback, never inside a
+ * read snapshot), and the health check, which answers for itself when the
+ * database does not.
  */
 #include "web/router.h"
 
@@ -123,8 +125,8 @@ const struct route routes[] = {
     {POST,   "/orders/:id",                          page_order_update,      R_PAGE},
     {POST,   "/orders/:id/schedule",                 page_order_schedule,    R_PAGE},
     {POST,   "/orders/:id/items/:item_id/map",       page_order_item_map,    R_PAGE},
-    {GET,    "/etsy/connect",                        page_etsy_connect,      R_PAGE},
-    {GET,    "/etsy/callback",                       page_etsy_callback,     R_PAGE},
+    {GET,    "/etsy/connect",                        page_etsy_connect,      R_PAGE | R_OWN_TX},
+    {GET,    "/etsy/callback",                       page_etsy_callback,     R_PAGE | R_OWN_TX},
     {POST,   "/etsy/shops/:id/sync",                 page_etsy_sync,         R_PAGE},
     {POST,   "/etsy/shops/:id/disconnect",           page_etsy_disconnect,   R_PAGE},
     {GET,    "/account",                             page_account,           R_PAGE},
