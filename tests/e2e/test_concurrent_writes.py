@@ -319,7 +319,7 @@ def test_partial_updates_at_once_keep_every_field(busy_stack, owner):
     for k in range(ROUNDS):
         for url, f1, f2, read in cases:
             v1 = f"v{k}-{uuid.uuid4().hex[:6]}"
-            v2 = {"host": f"10.0.0.{k + 1}", "remaining_percent": 50 + k,
+            v2 = {"host": f"127.0.0.{k + 2}", "remaining_percent": 50 + k,
                   "grams": 100 + k, "priority": 10 + k}[f2]
             rs = at_once(busy_stack, owner.token, [
                 lambda s: s.put(url, json={f1: v1}),
