@@ -219,6 +219,57 @@ test_address_limit(void **state)
                      id);
 }
 
+/* The count of key in login_failures, 0 when it has no row. */
+static int64_t
+failure_count(struct fixture *f, const char *key)
+{
+    int64_t n = 0;
+
+    app_begin(&f->app, &f->c);
+    db_get_int(f->c.db, &n, "SELECT count FROM login_failures WHERE key = ?",
+               "t", key);
+    return n;
+}
+
+/* An attempt is counted before its password is checked and given back
+ * when the password was right; a refused (429) attempt is not counted. */
+static void
+test_attempts_counted_before_the_check(void **state)
+{
+    struct fixture *f = *state;
+    struct ctx *c = &f->c;
+    int64_t id, retry, t0 = 1800000000;
+
+    app_begin(&f->app, c);
+    id = user_create(c, "gina@example.com", "password-123");
+    /* many right ones from one address take nothing of its limit (5) */
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(login(f, t0 + i, "gina@example.com", "password-123",
+                               "8.8.8.8", &retry),
+                         id);
+    assert_int_equal(failure_count(f, "ip:8.8.8.8"), 0);
+    assert_int_equal(failure_count(f, "email:gina@example.com"), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(login(f, t0 + 10, "gina@example.com", "wrong-one",
+                               "8.8.8.8", &retry),
+                         -1);
+    assert_int_equal(failure_count(f, "ip:8.8.8.8"), 3);
+    assert_int_equal(failure_count(f, "email:gina@example.com"), 3);
+    /* refused: not counted, and the address's count stays */
+    assert_int_equal(login(f, t0 + 20, "gina@example.com", "password-123",
+                           "8.8.8.8", &retry),
+                     -1);
+    assert_int_equal(c->err.kind, ERR_RATE_LIMITED);
+    assert_int_equal(failure_count(f, "email:gina@example.com"), 3);
+    assert_int_equal(failure_count(f, "ip:8.8.8.8"), 3);
+    /* after the window: signed in, and the email's count starts over */
+    assert_int_equal(login(f, t0 + 700, "gina@example.com", "password-123",
+                           "8.8.8.8", &retry),
+                     id);
+    assert_int_equal(failure_count(f, "email:gina@example.com"), 0);
+    assert_false(db_in_transaction(c->db));
+}
+
 static void
 test_tokens(void **state)
 {
@@ -407,6 +458,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_success_resets_email_counter,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_address_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attempts_counted_before_the_check,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_password_change, setup,
                                         teardown),
