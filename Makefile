@@ -25,7 +25,7 @@ DEBS_TEST := libcmocka-dev python3 python3-pytest python3-pytest-xdist \
 CC := gcc
 CXX := g++
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	-Wvla -Werror
+	-Wvla -Wformat=2 -Werror
 CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib -Itests/unit \
 	-I/usr/include/postgresql \
 	-DFARM_TEMPLATE_DIR='"$(CURDIR)/templates"'
@@ -44,7 +44,11 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 BUILD ?= build
 REL := $(BUILD)
 ASAN := $(BUILD)/asan
-REL_FLAGS := -O2
+# Release hardening: fortified libc calls, stack protector, PIE and full
+# RELRO (tests/build/test_hardening.sh checks the binaries).
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN_LD := -pie -Wl,-z,relro,-z,now
+REL_FLAGS := -O2 $(HARDEN)
 # FARM_TEST_HOOKS compiles in what only tests use (a fake clock, crash
 # points), as SQLite does with its test-only code: `make` builds none of it.
 ASAN_FLAGS := -O1 $(SAN) -DFARM_TEST_HOOKS
@@ -120,7 +124,7 @@ $(1)/unit/%: tests/unit/%.c $(1)/libfarm.a $(LIB_H)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@.o
 	$$(CXX) $(2) $$@.o $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -lcmocka -o $$@
 endef
-$(eval $(call flavour,$(REL),$(REL_FLAGS)))
+$(eval $(call flavour,$(REL),$(REL_FLAGS) $(HARDEN_LD)))
 $(eval $(call flavour,$(ASAN),$(ASAN_FLAGS)))
 
 $(REL)/trivial-fcgi: tools/trivial-fcgi.c
@@ -178,10 +182,11 @@ check-layers:
 	tests/layers/test_check_layers.sh
 	tools/check-table-owners.sh lib && tests/layers/test_table_owners.sh
 
-# Test hooks (FARM_TEST_HOOKS) stay out of what `make` builds; the
-# sanitizer build shows the check can see them.
-check-hooks: all $(ASAN)/farm-dispatch
+# Test hooks (FARM_TEST_HOOKS) stay out of what `make` builds, and what it
+# builds is hardened; the sanitizer build shows each check can fail.
+check-hooks: all $(ASAN)/farm-dispatch $(ASAN)/farm.fcgi
 	tests/build/test_no_hooks.sh $(REL) $(ASAN)
+	tests/build/test_hardening.sh $(REL) $(ASAN)
 
 unit: asan
 	@set -e; for t in $(patsubst tests/unit/%.c,$(ASAN)/unit/%,$(UNIT_SRC)); do \

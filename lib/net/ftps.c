@@ -6,6 +6,7 @@
  */
 #include "net/ftps.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,13 +57,20 @@ global_init(void)
     }
 }
 
+static int fail(struct ftps_job *j, enum ftps_result r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
-fail(struct ftps_job *j, enum ftps_result r, const char *fmt, const char *a)
+fail(struct ftps_job *j, enum ftps_result r, const char *fmt, ...)
 {
+    va_list ap;
+
     j->result = r;
     /* Truncating a long message is fine. */
-    if (snprintf(j->error, sizeof j->error, fmt, a ? a : "") < 0)
+    va_start(ap, fmt);
+    if (vsnprintf(j->error, sizeof j->error, fmt, ap) < 0)
         j->error[0] = '\0';
+    va_end(ap);
     return -1;
 }
 
@@ -168,18 +176,19 @@ prepare(struct xfer *x, CURLM *multi)
     j->error[0] = '\0';
     j->result = FTPS_FAILED;
     if (!j->host || !j->host[0] || strchr(j->host, ':'))
-        return fail(j, FTPS_FAILED, "invalid host%s", "");
+        return fail(j, FTPS_FAILED, "invalid host");
     if (!valid_serial(j->serial))
-        return fail(j, FTPS_FAILED, "invalid serial%s", "");
+        return fail(j, FTPS_FAILED, "invalid serial");
     if (j->port < 1 || j->port > 65535)
-        return fail(j, FTPS_FAILED, "invalid port%s", "");
+        return fail(j, FTPS_FAILED, "invalid port");
     if (!valid_name(j->remote_name))
-        return fail(j, FTPS_FAILED, "invalid remote file name%s", "");
+        return fail(j, FTPS_FAILED, "invalid remote file name");
     if (j->pin && j->pin[0] && !tlspin_valid(j->pin))
-        return fail(j, FTPS_FAILED, "invalid pin %s", j->pin);
+        return fail(j, FTPS_FAILED, "invalid pin %s", j->pin ? j->pin : "");
     x->f = j->local_path ? fopen(j->local_path, "rb") : NULL;
     if (!x->f)
-        return fail(j, FTPS_FAILED, "cannot open %s", j->local_path);
+        return fail(j, FTPS_FAILED, "cannot open %s",
+                    j->local_path ? j->local_path : "(no file)");
     if (fstat(fileno(x->f), &st) != 0 || !S_ISREG(st.st_mode))
         return fail(j, FTPS_FAILED, "%s is not a regular file",
                     j->local_path);
@@ -187,17 +196,17 @@ prepare(struct xfer *x, CURLM *multi)
 
     x->easy = curl_easy_init();
     if (!x->easy)
-        return fail(j, FTPS_FAILED, "out of memory%s", "");
+        return fail(j, FTPS_FAILED, "out of memory");
     esc = curl_easy_escape(x->easy, j->remote_name, 0);
     if (!esc)
-        return fail(j, FTPS_FAILED, "out of memory%s", "");
+        return fail(j, FTPS_FAILED, "out of memory");
     snprintf(x->url, sizeof x->url, "ftps://%s:%d/%s", j->serial, j->port,
              esc);
     curl_free(esc);
     snprintf(entry, sizeof entry, "%s:%d:%s", j->serial, j->port, j->host);
     x->resolve = curl_slist_append(NULL, entry);
     if (!x->resolve)
-        return fail(j, FTPS_FAILED, "out of memory%s", "");
+        return fail(j, FTPS_FAILED, "out of memory");
     memset(&x->check, 0, sizeof x->check);
     x->check.ca = 0; /* record only: libcurl enforces pin, CA and name */
     x->check.name = j->serial;
