@@ -76,6 +76,7 @@ static const struct conf_key conf_keys[] = {
     {"FARM_SMTP_USER", CONF_STR, FIELD(mail.user), 0},
     {"FARM_SMTP_PASSWORD", CONF_STR, FIELD(mail.password), 0},
     {"FARM_SMTP_STARTTLS", CONF_FLAG, FIELD(mail.starttls), 0},
+    {"FARM_SECURE_COOKIES", CONF_FLAG, FIELD(secure_cookies), 0},
     {"FARM_SMTP_CA", CONF_STR, FIELD(mail.ca), 0},
     {"FARM_MAIL_FROM", CONF_STR, FIELD(mail.from), 0},
     {"FARM_ETSY_KEYSTRING", CONF_STR, FIELD(etsy.keystring), 0},
@@ -190,6 +191,7 @@ conf_load(struct conf *c, struct err *e)
     c->login_window = 15 * 60;
     c->offline_grace = 5 * 60;
     c->lease_seconds = 30;
+    c->secure_cookies = -1; /* unset: from FARM_PUBLIC_URL, below */
     memcpy(c->etsy.api, "https://api.etsy.com", 21);
     memcpy(c->etsy.connect, "https://www.etsy.com/oauth/connect", 35);
     c->etsy.poll = 300;
@@ -214,6 +216,9 @@ conf_load(struct conf *c, struct err *e)
         return err_set(e, ERR_VALIDATION,
                        "config FARM_SMTP_URL must start with smtp:// or "
                        "smtps://");
+    /* a site served over HTTPS sends its cookies only over HTTPS */
+    if (c->secure_cookies < 0)
+        c->secure_cookies = strncmp(c->etsy.public_url, "https://", 8) == 0;
     if (c->db_url[0] == '\0')
         snprintf(c->db_url, sizeof(c->db_url), "sqlite:%s/farm.db",
                  c->data_dir);

@@ -64,6 +64,7 @@ struct conf {
     int64_t login_window;    /* seconds */
     int64_t offline_grace;   /* seconds offline before printer_offline */
     int64_t lease_seconds;   /* a dispatcher's printer leases (PostgreSQL) */
+    int secure_cookies;      /* Secure + __Host- names (HTTPS sites) */
     struct mail_conf mail;
     struct etsy_conf etsy;
 };

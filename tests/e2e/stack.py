@@ -203,7 +203,7 @@ class Stack:
     STOP_TIMEOUT = 15.0    # LeakSanitizer runs when a worker exits
 
     def __init__(self, bin_dir=None, workers=2, keep=None, own=False,
-                 database=None, data_dir=None):
+                 database=None, data_dir=None, env=None, nginx_extra=None):
         """database, data_dir: run on another stack's (a second web host
         of the same install: its PostgreSQL database and its DATA_DIR, which
         several hosts share for the files and the secret key); neither is
@@ -229,6 +229,8 @@ class Stack:
         self.database = database   # the stack's PostgreSQL database
         self._shared_data = data_dir
         self._own_database = False
+        self.extra_env = dict(env or {})   # settings of this stack only
+        self.nginx_extra = nginx_extra     # server-block lines (a TLS listen)
 
     # --- environment -----------------------------------------------------
 
@@ -241,7 +243,7 @@ class Stack:
 
     def app_env(self):
         env = {"FARM_DATABASE": self.database} if self.database else {}
-        return env | {
+        return env | self.extra_env | {
             "DATA_DIR": str(self.data_dir),
             "FARM_TEMPLATES": os.environ.get("FARM_TEMPLATES",
                                              str(ROOT / "templates")),
@@ -270,6 +272,8 @@ class Stack:
         self.nginx_log = self.run_dir / "nginx-error.log"
         self.nginx_out = self.tmp / "nginx.out"
         (self.run_dir / "tmp").mkdir(parents=True)
+        if self.nginx_extra:
+            (self.run_dir / "extra-test.conf").write_text(self.nginx_extra)
 
         try:
             if dbconn.pg_admin() and self.database is None:
