@@ -203,11 +203,15 @@ class Stack:
     STOP_TIMEOUT = 15.0    # LeakSanitizer runs when a worker exits
 
     def __init__(self, bin_dir=None, workers=2, keep=None, own=False,
-                 database=None, data_dir=None, env=None, nginx_extra=None):
+                 database=None, data_dir=None, sqlite=False, env=None,
+                 nginx_extra=None):
         """database, data_dir: run on another stack's (a second web host
         of the same install: its PostgreSQL database and its DATA_DIR, which
         several hosts share for the files and the secret key); neither is
-        removed at stop."""
+        removed at stop. sqlite: keep the default SQLite database in
+        DATA_DIR even when the suite runs on PostgreSQL (an install to move
+        there with farmctl db copy). env: settings of this stack only.
+        nginx_extra: lines added to nginx's server block (a TLS listen)."""
         self.bin_dir = resolve_bin_dir(bin_dir)
         self.workers = workers
         self.own = own   # one test's own stack (conftest: own_stack)
@@ -229,6 +233,7 @@ class Stack:
         self.database = database   # the stack's PostgreSQL database
         self._shared_data = data_dir
         self._own_database = False
+        self._sqlite = sqlite
         self.extra_env = dict(env or {})   # settings of this stack only
         self.nginx_extra = nginx_extra     # server-block lines (a TLS listen)
 
@@ -276,7 +281,8 @@ class Stack:
             (self.run_dir / "extra-test.conf").write_text(self.nginx_extra)
 
         try:
-            if dbconn.pg_admin() and self.database is None:
+            if (dbconn.pg_admin() and self.database is None and
+                    not self._sqlite):
                 self.database = dbconn.create_database()
                 self._own_database = True
             self.farmctl("migrate")
