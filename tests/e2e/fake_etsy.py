@@ -29,15 +29,18 @@ def money(amount, currency="USD"):
 
 def receipt(receipt_id, created, items, status="paid", buyer="Maya Lindqvist"):
     """A ShopReceipt in the documented shape; items: (transaction_id, sku,
-    listing_id, title, quantity, unit price in cents, variations)."""
+    listing_id, title, quantity, unit price in cents, variations[,
+    variant]): the transaction's product_id (the listing's variant) is
+    variant when given, else listing_id + 1."""
     txns = []
     total = 0
-    for tid, sku, listing, title, qty, price, variations in items:
+    for tid, sku, listing, title, qty, price, variations, *rest in items:
+        variant = rest[0] if rest and rest[0] is not None else listing + 1
         total += qty * price
         txns.append({
             "transaction_id": tid, "receipt_id": receipt_id,
             "transaction_type": "listing", "listing_id": listing,
-            "product_id": listing + 1, "sku": sku, "title": title,
+            "product_id": variant, "sku": sku, "title": title,
             "quantity": qty, "is_digital": False,
             "price": money(price), "shipping_cost": money(0),
             "variations": variations or [], "product_data": [],

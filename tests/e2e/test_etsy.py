@@ -108,8 +108,8 @@ def orders(api):
 
 
 def item(tid, qty=1, price=1200, sku=None, listing=1500000000,
-         title="Articulated dragon", variations=None):
-    return (tid, sku, listing, title, qty, price, variations)
+         title="Articulated dragon", variations=None, variant=None):
+    return (tid, sku, listing, title, qty, price, variations, variant)
 
 
 @pytest.mark.own_stack
@@ -360,3 +360,55 @@ def test_low_remaining_today_slows_the_poll(stack, user, fake):
     dispatch(stack, FARM_ETSY_POLL=60)
     last, g = gap()
     assert g == max(60, min(240, 86400 - last % 86400)), (last, g)
+
+
+@pytest.mark.own_stack
+def test_listing_and_variant_mapping_beats_listing_only(stack, user, fake):
+    """A remembered mapping of listing + variant (the transaction's
+    product_id) wins over one of the listing alone for that variant; an
+    item of another variant of the same listing falls back to the
+    listing's mapping (migration 011, listing_maps)."""
+    api = user.api
+    new_file(api)
+    black = new_product(api, name="Dragon, black")
+    anyv = new_product(api, name="Dragon, any colour")
+    listing, v_black, v_white = 1523344556, 18800112233, 18800112234
+    fake.receipts = [receipt(3600000000, T0, [
+        item(4600000000, listing=listing, variant=v_black)])]
+    connect(stack, api, fake)
+    [o] = orders(api)
+    it = o["items"][0]
+    assert it["product_id"] is None            # nothing to match yet
+    # mapped: remembered for the listing + this variant
+    r = api.put(f"/api/orders/{o['id']}/items/{it['id']}",
+                json={"product_id": black["id"]})
+    assert r.status_code == 200, r.text
+    # an order of the listing without a variant, mapped to another
+    # product: remembered for the listing alone
+    r = api.post("/api/orders", json={"items": [
+        {"title": "Dragon", "quantity": 1, "etsy_listing_id": listing}]})
+    assert r.status_code == 201, r.text
+    m = r.json()
+    assert m["items"][0]["product_id"] is None  # the variant's map is not it
+    r = api.put(f"/api/orders/{m['id']}/items/{m['items'][0]['id']}",
+                json={"product_id": anyv["id"]})
+    assert r.status_code == 200, r.text
+
+    fake.receipts.append(receipt(3600000001, T0 + 5, [
+        item(4600000001, listing=listing, variant=v_black),
+        item(4600000002, listing=listing, variant=v_white),
+        item(4600000003, listing=listing + 7, variant=v_black)]))
+    dispatch(stack)
+    got = {x["external_id"]: x for x in orders(api)}["3600000001"]
+    assert [x["product_id"] for x in got["items"]] == \
+        [black["id"], anyv["id"], None]
+    db = sqlite3.connect(str(stack.data_dir / "farm.db"))
+    rows = db.execute("SELECT etsy_transaction_id, etsy_variant_id "
+                      "FROM order_items WHERE order_id = ? ORDER BY id",
+                      (got["id"],)).fetchall()
+    maps = db.execute("SELECT etsy_listing_id, etsy_variant_id, product_id "
+                      "FROM listing_maps ORDER BY etsy_variant_id").fetchall()
+    db.close()
+    assert rows == [("4600000001", v_black), ("4600000002", v_white),
+                    ("4600000003", v_black)]
+    assert maps == [(listing, 0, anyv["id"]), (listing, v_black, black["id"])]
