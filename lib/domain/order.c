@@ -360,8 +360,8 @@ order_item_map(struct ctx *c, int64_t order_id, int64_t item_id,
                int64_t product_id)
 {
     struct db_stmt *st;
-    int64_t listing, variant;
-    int rc;
+    int64_t listing, variant, *prints;
+    int rc, nprints;
 
     if ((rc = order_owned(c, order_id)) <= 0)
         return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "no such order");
@@ -371,6 +371,19 @@ order_item_map(struct ctx *c, int64_t order_id, int64_t item_id,
                                   "is not one of your products");
     if (db_begin(c->db) < 0)
         return err_internal(&c->err, "order: begin failed");
+    /* under the write lock: a schedule that committed first is seen, and
+     * its prints were made from the products the items had then */
+    if (job_order_prints(c, order_id, &prints, &nprints) < 0) {
+        db_rollback(c->db);
+        return -1;
+    }
+    if (nprints > 0) {
+        db_rollback(c->db);
+        return err_set(&c->err, ERR_CONFLICT,
+                       "order %lld already has %d print%s scheduled; its "
+                       "items can no longer be mapped to another product",
+                       (long long)order_id, nprints, nprints == 1 ? "" : "s");
+    }
     st = db_query(c->db,
                   "SELECT etsy_listing_id, etsy_variant_id FROM order_items "
                   "WHERE id = ? AND order_id = ?",

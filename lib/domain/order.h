@@ -162,7 +162,9 @@ struct order_txn {
  * variant, when known), so later items of that listing match by
  * themselves: by SKU, then listing id plus variant, then listing id, then
  * a product's own etsy_listing_id. 0, or -1 (404 for no such order or
- * item, 422 naming product_id when it is not the user's). */
+ * item, 422 naming product_id when it is not the user's, 409 when the
+ * order already has prints: they were made from the products its items
+ * had, and nothing is changed or remembered). */
 int order_item_map(struct ctx *c, int64_t order_id, int64_t item_id,
                    int64_t product_id);
 

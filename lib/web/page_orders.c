@@ -416,7 +416,9 @@ page_order_schedule(struct req *r)
 
 /* POST /orders/<id>/items/<item_id>/map: the item's "Map to product" form
  * (product_id), the same order_item_map as PUT /api/orders/<id>/items/<item_id>;
- * back to the order with a notice. */
+ * back to the order with a notice. A refusal is shown on the order: a bad
+ * product beside the item (422), an order that has prints already as the
+ * page's alert (409). */
 int
 page_order_item_map(struct req *r)
 {
@@ -434,7 +436,7 @@ page_order_item_map(struct req *r)
         return page_redirect_notice(
             r, arena_printf(c->arena, "/orders/%lld", (long long)id),
             "Mapped: later items of this listing match by themselves");
-    if (c->err.kind != ERR_VALIDATION)
+    if (c->err.kind != ERR_VALIDATION && c->err.kind != ERR_CONFLICT)
         return page_finish(r, -1);
     {
         struct err keep = c->err;
