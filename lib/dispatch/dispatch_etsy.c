@@ -26,7 +26,6 @@
 #include "dispatch/dispatch_int.h"
 #include "domain/etsy_shop.h"
 #include "domain/event.h"
-#include "domain/material.h"
 #include "domain/order.h"
 #include "domain/variation.h"
 #include "net/etsy_http.h"
@@ -315,56 +314,26 @@ money(struct json_object *m, const char **currency)
     return int_of(m, "amount");
 }
 
-/* The transaction's variations: their text ("Name: value; ..."), and the
- * colour and material a colour or material variation asks for. A colour
- * name variation_color does not know stays in the text only; a material
- * longer than MATERIAL_TYPE_MAX bytes is cut (at a character boundary). */
+/* The transaction's variations (variation_add: the text, and the colour
+ * and material a colour or material variation asks for). */
 static void
 variations(struct run *r, struct json_object *t, struct order_item *it)
 {
-    struct arena *a = r->c->arena;
-    struct json_object *vs;
-    const char *text = NULL;
+    struct variation_set vs = {NULL, NULL, NULL};
+    struct json_object *list;
 
-    if (!json_object_object_get_ex(t, "variations", &vs) ||
-        !json_object_is_type(vs, json_type_array))
+    if (!json_object_object_get_ex(t, "variations", &list) ||
+        !json_object_is_type(list, json_type_array))
         return;
-    for (size_t i = 0; i < json_object_array_length(vs); i++) {
-        struct json_object *v = json_object_array_get_idx(vs, i);
-        const char *name = str_of(v, "formatted_name");
-        const char *value = str_of(v, "formatted_value");
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        struct json_object *v = json_object_array_get_idx(list, i);
 
-        if (value == NULL || value[0] == '\0')
-            continue;
-        if (name == NULL)
-            name = "";
-        text = text ? arena_printf(a, "%s; %s: %s", text, name, value)
-                    : arena_printf(a, "%s: %s", name, value);
-        switch (variation_kind(name)) {
-        case VARIATION_COLOR:
-            if (variation_color(value) != NULL)
-                it->color = variation_color(value);
-            break;
-        case VARIATION_MATERIAL: {
-            size_t n = strspn(value, " ");
-            const char *m = value + n;
-
-            n = strlen(m);
-            while (n > 0 && m[n - 1] == ' ')
-                n--;
-            if (n > MATERIAL_TYPE_MAX)
-                n = MATERIAL_TYPE_MAX;
-            while (n > 0 && ((unsigned char)m[n] & 0xC0) == 0x80)
-                n--;
-            if (n > 0)
-                it->material_type = arena_printf(a, "%.*s", (int)n, m);
-            break;
-        }
-        default:
-            break;
-        }
+        variation_add(r->c->arena, &vs, str_of(v, "formatted_name"),
+                      str_of(v, "formatted_value"));
     }
-    it->variations = text;
+    it->variations = vs.text;
+    it->color = vs.color;
+    it->material_type = vs.material_type;
 }
 
 /* Writes one receipt in its own transaction. 1 when an order was added

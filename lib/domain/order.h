@@ -26,6 +26,7 @@ struct ctx;
 #define ORDER_BUYER_MAX 200
 #define ORDER_TITLE_MAX 200
 #define ORDER_SKU_MAX 64
+#define ORDER_VARIATIONS_MAX 2000 /* characters of a CSV Variations cell */
 #define ORDER_PRICE_MAX 100000000 /* an item's unit price, minor units */
 #define ORDER_GAP_MAX 10080 /* minutes between scheduled prints: a week */
 

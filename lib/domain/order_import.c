@@ -8,6 +8,7 @@
 #include "base/arena.h"
 #include "base/ctx.h"
 #include "domain/order.h"
+#include "domain/variation.h"
 #include "store/db.h"
 
 #include "base/banned.h"
@@ -26,12 +27,13 @@ enum col {
     C_BUYER = C_REQUIRED,
     C_SKU,
     C_LISTING,
+    C_VARIATIONS,
     C__MAX
 };
 
 static const char *const col_names[C__MAX] = {
     "Order ID", "Transaction ID", "Item Name", "Quantity",   "Price",
-    "Currency", "Buyer",          "SKU",       "Listing ID",
+    "Currency", "Buyer",          "SKU",       "Listing ID", "Variations",
 };
 
 /* One data row as read, then as checked. */
@@ -260,6 +262,7 @@ static void
 check_row(struct arena *a, struct rec *r)
 {
     const char **v = r->v;
+    struct variation_set vs = {NULL, NULL, NULL};
     int64_t listing = DB_NULL;
 
     r->result = ORDER_IMPORT_IMPORTED;
@@ -305,6 +308,16 @@ check_row(struct arena *a, struct rec *r)
         (listing = whole(v[C_LISTING], INT64_MAX / 10)) < 0)
         return refuse(r, arena_printf(a, "Listing ID \"%s\" is not a number",
                                       v[C_LISTING]));
+    if (v[C_VARIATIONS] != NULL &&
+        chars(v[C_VARIATIONS]) > ORDER_VARIATIONS_MAX)
+        return refuse(r, arena_printf(a,
+                                      "Variations is longer than %d "
+                                      "characters",
+                                      ORDER_VARIATIONS_MAX));
+    variation_add_csv(a, &vs, v[C_VARIATIONS]);
+    r->item.variations = vs.text;
+    r->item.color = vs.color;
+    r->item.material_type = vs.material_type;
     r->item.title = v[C_NAME];
     r->item.sku = v[C_SKU];
     r->item.etsy_listing_id = listing;
