@@ -314,6 +314,48 @@ money(struct json_object *m, const char **currency)
     return int_of(m, "amount");
 }
 
+/* The receipt's Money field key: its amount (DB_NULL when absent) and
+ * currency. */
+static int64_t
+money_of(struct json_object *rec, const char *key, const char **currency)
+{
+    struct json_object *m = NULL;
+
+    *currency = NULL;
+    if (!json_object_object_get_ex(rec, key, &m) ||
+        !json_object_is_type(m, json_type_object))
+        return DB_NULL;
+    return money(m, currency);
+}
+
+/* What the receipt took off its items (discount_amt; else total_price -
+ * subtotal, which Etsy defines as less coupons) and its currency
+ * (total_price's, else discount_amt's). A discount that is negative or in
+ * another currency is not one: DB_NULL. */
+static void
+receipt_money(struct json_object *rec, struct order_receipt *rc)
+{
+    const char *cur = NULL, *dcur = NULL, *scur = NULL;
+    int64_t total = money_of(rec, "total_price", &cur);
+    int64_t discount = money_of(rec, "discount_amt", &dcur);
+    int64_t subtotal;
+
+    if (cur == NULL)
+        cur = dcur;
+    if (discount == DB_NULL) {
+        subtotal = money_of(rec, "subtotal", &scur);
+        if (total != DB_NULL && subtotal != DB_NULL && scur != NULL &&
+            cur != NULL && strcmp(scur, cur) == 0)
+            discount = total - subtotal;
+        dcur = scur;
+    }
+    rc->currency = cur;
+    rc->discount = discount;
+    if (discount != DB_NULL &&
+        (discount < 0 || dcur == NULL || cur == NULL || strcmp(dcur, cur) != 0))
+        rc->discount = DB_NULL;
+}
+
 /* The transaction's variations (variation_add: the text, and the colour
  * and material a colour or material variation asks for). */
 static void
@@ -352,7 +394,7 @@ import_receipt(struct run *r, struct json_object *rec, int64_t *added_id)
         return 0;
     if (db_begin(c->db) < 0)
         return err_internal(&c->err, "etsy: begin failed");
-    order_id = order_etsy_find(c, ext, &ost, &nprints);
+    order_id = order_etsy_find(c, ext, &ost, &nprints, NULL);
     if (order_id < 0)
         goto fail;
     if (cancelled_status(status)) {
@@ -369,7 +411,10 @@ import_receipt(struct run *r, struct json_object *rec, int64_t *added_id)
         return db_end(c->db, 0) < 0 ? -1 : 0;
     }
     if (order_id == 0) {
-        if ((order_id = order_etsy_insert(c, ext, str_of(rec, "name"))) < 0)
+        struct order_receipt or = {ext, str_of(rec, "name"), DB_NULL, NULL};
+
+        receipt_money(rec, &or);
+        if ((order_id = order_etsy_insert(c, &or)) < 0)
             goto fail;
         added = 1;
         *added_id = order_id;

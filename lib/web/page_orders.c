@@ -288,8 +288,11 @@ print_rows(struct req *r, struct tmpl_dict *d, const struct order *o)
     return 0;
 }
 
-/* What the order earned: REVENUE, PROFIT (a dash without prices), COST,
- * in CURRENCY; LOSS when the profit is negative. */
+/* What the order earned: REVENUE in CURRENCY (MIXED when its items'
+ * currencies differ), DISCOUNT when the receipt had one, COST in
+ * COST_CURRENCY, PROFIT (a dash without prices); OTHER_CURRENCY when the
+ * order is not in the farm's currency (no profit then: costs cannot be
+ * taken from another currency); LOSS when the profit is negative. */
 static int
 money_facts(struct req *r, struct tmpl_dict *d, const struct order *o)
 {
@@ -300,10 +303,20 @@ money_facts(struct req *r, struct tmpl_dict *d, const struct order *o)
     if (order_money(c, &m) < 0)
         return -1;
     money = tmpl_section_add(d, "MONEY");
-    tmpl_set(money, "CURRENCY", c->conf->currency);
+    tmpl_set(money, "CURRENCY", m.currency ? m.currency : "");
+    tmpl_set(money, "COST_CURRENCY", m.cost_currency);
     tmpl_set(money, "REVENUE", pagefmt_money(c->arena, m.revenue));
     tmpl_set(money, "COST", pagefmt_money(c->arena, m.cost));
     tmpl_set(money, "PROFIT", pagefmt_money(c->arena, m.profit));
+    if (m.discount != DB_NULL && m.discount > 0)
+        tmpl_set(tmpl_section_add(money, "DISCOUNT"), "AMOUNT",
+                 pagefmt_money(c->arena, m.discount));
+    if (m.currency == NULL)
+        tmpl_show(money, "MIXED");
+    else if (strcmp(m.currency, m.cost_currency) != 0)
+        tmpl_show(money, "OTHER_CURRENCY");
+    if (m.profit != DB_NULL)
+        tmpl_show(money, "PROFIT_KNOWN");
     if (m.profit != DB_NULL && m.profit < 0)
         tmpl_show(money, "LOSS");
     return 0;

@@ -27,11 +27,15 @@ def money(amount, currency="USD"):
     return {"amount": amount, "divisor": 100, "currency_code": currency}
 
 
-def receipt(receipt_id, created, items, status="paid", buyer="Maya Lindqvist"):
+def receipt(receipt_id, created, items, status="paid", buyer="Maya Lindqvist",
+            discount=0, currency="USD", discount_amt=True):
     """A ShopReceipt in the documented shape; items: (transaction_id, sku,
     listing_id, title, quantity, unit price in cents, variations[,
     variant]): the transaction's product_id (the listing's variant) is
-    variant when given, else listing_id + 1."""
+    variant when given, else listing_id + 1. discount (cents) is
+    discount_amt, taken off subtotal and grandtotal (discount_amt=False:
+    the receipt has no discount_amt field, only the subtotal, total_price
+    less coupons, says it); every amount is in currency."""
     txns = []
     total = 0
     for tid, sku, listing, title, qty, price, variations, *rest in items:
@@ -42,24 +46,32 @@ def receipt(receipt_id, created, items, status="paid", buyer="Maya Lindqvist"):
             "transaction_type": "listing", "listing_id": listing,
             "product_id": variant, "sku": sku, "title": title,
             "quantity": qty, "is_digital": False,
-            "price": money(price), "shipping_cost": money(0),
+            "price": money(price, currency),
+            "shipping_cost": money(0, currency),
             "variations": variations or [], "product_data": [],
             "created_timestamp": created, "create_timestamp": created,
             "paid_timestamp": created + 10, "shipped_timestamp": None,
         })
-    return {
+    r = {
         "receipt_id": receipt_id, "receipt_type": 0, "status": status,
         "is_paid": status != "open", "is_shipped": False,
         "created_timestamp": created, "create_timestamp": created,
         "updated_timestamp": created + 10, "update_timestamp": created + 10,
         "seller_user_id": USER_ID, "buyer_user_id": 99887766,
         "buyer_email": None, "name": buyer, "country_iso": "US",
-        "total_price": money(total), "subtotal": money(total),
-        "discount_amt": money(0), "total_shipping_cost": money(0),
-        "total_tax_cost": money(0), "total_vat_cost": money(0),
-        "gift_wrap_price": money(0), "grandtotal": money(total),
+        "total_price": money(total, currency),
+        "subtotal": money(total - discount, currency),
+        "discount_amt": money(discount, currency),
+        "total_shipping_cost": money(0, currency),
+        "total_tax_cost": money(0, currency),
+        "total_vat_cost": money(0, currency),
+        "gift_wrap_price": money(0, currency),
+        "grandtotal": money(total - discount, currency),
         "shipments": [], "refunds": [], "transactions": txns,
     }
+    if not discount_amt:
+        del r["discount_amt"]
+    return r
 
 
 class FakeEtsy:

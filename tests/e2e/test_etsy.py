@@ -4,7 +4,9 @@ runs: paging with an overlap, idempotence, cancellation, token rotation, a
 revoked grant, 429 and a 500 in the middle of paging; item 4: auto
 scheduling on import and colour / material variations on the prints."""
 
+import html
 import os
+import re
 import sqlite3
 import subprocess
 from urllib.parse import parse_qs, urlparse
@@ -15,6 +17,7 @@ from fake_etsy import FakeEtsy, KEYSTRING, SHARED_SECRET, receipt
 from helpers import new_file, new_printer, new_product
 from printers import bin_dir
 from stack import need_bin, need_own_stack
+from test_pages import get, sign_in
 
 # One fake per test process; the workers read these settings at start, so
 # they are in the environment before any stack starts.
@@ -412,3 +415,96 @@ def test_listing_and_variant_mapping_beats_listing_only(stack, user, fake):
     assert rows == [("4600000001", v_black), ("4600000002", v_white),
                     ("4600000003", v_black)]
     assert maps == [(listing, 0, anyv["id"]), (listing, v_black, black["id"])]
+
+
+def analytics_rows(b, table):
+    """The rows of /analytics' profit table (id table) as tuples of cell
+    text."""
+    r = get(b, "/analytics")
+    assert r.status_code == 200, r.text[:500]
+    body = re.search(r'<table class="figures" id="%s">(.*?)</table>' % table,
+                     r.text, re.S).group(1)
+    body = body.split("<tbody>", 1)[1]
+    return [tuple(html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                  for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+@pytest.mark.own_stack
+def test_receipt_discount_and_currencies(stack, user, fake):
+    """A receipt's discount_amt (else total_price - subtotal) comes off the
+    order's revenue, never below 0; an order in another currency than the
+    farm's (USD) has its revenue in that currency, its cost in USD and no
+    profit; /analytics and the order page keep one row / figure per
+    currency. Worked figures: R1 = 2 x 24.00 + 9.50 = 57.50 less 5.75 =
+    51.75, shared 43.20 (dragon: 48.00 - 4800 x 575 / 5750 cents) and 8.55
+    (key: the rest of the discount); R2 = 10.00 less 50.00 -> 0; R3 = 20.00
+    EUR; R4 = 9.50 less (9.50 - 8.50 subtotal) = 8.50. Each print costs
+    1.20 USD (60 min at 1.20/h; no energy price, no material cost)."""
+    api = user.api
+    new_file(api)
+    pr = new_printer(api, model="A1")
+    assert api.put(f"/api/printers/{pr['id']}",
+                   json={"machine_rate": 1.20}).status_code == 200
+    new_product(api, name="Dragon", sku="DSC-DRG", estimated_minutes=60)
+    new_product(api, name="Key", sku="DSC-KEY", estimated_minutes=60)
+    fake.receipts = [
+        receipt(3700000001, T0, [item(4700000001, qty=2, price=2400,
+                                      sku="DSC-DRG"),
+                                 item(4700000002, price=950, sku="DSC-KEY")],
+                discount=575),
+        receipt(3700000002, T0 + 1, [item(4700000003, price=1000,
+                                          sku="DSC-DRG")], discount=5000),
+        receipt(3700000003, T0 + 2, [item(4700000004, price=2000,
+                                          sku="DSC-DRG")], currency="EUR"),
+        receipt(3700000004, T0 + 3, [item(4700000005, price=950,
+                                          sku="DSC-KEY")],
+                discount=100, discount_amt=False),
+    ]
+    connect(stack, api, fake)
+    got = {o["external_id"]: o for o in orders(api)}
+    money = {k: (o["currency"], o["discount"], o["revenue"], o["cost"],
+                 o["cost_currency"], o["profit"]) for k, o in got.items()}
+    assert money == {
+        "3700000001": ("USD", 5.75, 51.75, 0, "USD", 51.75),
+        "3700000002": ("USD", 50.00, 0, 0, "USD", 0),
+        "3700000003": ("EUR", 0, 20.00, 0, "USD", None),
+        "3700000004": ("USD", 1.00, 8.50, 0, "USD", 8.50),
+    }
+    assert [i["currency"] for i in got["3700000003"]["items"]] == ["EUR"]
+
+    for k in ("3700000001", "3700000003"):
+        r = api.post(f"/api/orders/{got[k]['id']}/schedule-prints",
+                     json={"printer_id": pr["id"]})
+        assert r.status_code == 201, r.text
+    one = api.get(f"/api/orders/{got['3700000001']['id']}").json()
+    assert (one["revenue"], one["cost"], one["profit"]) == (51.75, 3.60, 48.15)
+    eur = api.get(f"/api/orders/{got['3700000003']['id']}").json()
+    assert (eur["currency"], eur["revenue"], eur["cost"],
+            eur["cost_currency"], eur["profit"]) == \
+        ("EUR", 20.00, 1.20, "USD", None)
+
+    b = sign_in(stack, user)
+    page = get(b, f"/orders/{one['id']}").text
+    assert '<dd data-field="discount">5.75 USD</dd>' in page
+    assert '<dd data-field="revenue">51.75 USD' in page
+    assert '<dd data-field="cost">3.60 USD</dd>' in page
+    assert '<dd data-field="profit">48.15 USD</dd>' in page
+    page = get(b, f"/orders/{eur['id']}").text
+    assert '<dd data-field="revenue">20.00 EUR' in page
+    assert '<dd data-field="cost">1.20 USD</dd>' in page
+    assert ("(unavailable: the order is in EUR, costs are in USD)"
+            in page), page
+    assert "— EUR" not in page
+
+    days = analytics_rows(b, "profit-days")
+    assert [d[1:] for d in days] == [
+        ("EUR", "20.00", "1.20", "—"),
+        ("USD", "60.25", "3.60", "56.65"),
+    ]
+    assert days[0][0] == days[1][0]          # the same day, two currencies
+    assert analytics_rows(b, "profit-products") == [
+        ("Dragon", "EUR", "20.00", "1.20", "—"),
+        ("Dragon", "USD", "43.20", "2.40", "40.80"),
+        ("Key", "USD", "17.05", "1.20", "15.85"),
+    ]

@@ -204,6 +204,60 @@ test_missing_columns_are_named(void **state)
 }
 
 static void
+test_one_order_one_currency(void **state)
+{
+    struct fixture *f = *state;
+    struct order_import_report rep;
+    struct order o;
+    int64_t id;
+    static const char csv[] =
+        HEADER "12/04/26,Vase,Eve,1,10,,USD,9201,,7201,,,VASE\n"
+               "12/04/26,Vase,Eve,1,9,,EUR,9202,,7201,,,VASE\n"
+               "12/04/26,Vase,Fay,2,8.25,,EUR,9203,,7202,,,VASE\n";
+
+    assert_int_equal(import(f, csv, 9, &rep), 0);
+    assert_int_equal(rep.counts[ORDER_IMPORT_REFUSED], 2);
+    assert_int_equal(rep.counts[ORDER_IMPORT_IMPORTED], 1);
+    assert_string_equal(rep.rows[0].reason,
+                        "order 7201 has rows in USD (line 2) and EUR (line "
+                        "3); an order is in one currency");
+    assert_string_equal(rep.rows[1].reason, rep.rows[0].reason);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM orders WHERE user_id = ? "
+                              "AND external_id = '7201'"),
+                     0);
+    /* a later file cannot add another currency to a stored order, nor
+     * change a stored transaction's */
+    assert_int_equal(
+        import(f,
+               HEADER "12/04/26,Vase,Fay,1,3,,USD,9204,,7202,,,VASE\n"
+                      "12/04/26,Vase,Gus,1,3,,USD,9205,,7203,,,VASE\n",
+               64, &rep),
+        0);
+    assert_int_equal(rep.counts[ORDER_IMPORT_REFUSED], 1);
+    assert_string_equal(rep.rows[0].reason,
+                        "order 7202 is in EUR; line 2 says USD (an order is "
+                        "in one currency)");
+    assert_int_equal(rep.rows[1].result, ORDER_IMPORT_IMPORTED);
+    assert_int_equal(
+        import(f, HEADER "12/04/26,Vase,Fay,2,8.25,,USD,9203,,7202,,,VASE\n",
+               64, &rep),
+        0);
+    assert_int_equal(rep.counts[ORDER_IMPORT_REFUSED], 1);
+    /* the other order is in EUR: revenue in EUR, no profit (costs are in
+     * the farm's USD) */
+    id = count(f, "SELECT id FROM orders WHERE user_id = ? "
+                  "AND external_id = '7202'");
+    fixture_next(f);
+    assert_int_equal(order_get(&f->c, id, &o), 0);
+    assert_int_equal(order_money(&f->c, &o), 0);
+    assert_string_equal(o.currency, "EUR");
+    assert_int_equal(o.revenue, 1650);
+    assert_string_equal(o.cost_currency, "USD");
+    assert_int_equal(o.cost, 0);
+    assert_int_equal(o.profit, DB_NULL);
+}
+
+static void
 test_variations_column(void **state)
 {
     struct fixture *f = *state;
@@ -288,6 +342,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_missing_columns_are_named, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_variations_column, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_one_order_one_currency, setup,
                                         teardown),
     };
 
