@@ -155,12 +155,12 @@ int order_money(struct ctx *c, struct order *o);
  * different currencies is never added. An item's revenue is its price x
  * quantity less its share of the order's discount (shared in proportion
  * to the items' price x quantity, rounded down, the rest to the order's
- * last priced item), in the item's currency; a print's total_cost (always in the farm's
- * currency) counts in the row of its item's product and currency (a print
- * without an item: key 0, the order's currency). profit is revenue - cost
- * in rows of the farm's currency, DB_NULL in the others. Prints cancelled
- * before they started count nothing. Rows by key, then currency,
- * ascending, from the arena. 0 or -1. */
+ * last priced item), in the item's currency; a print's total_cost
+ * (always in the farm's currency) counts in the row of its item's product
+ * and currency (a print without an item: key 0, the order's currency).
+ * profit is revenue - cost in rows of the farm's currency, DB_NULL in the
+ * others. Prints cancelled before they started count nothing. Rows by
+ * key, then currency, ascending, from the arena. 0 or -1. */
 #define ORDER_PROFIT_ORDERS_MAX 2000
 struct order_profit_row {
     int64_t key;

@@ -347,7 +347,8 @@ test_disable_and_delete_keep_orders(void **state)
         etsy_shop_save_tokens(&f->c, id, "a", "r", f->c.now + 3600, 4242, "K"),
         0);
     as_user(f, user_a);
-    order = order_etsy_insert(&f->c, &(struct order_receipt){"3456789012", "Maya", DB_NULL, "USD"});
+    order = order_etsy_insert(
+        &f->c, &(struct order_receipt){"3456789012", "Maya", DB_NULL, "USD"});
     assert_true(order > 0);
 
     /* auto_schedule alone; enabled alone (-1 keeps a value) */
