@@ -1002,12 +1002,59 @@ order_etsy_insert(struct ctx *c, const struct order_receipt *rc)
 
     if (db_get_int(c->db, &id,
                    "INSERT INTO orders (user_id, source, external_id, buyer, "
-                   "status, created_at, updated_at, discount, currency) "
-                   "VALUES (?, 'etsy', ?, ?, 'open', ?, ?, ?, ?) RETURNING id",
-                   "ittiiit", c->user_id, rc->external_id, rc->buyer, c->now,
-                   c->now, rc->discount, rc->currency) != DB_ROW)
+                   "status, created_at, updated_at, discount, currency, "
+                   "etsy_shop_id, etsy_checked_at) "
+                   "VALUES (?, 'etsy', ?, ?, 'open', ?, ?, ?, ?, ?, ?) "
+                   "RETURNING id",
+                   "ittiiitii", c->user_id, rc->external_id, rc->buyer,
+                   c->now, c->now, rc->discount, rc->currency,
+                   rc->etsy_shop_id,
+                   rc->etsy_shop_id == DB_NULL ? DB_NULL : c->now) != DB_ROW)
         return err_internal(&c->err, "order: insert failed");
     return id;
+}
+
+int
+order_etsy_stale(struct ctx *c, int64_t etsy_shop_id, int64_t before, int max,
+                 struct order_recheck **out, int *n)
+{
+    struct db_stmt *st = db_query(
+        c->db,
+        "SELECT id, external_id FROM orders WHERE user_id = ? "
+        "AND source = 'etsy' AND external_id IS NOT NULL "
+        "AND status NOT IN ('cancelled', 'printed') "
+        "AND (etsy_shop_id = ? OR etsy_shop_id IS NULL) "
+        "AND (etsy_checked_at IS NULL OR etsy_checked_at <= ?) "
+        "ORDER BY coalesce(etsy_checked_at, -1), id LIMIT ?",
+        "iiii", c->user_id, etsy_shop_id, before, (int64_t)max);
+    int rc = DB_DONE;
+
+    *n = 0;
+    *out = arena_alloc(c->arena, sizeof(**out) * (size_t)(max + 1));
+    if (st == NULL)
+        return err_internal(&c->err, "order: stale lookup failed");
+    while (*n < max && (rc = db_step(st)) == DB_ROW) {
+        (*out)[*n].id = db_int(st, 0);
+        (*out)[(*n)++].external_id = arena_strdup(c->arena, db_text(st, 1));
+    }
+    db_done(st);
+    if (*n < max && rc != DB_DONE)
+        return err_internal(&c->err, "order: stale lookup failed");
+    return 0;
+}
+
+int
+order_etsy_read(struct ctx *c, int64_t order_id, int64_t etsy_shop_id,
+                int found)
+{
+    if (db_exec(c->db,
+                "UPDATE orders SET etsy_checked_at = ?, etsy_shop_id = "
+                "CASE WHEN ? = 1 THEN coalesce(etsy_shop_id, ?) "
+                "ELSE etsy_shop_id END WHERE id = ? AND user_id = ?",
+                "iiiii", c->now, (int64_t)(found != 0), etsy_shop_id,
+                order_id, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "order: read record failed");
+    return 0;
 }
 
 int64_t

@@ -209,11 +209,34 @@ struct order_receipt {
     const char *external_id, *buyer; /* buyer: NULL when none */
     int64_t discount;                /* minor units; DB_NULL: none */
     const char *currency;            /* ISO 4217; NULL: none */
+    /* Etsy's id of the shop the receipt was read from, DB_NULL for a CSV
+     * file: an order read from a shop counts as read at c->now */
+    int64_t etsy_shop_id;
 };
 
 /* Inserts an open Etsy order (inside the caller's transaction): the id, or
  * -1. */
 int64_t order_etsy_insert(struct ctx *c, const struct order_receipt *rc);
+
+/* One order whose receipt is due to be read again (order_etsy_stale). */
+struct order_recheck {
+    int64_t id;
+    const char *external_id; /* the receipt id */
+};
+
+/* At most max of the user's Etsy orders that are neither cancelled nor
+ * printed, from Etsy shop etsy_shop_id or from no known shop, whose
+ * receipt was not read after `before` (never read first, then the least
+ * recently read; by id among equals), into *out (arena). 0 or -1. */
+int order_etsy_stale(struct ctx *c, int64_t etsy_shop_id, int64_t before,
+                     int max, struct order_recheck **out, int *n);
+
+/* The receipt of the user's order order_id was read at c->now from Etsy
+ * shop etsy_shop_id: found (1) makes an order of no known shop that
+ * shop's; not found (0, Etsy answered 404) only records the read. 0 or
+ * -1. */
+int order_etsy_read(struct ctx *c, int64_t order_id, int64_t etsy_shop_id,
+                    int found);
 
 /* Inserts one item of order_id carrying Etsy transaction txn, its unit
  * price and currency and its variations, color and material_type (inside

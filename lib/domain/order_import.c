@@ -441,7 +441,7 @@ write_group(struct ctx *c, struct rec **g, int n, struct order_txn *old,
 {
     /* the file has no order-level discount; the currency is the rows' */
     struct order_receipt rc = {g[0]->v[C_ORDER], NULL, DB_NULL,
-                               g[0]->v[C_CURRENCY]};
+                               g[0]->v[C_CURRENCY], DB_NULL};
 
     for (int i = 0; i < n && rc.buyer == NULL; i++)
         rc.buyer = g[i]->v[C_BUYER];

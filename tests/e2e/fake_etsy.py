@@ -3,7 +3,8 @@ the consent page (answers at once with a code), the OAuth token endpoint
 (authorization_code with the PKCE S256 check, refresh_token rotating: the
 old refresh token stops working), users/me, the shop, and getShopReceipts
 (was_paid / was_shipped / min_created filters, sort_on=created asc,
-limit / offset paging, transactions embedded). Every call checks x-api-key
+limit / offset paging, transactions embedded), getShopReceipt (one receipt
+by id; 404 for one it does not have). Every call checks x-api-key
 ("keystring:shared_secret"); resource calls check the Bearer token.
 
 Scripted faults: fail_429 (the next N receipts calls answer 429 with
@@ -179,6 +180,11 @@ class FakeEtsy:
                     if parts[3] != str(fake.shop_id):
                         return self.answer(404, {"error": "no such shop"})
                     return self.receipts(q)
+                if parts[:3] == ["v3", "application", "shops"] \
+                        and len(parts) == 6 and parts[4] == "receipts":
+                    if parts[3] != str(fake.shop_id):
+                        return self.answer(404, {"error": "no such shop"})
+                    return self.one_receipt(parts[5])
                 self.answer(404, {"error": "not found"})
 
             def connect(self, q):
@@ -234,6 +240,16 @@ class FakeEtsy:
                     return self.answer(400, {"error": "bad paging"})
                 self.answer(200, {"count": len(rs),
                                   "results": rs[offset:offset + limit]},
+                            [("x-remaining-today", fake.remaining_today)])
+
+            def one_receipt(self, rid):
+                """getShopReceipt: one ShopReceipt by id, else 404."""
+                with fake.lock:
+                    found = [r for r in fake.receipts
+                             if str(r["receipt_id"]) == rid]
+                if not found:
+                    return self.answer(404, {"error": "Receipt not found"})
+                self.answer(200, found[0],
                             [("x-remaining-today", fake.remaining_today)])
 
             def do_POST(self):

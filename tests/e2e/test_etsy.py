@@ -508,3 +508,90 @@ def test_receipt_discount_and_currencies(stack, user, fake):
         ("Dragon", "USD", "43.20", "2.40", "40.80"),
         ("Key", "USD", "17.05", "1.20", "15.85"),
     ]
+
+
+def receipt_reads(fake, since=0):
+    """The receipt ids read one by one (getShopReceipt) after log entry
+    since."""
+    return [c[1].rsplit("/", 1)[1] for c in fake.log[since:]
+            if c[0] == "GET" and "/receipts/" in c[1]]
+
+
+@pytest.mark.own_stack
+def test_cancel_older_than_the_overlap_is_found(stack, user, fake):
+    """A receipt imported, then cancelled when it is older than the
+    import's one-day overlap (the receipts list no longer returns it), is
+    read again by id on a later run: its order is cancelled with the same
+    order_cancelled notice, once, and a cancelled order is not read
+    again."""
+    api = user.api
+    with_email(api)
+    old = receipt(3800000000, T0, [item(4800000000)])
+    fake.receipts = [old]
+    shop = connect(stack, api, fake)
+    assert shop["imported_orders"] == 1
+    # a newer receipt moves the cursor three days on: the overlap (one
+    # day) no longer reaches the old one
+    fake.receipts.append(receipt(3800000001, T0 + 3 * 86400,
+                                 [item(4800000001)]))
+    dispatch(stack)
+    assert len(orders(api)) == 2
+
+    old["status"] = "canceled"
+    mark = len(fake.log)
+    dispatch(stack)
+    lists = [c[1] for c in fake.log[mark:] if c[1].split("?")[0].endswith(
+        "/receipts")]
+    assert lists and all(f"min_created={T0 + 2 * 86400}" in u for u in lists)
+    assert "3800000000" in receipt_reads(fake, mark)
+    got = {o["external_id"]: o for o in orders(api)}
+    assert got["3800000000"]["status"] == "cancelled"
+    assert got["3800000001"]["status"] == "open"
+    ev, out = notified(stack, "order_cancelled")
+    assert [(e[1], e[2]) for e in ev] == [(None, got["3800000000"]["id"])]
+    assert out == [("email", "seller@example.com")]
+
+    mark = len(fake.log)
+    dispatch(stack)                        # cancelled: not read, not told
+    assert "3800000000" not in receipt_reads(fake, mark)
+    assert "3800000001" in receipt_reads(fake, mark)
+    assert notified(stack, "order_cancelled") == (ev, out)
+
+
+@pytest.mark.own_stack
+def test_rereading_is_bounded_per_run_and_per_poll(stack, user, fake):
+    """At most 25 receipts are read again per run, the least recently read
+    first, and an order at most once per FARM_ETSY_POLL seconds (the
+    dispatcher's fake clock, FARM_NOW, moves; nothing sleeps)."""
+    api = user.api
+    fake.receipts = [receipt(3900000000 + i, T0, [item(4900000000 + i)])
+                     for i in range(30)]
+    connect(stack, api, fake)
+    fake.receipts.append(receipt(3900000100, T0 + 3 * 86400,
+                                 [item(4900000100)]))
+    db = sqlite3.connect(str(stack.data_dir / "farm.db"))
+    (now,) = db.execute("SELECT max(etsy_checked_at) FROM orders").fetchone()
+    db.close()
+
+    def run(at):
+        db = sqlite3.connect(str(stack.data_dir / "farm.db"))
+        db.execute("UPDATE etsy_shops SET next_sync_at = 0")
+        db.commit()
+        db.close()
+        mark = len(fake.log)
+        dispatch(stack, FARM_ETSY_POLL=600, FARM_NOW=at)
+        return receipt_reads(fake, mark)
+
+    old = [str(3900000000 + i) for i in range(30)]
+    # the list still returns the 30 (the cursor moves this run): read
+    # there, none is due for reading again
+    assert run(now + 600) == []
+    # a poll interval on: all 30 are due, 25 are read, by order id
+    assert run(now + 1200) == old[:25]
+    # the same interval: the 5 left, not the 25 (nor the new receipt, which
+    # the list returns each run)
+    assert run(now + 1201) == old[25:]
+    assert run(now + 1202) == []
+    # the next interval: those read longest ago first
+    assert run(now + 1800) == old[:25]
+    assert run(now + 1801) == old[25:]

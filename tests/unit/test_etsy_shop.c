@@ -348,7 +348,8 @@ test_disable_and_delete_keep_orders(void **state)
         0);
     as_user(f, user_a);
     order = order_etsy_insert(
-        &f->c, &(struct order_receipt){"3456789012", "Maya", DB_NULL, "USD"});
+        &f->c,
+        &(struct order_receipt){"3456789012", "Maya", DB_NULL, "USD", 4242});
     assert_true(order > 0);
 
     /* auto_schedule alone; enabled alone (-1 keeps a value) */
