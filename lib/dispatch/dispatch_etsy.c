@@ -617,8 +617,11 @@ recheck(struct run *r, int *read, const char **err)
                      &resp, err);
             if (rc == 1)
                 return 1;
-            if (rc < 0 && (resp.status < 400 || resp.status >= 500))
+            if (rc < 0 && (resp.status < 400 || resp.status >= 500 ||
+                           resp.status == 401 || resp.status == 429)) {
+                *err = arena_printf(c->arena, "recheck: %s", *err);
                 return -1;
+            }
             *err = NULL;
             found = rc == 0;
             if (found) {

@@ -8,7 +8,8 @@ by id; 404 for one it does not have). Every call checks x-api-key
 ("keystring:shared_secret"); resource calls check the Bearer token.
 
 Scripted faults: fail_429 (the next N receipts calls answer 429 with
-Retry-After), fail_500_on (the Nth receipts call answers 500), revoke()
+Retry-After), fail_500_on (the Nth receipts call answers 500),
+fail_receipt (every getShopReceipt answers this status), revoke()
 (refresh answers 400 invalid_grant)."""
 
 import base64
@@ -98,6 +99,7 @@ class FakeEtsy:
             self.fail_429 = 0
             self.retry_after = "1"
             self.fail_500_on = None
+            self.fail_receipt = None  # status every getShopReceipt answers
             self.receipt_calls = 0
             self.remaining_today = "9000"   # x-remaining-today sent
             self.log = []          # (method, path, status)
@@ -245,6 +247,9 @@ class FakeEtsy:
             def one_receipt(self, rid):
                 """getShopReceipt: one ShopReceipt by id, else 404."""
                 with fake.lock:
+                    if fake.fail_receipt is not None:
+                        return self.answer(fake.fail_receipt,
+                                           {"error": "server error"})
                     found = [r for r in fake.receipts
                              if str(r["receipt_id"]) == rid]
                 if not found:

@@ -2,7 +2,10 @@
 fake Etsy of fake_etsy.py, the shops API, and the import that farm-dispatch
 runs: paging with an overlap, idempotence, cancellation, token rotation, a
 revoked grant, 429 and a 500 in the middle of paging; item 4: auto
-scheduling on import and colour / material variations on the prints."""
+scheduling on import and colour / material variations on the prints;
+listing + variant mappings; a receipt's discount and currency in revenue,
+profit and /analytics; the pass that reads open orders' receipts again to
+find cancels older than the overlap (bounded per run and per interval)."""
 
 import html
 import os
@@ -17,6 +20,7 @@ from fake_etsy import FakeEtsy, KEYSTRING, SHARED_SECRET, receipt
 from helpers import new_file, new_printer, new_product
 from printers import bin_dir
 from stack import need_bin, need_own_stack
+from test_orders_import import HEADER, api_import, row
 from test_pages import get, sign_in
 
 # One fake per test process; the workers read these settings at start, so
@@ -595,3 +599,61 @@ def test_rereading_is_bounded_per_run_and_per_poll(stack, user, fake):
     # the next interval: those read longest ago first
     assert run(now + 1800) == old[:25]
     assert run(now + 1801) == old[25:]
+
+
+@pytest.mark.own_stack
+def test_rereading_csv_orders_unknown_receipts_and_a_5xx(stack, user, fake):
+    """Orders imported from Etsy's CSV name no shop: a connected shop reads
+    their receipts too, and cancels the one Etsy cancelled; a receipt the
+    shop does not know (404) is skipped until the next interval, not
+    cancelled; a 5xx stops the pass and is the shop's last_error."""
+    api = user.api
+    csv = "\r\n".join([HEADER,
+                       row("Hook", "Ann", 1, "5.00", "4950000000", "",
+                           "3950000000"),
+                       row("Hook", "Bob", 1, "5.00", "4950000001", "",
+                           "3950000001")]) + "\r\n"
+    assert api_import(api, csv).json()["imported"] == 2
+    # the shop's first import moves the cursor past the CSV's receipts
+    fake.receipts = [receipt(3950000100, T0 + 3 * 86400, [item(4950000100)])]
+    fake.fail_receipt = 500
+    shop = connect(stack, api, fake)
+    s = api.get(f"/api/etsy/shops/{shop['id']}").json()
+    assert s["last_error"].startswith("recheck: ") and "500" in \
+        s["last_error"], s
+    assert s["imported_orders"] == 1       # the import itself stands
+    got = {o["external_id"]: o["status"] for o in orders(api)}
+    assert got == {"3950000000": "open", "3950000001": "open",
+                   "3950000100": "open"}
+
+    # refunded on Etsy, and older than the overlap: only a read finds it
+    fake.receipts.append(receipt(3950000000, T0, [item(4950000000)],
+                                 status="fully refunded"))
+    fake.fail_receipt = None
+    db = sqlite3.connect(str(stack.data_dir / "farm.db"))
+    db.execute("UPDATE etsy_shops SET next_sync_at = 0")
+    db.commit()
+    db.close()
+    mark = len(fake.log)
+    dispatch(stack, FARM_ETSY_POLL=600)
+    assert sorted(receipt_reads(fake, mark)) == ["3950000000", "3950000001"]
+    got = {o["external_id"]: o["status"] for o in orders(api)}
+    assert got == {"3950000000": "cancelled", "3950000001": "open",
+                   "3950000100": "open"}
+    s = api.get(f"/api/etsy/shops/{shop['id']}").json()
+    assert s["last_error"] is None
+    ev, _ = notified(stack, "order_cancelled")
+    assert len(ev) == 1
+    db = sqlite3.connect(str(stack.data_dir / "farm.db"))
+    shops = dict(db.execute("SELECT external_id, etsy_shop_id FROM orders "
+                            "WHERE user_id = (SELECT id FROM users "
+                            "WHERE email = ?)", (user.email,)).fetchall())
+    db.execute("UPDATE etsy_shops SET next_sync_at = 0")
+    db.commit()
+    db.close()
+    # found: the order is the shop's now; unknown: still no shop's
+    assert shops == {"3950000000": fake.shop_id, "3950000001": None,
+                     "3950000100": fake.shop_id}
+    mark = len(fake.log)
+    dispatch(stack, FARM_ETSY_POLL=600)    # read within the interval
+    assert receipt_reads(fake, mark) == []
