@@ -263,14 +263,21 @@ enum by_id {
 struct key {
     const char *name;
     enum shape shape;
-    const struct key *sub; /* K_OBJECT, K_ITEMS */
-    int max;               /* K_ITEMS, K_LIST: entries kept */
-    enum by_id by_id;      /* K_ITEMS */
+    const struct table *sub; /* K_OBJECT, K_ITEMS */
+    int max;                 /* K_ITEMS, K_LIST: entries kept */
+    enum by_id by_id;        /* K_ITEMS */
 };
 
+struct table {
+    const struct key *keys;
+    size_t n;
+};
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Each table lists the keys the protocol notes name (§2.2, §2.6), sorted
- * by strcmp() for bsearch(), and ends with NULL. The product reads fewer;
- * the rest stays in printers.state_json for troubleshooting. */
+ * by strcmp() for bsearch(). The product reads fewer; the rest stays in
+ * printers.state_json for troubleshooting. */
 static const struct key tray_keys[] = {
     {"cali_idx", K_VALUE, NULL, 0, 0},
     {"cols", K_LIST, NULL, 8, 0},
@@ -292,20 +299,20 @@ static const struct key tray_keys[] = {
     {"tray_type", K_VALUE, NULL, 0, 0},
     {"tray_uuid", K_VALUE, NULL, 0, 0},
     {"tray_weight", K_VALUE, NULL, 0, 0},
-    {NULL, 0, NULL, 0, 0},
 };
+static const struct table tray_table = {tray_keys, NKEYS(tray_keys)};
 
 static const struct key unit_keys[] = {
     {"humidity", K_VALUE, NULL, 0, 0},
     {"humidity_raw", K_VALUE, NULL, 0, 0},
     {"id", K_VALUE, NULL, 0, 0},
     {"temp", K_VALUE, NULL, 0, 0},
-    {"tray", K_ITEMS, tray_keys, BAMBU_AMS_TRAYS_MAX, BY_ID_SLOT},
-    {NULL, 0, NULL, 0, 0},
+    {"tray", K_ITEMS, &tray_table, BAMBU_AMS_TRAYS_MAX, BY_ID_SLOT},
 };
+static const struct table unit_table = {unit_keys, NKEYS(unit_keys)};
 
 static const struct key ams_keys[] = {
-    {"ams", K_ITEMS, unit_keys, BAMBU_AMS_UNITS_MAX, BY_ID},
+    {"ams", K_ITEMS, &unit_table, BAMBU_AMS_UNITS_MAX, BY_ID},
     {"ams_exist_bits", K_VALUE, NULL, 0, 0},
     {"insert_flag", K_VALUE, NULL, 0, 0},
     {"power_on_flag", K_VALUE, NULL, 0, 0},
@@ -317,43 +324,44 @@ static const struct key ams_keys[] = {
     {"tray_reading_bits", K_VALUE, NULL, 0, 0},
     {"tray_tar", K_VALUE, NULL, 0, 0},
     {"version", K_VALUE, NULL, 0, 0},
-    {NULL, 0, NULL, 0, 0},
 };
+static const struct table ams_table = {ams_keys, NKEYS(ams_keys)};
 
 static const struct key hms_keys[] = {
     {"attr", K_VALUE, NULL, 0, 0},
     {"code", K_VALUE, NULL, 0, 0},
-    {NULL, 0, NULL, 0, 0},
 };
+static const struct table hms_table = {hms_keys, NKEYS(hms_keys)};
 
 static const struct key light_keys[] = {
     {"mode", K_VALUE, NULL, 0, 0},
     {"node", K_VALUE, NULL, 0, 0},
-    {NULL, 0, NULL, 0, 0},
 };
+static const struct table light_table = {light_keys, NKEYS(light_keys)};
 
 static const struct key ipcam_keys[] = {
     {"ipcam_dev", K_VALUE, NULL, 0, 0},  {"ipcam_record", K_VALUE, NULL, 0, 0},
     {"resolution", K_VALUE, NULL, 0, 0}, {"rtsp_url", K_VALUE, NULL, 0, 0},
-    {"timelapse", K_VALUE, NULL, 0, 0},  {NULL, 0, NULL, 0, 0},
+    {"timelapse", K_VALUE, NULL, 0, 0},
 };
+static const struct table ipcam_table = {ipcam_keys, NKEYS(ipcam_keys)};
 
 static const struct key upload_keys[] = {
     {"message", K_VALUE, NULL, 0, 0},
     {"progress", K_VALUE, NULL, 0, 0},
     {"status", K_VALUE, NULL, 0, 0},
-    {NULL, 0, NULL, 0, 0},
 };
+static const struct table upload_table = {upload_keys, NKEYS(upload_keys)};
 
 static const struct key xcam_keys[] = {
     {"first_layer_inspector", K_VALUE, NULL, 0, 0},
     {"print_halt", K_VALUE, NULL, 0, 0},
     {"spaghetti_detector", K_VALUE, NULL, 0, 0},
-    {NULL, 0, NULL, 0, 0},
 };
+static const struct table xcam_table = {xcam_keys, NKEYS(xcam_keys)};
 
 static const struct key print_keys[] = {
-    {"ams", K_OBJECT, ams_keys, 0, 0},
+    {"ams", K_OBJECT, &ams_table, 0, 0},
     {"ams_rfid_status", K_VALUE, NULL, 0, 0},
     {"ams_status", K_VALUE, NULL, 0, 0},
     {"bed_target_temper", K_VALUE, NULL, 0, 0},
@@ -370,14 +378,14 @@ static const struct key print_keys[] = {
     {"gcode_start_time", K_VALUE, NULL, 0, 0},
     {"gcode_state", K_VALUE, NULL, 0, 0},
     {"heatbreak_fan_speed", K_VALUE, NULL, 0, 0},
-    {"hms", K_ITEMS, hms_keys, 2 * BAMBU_HMS_MAX, BY_INDEX},
+    {"hms", K_ITEMS, &hms_table, 2 * BAMBU_HMS_MAX, BY_INDEX},
     {"home_flag", K_VALUE, NULL, 0, 0},
     {"hw_switch_state", K_VALUE, NULL, 0, 0},
-    {"ipcam", K_OBJECT, ipcam_keys, 0, 0},
+    {"ipcam", K_OBJECT, &ipcam_table, 0, 0},
     {"k", K_VALUE, NULL, 0, 0},
     {"layer_num", K_VALUE, NULL, 0, 0},
     {"lifecycle", K_VALUE, NULL, 0, 0},
-    {"lights_report", K_ITEMS, light_keys, 8, BY_INDEX},
+    {"lights_report", K_ITEMS, &light_table, 8, BY_INDEX},
     {"mc_percent", K_VALUE, NULL, 0, 0},
     {"mc_print_error_code", K_VALUE, NULL, 0, 0},
     {"mc_print_stage", K_VALUE, NULL, 0, 0},
@@ -402,12 +410,12 @@ static const struct key print_keys[] = {
     {"subtask_name", K_VALUE, NULL, 0, 0},
     {"task_id", K_VALUE, NULL, 0, 0},
     {"total_layer_num", K_VALUE, NULL, 0, 0},
-    {"upload", K_OBJECT, upload_keys, 0, 0},
-    {"vt_tray", K_OBJECT, tray_keys, 0, 0},
+    {"upload", K_OBJECT, &upload_table, 0, 0},
+    {"vt_tray", K_OBJECT, &tray_table, 0, 0},
     {"wifi_signal", K_VALUE, NULL, 0, 0},
-    {"xcam", K_OBJECT, xcam_keys, 0, 0},
-    {NULL, 0, NULL, 0, 0},
+    {"xcam", K_OBJECT, &xcam_table, 0, 0},
 };
+static const struct table print_table = {print_keys, NKEYS(print_keys)};
 
 static int
 key_cmp(const void *name, const void *k)
@@ -415,16 +423,12 @@ key_cmp(const void *name, const void *k)
     return strcmp(name, ((const struct key *)k)->name);
 }
 
-/* The entry for name in table, or NULL. bsearch: a flood of unknown keys
- * costs a few comparisons each. */
+/* The entry for name in t, or NULL. bsearch: a flood of unknown keys costs
+ * a few comparisons each. */
 static const struct key *
-key_find(const struct key *table, const char *name)
+key_find(const struct table *t, const char *name)
 {
-    size_t n = 0;
-
-    while (table[n].name)
-        n++;
-    return bsearch(name, table, n, sizeof *table, key_cmp);
+    return bsearch(name, t->keys, t->n, sizeof *t->keys, key_cmp);
 }
 
 /* ---- size ------------------------------------------------------------ */
@@ -491,7 +495,7 @@ size_fits(const struct size *sz)
 /* ---- merge ---------------------------------------------------------- */
 
 static void merge_object(struct json_object *dst, struct json_object *src,
-                         const struct key *table);
+                         const struct table *t);
 
 /* A value the cache takes for a K_VALUE key or a K_LIST entry. */
 static int
@@ -508,15 +512,15 @@ value_ok(struct json_object *v)
     }
 }
 
-/* A new object with src's known keys. */
+/* A new object with src's keys that t knows. */
 static struct json_object *
-object_copy(struct json_object *src, const struct key *table)
+object_copy(struct json_object *src, const struct table *t)
 {
     struct json_object *o = json_object_new_object();
 
     if (!o)
         abort();
-    merge_object(o, src, table);
+    merge_object(o, src, t);
     return o;
 }
 
@@ -587,19 +591,20 @@ merge_by_id(struct json_object *dst, struct json_object *src,
     return 0;
 }
 
-/* Merges src's known keys into dst (both objects of table's keys); keys
- * not in table, and values not of their key's shape, are ignored. */
+/* Merges src's keys that t knows into dst (an object of t's keys); the
+ * other keys, and values not of their key's shape, are ignored. */
 static void
 merge_object(struct json_object *dst, struct json_object *src,
-             const struct key *table)
+             const struct table *t)
 {
     json_object_object_foreach(src, key, sv)
     {
-        const struct key *k = key_find(table, key);
-        struct json_object *dv = member(dst, key);
+        const struct key *k = key_find(t, key);
+        struct json_object *dv;
 
         if (!k)
             continue;
+        dv = member(dst, key);
         switch (k->shape) {
         case K_VALUE:
             if (value_ok(sv))
@@ -739,14 +744,15 @@ merge_status(struct bambu_state *s, struct json_object *obj, int full)
     grown.bytes = s->bound.bytes + add.bytes;
     grown.values = s->bound.values + add.values;
     if (!full && size_fits(&grown)) {
-        merge_object(s->print, obj, print_keys);
+        merge_object(s->print, obj, &print_table);
         s->bound = grown;
         return 0;
     }
-    next = full ? json_object_new_object() : object_copy(s->print, print_keys);
+    next =
+        full ? json_object_new_object() : object_copy(s->print, &print_table);
     if (!next)
         abort();
-    merge_object(next, obj, print_keys);
+    merge_object(next, obj, &print_table);
     measure(next, &got);
     if (!size_fits(&got)) {
         json_object_put(next);
