@@ -21,11 +21,13 @@
 #include <openssl/ssl.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 
 #include "base/banned.h"
 
 #define PENDING_MAX 32
 #define BACKOFF_MAX_S 30
+#define DROP_NOTE_MS 60000 /* one log line a minute per connection */
 
 struct pending {
     int used;
@@ -52,6 +54,11 @@ struct mqtt_conn {
     int backoff_s;
     struct pending pend[PENDING_MAX];
     int npend;
+
+    /* oversized reports dropped (MQTT_PAYLOAD_MAX), for the log */
+    long dropped, dropped_noted;
+    size_t dropped_largest;
+    int64_t drop_noted_ms; /* 0: never logged */
 };
 
 static const char *const state_names[MQTT_STATE__MAX] = {
@@ -269,6 +276,28 @@ out:
     json_object_put(root);
 }
 
+/* Counts a report dropped for its size; logs the first such drop, and
+ * then at most one line a minute, for this printer. libmosquitto has read
+ * the whole packet by now: the cap keeps it from being parsed and merged,
+ * and the log line tells the operator which printer misbehaves. */
+static void
+drop_oversized(struct mqtt_conn *c, size_t len)
+{
+    int64_t now = clock_mono_ms();
+
+    c->dropped++;
+    if (len > c->dropped_largest)
+        c->dropped_largest = len;
+    if (c->drop_noted_ms != 0 && now - c->drop_noted_ms < DROP_NOTE_MS)
+        return;
+    log_error("mqtt: printer %s: dropped %ld report(s) over %d bytes since "
+              "the last note (%ld in all, the largest %zu bytes)",
+              c->serial, c->dropped - c->dropped_noted, MQTT_PAYLOAD_MAX,
+              c->dropped, c->dropped_largest);
+    c->dropped_noted = c->dropped;
+    c->drop_noted_ms = now;
+}
+
 static void
 on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 {
@@ -277,6 +306,10 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
     (void)m;
     if (!msg->topic || strcmp(msg->topic, c->topic_report) != 0)
         return;
+    if (msg->payloadlen > MQTT_PAYLOAD_MAX) {
+        drop_oversized(c, (size_t)msg->payloadlen);
+        return;
+    }
     if (c->o.on_message)
         c->o.on_message(c, msg->payload ? msg->payload : "",
                         (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0),
