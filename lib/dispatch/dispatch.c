@@ -116,10 +116,11 @@ printer_step(struct dispatcher *d, struct ctx *c, struct dprinter *p)
 }
 
 /* Each printer in its own transaction, so one printer's failure rolls
- * back only its own writes; then the starts. 0, or -1 when anything
- * failed (the rest still ran). */
+ * back only its own writes; then the starts. 0, or -1 when the step as a
+ * whole failed (the printers list or the starts); a printer that failed
+ * alone sets *printer_failed and the rest still ran. */
 static int
-dispatch_step(struct dispatcher *d)
+dispatch_step(struct dispatcher *d, int *printer_failed)
 {
     struct ctx c;
     int failed = 0;
@@ -148,7 +149,8 @@ dispatch_step(struct dispatcher *d)
         log_error("dispatch: starting prints failed: %s", c.err.msg);
         return -1;
     }
-    return failed ? -1 : 0;
+    *printer_failed = failed;
+    return 0;
 }
 
 /* Loads, connects and collects frames until every printer has answered
@@ -211,11 +213,13 @@ dispatch_release(struct dispatcher *d)
 int
 dispatch_once(struct dispatcher *d)
 {
-    int rc;
+    int rc, printer_failed = 0;
 
     if (collect(d, NULL) < 0)
         return -1;
-    rc = dispatch_step(d);
+    rc = dispatch_step(d, &printer_failed);
+    if (printer_failed)
+        rc = -1; /* exit 1 says so; the other printers' work stands */
     dispatch_disconnect_all(d);
     if (deliver(d, DISPATCH_DELIVER_ONCE_S) < 0)
         rc = -1;
@@ -229,7 +233,7 @@ int
 dispatch_watch(struct dispatcher *d, volatile int *stop)
 {
     int64_t next = 0;
-    int failures = 0;
+    int failures = 0, printer_failed = 0;
 
     if (collect(d, stop) < 0)
         return -1;
@@ -253,8 +257,10 @@ dispatch_watch(struct dispatcher *d, volatile int *stop)
                 dispatch_connect_all(d);
         }
         next = clock_mono_ms() + (int64_t)d->o.interval_s * 1000;
-        if (dispatch_step(d) < 0 || deliver(d, DISPATCH_DELIVER_WATCH_S) < 0 ||
-            dispatch_etsy(d) < 0) {
+        /* one misbehaving printer never stops the loop: only a step that
+         * failed as a whole (database gone) counts towards giving up */
+        if (dispatch_step(d, &printer_failed) < 0 ||
+            deliver(d, DISPATCH_DELIVER_WATCH_S) < 0 || dispatch_etsy(d) < 0) {
             if (++failures >= 10)
                 return -1;
         } else {

@@ -1,5 +1,5 @@
 """Cookies on a site served over HTTPS (issue 10 item 5): with
-FARM_PUBLIC_URL=https://... the session, CSRF and notice cookies are sent
+an https FARM_PUBLIC_URL the session, CSRF and notice cookies are sent
 Secure under their "__Host-" names, which a browser only accepts from a
 secure origin, host-only and for Path=/; the plain names are ignored then.
 FARM_SECURE_COOKIES=0 turns it off (a TLS proxy the app cannot see), and a
