@@ -87,6 +87,15 @@ dispatch_frames(const struct dispatcher *d)
     return d->frames;
 }
 
+void
+dispatch_stats(const struct dispatcher *d, struct dispatch_stats *out)
+{
+    out->steps = d->steps;
+    out->step_ms = d->step_ms;
+    out->step_ms_max = d->step_ms_max;
+    out->printers = d->n;
+}
+
 /* How long the outbox step may take: a cron run stays short, a --watch
  * loop comes back often. */
 #define DISPATCH_DELIVER_ONCE_S 20
@@ -119,7 +128,7 @@ printer_step(struct dispatcher *d, struct ctx *c, struct dprinter *p)
  * back only its own writes; then the starts. 0, or -1 when anything
  * failed (the rest still ran). */
 static int
-dispatch_step(struct dispatcher *d)
+step_run(struct dispatcher *d)
 {
     struct ctx c;
     int failed = 0;
@@ -149,6 +158,21 @@ dispatch_step(struct dispatcher *d)
         return -1;
     }
     return failed ? -1 : 0;
+}
+
+/* step_run, its wall time counted for dispatch_stats. */
+static int
+dispatch_step(struct dispatcher *d)
+{
+    int64_t t0 = clock_mono_ms(), ms;
+    int rc = step_run(d);
+
+    ms = clock_mono_ms() - t0;
+    d->steps++;
+    d->step_ms += ms;
+    if (ms > d->step_ms_max)
+        d->step_ms_max = ms;
+    return rc;
 }
 
 /* Loads, connects and collects frames until every printer has answered
