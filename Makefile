@@ -4,7 +4,8 @@
 #   make run      install what is missing (as root), build, migrate, serve
 #   make test     install what tests need, layer check, sanitizer build,
 #                 unit + e2e tests
-#   make bench    the benchmark (figures, not pass/fail)
+#   make bench    the benchmark on SQLite and PostgreSQL (figures, not
+#                 pass/fail)
 #   make fmt      clang-format every C file
 #   make clean    remove build/
 
@@ -248,10 +249,26 @@ fuzz: deps-test
 	  $(BUILD)/libfuzzer/$$t -max_total_time=$(FUZZ_SECONDS) \
 	    $(BUILD)/fuzz-corpus/$$t tests/fuzz/corpus/$$t; done
 
+# The benchmark, SQLite beside PostgreSQL (a throwaway cluster each time,
+# tests/pg/run.sh): the web tier (tools/bench.sh), then farm-dispatch
+# --watch over 1,000 simulated printers (tools/bench_dispatch_scale.sh: one
+# dispatcher on SQLite; two sharing them by leases on PostgreSQL, and one
+# alone there for comparison), then the outbox and the Etsy import; a
+# summary of both backends at the end (BENCH_RESULTS collects the figures).
+BENCH_RESULTS ?= $(abspath $(BUILD))/bench-results.tsv
 bench: deps-test all
-	tools/bench.sh
+	@rm -f $(BENCH_RESULTS)
+	env -u FARM_TEST_PG BENCH_RESULTS=$(BENCH_RESULTS) tools/bench.sh
+	BENCH_RESULTS=$(BENCH_RESULTS) tests/pg/run.sh tools/bench.sh
+	env -u FARM_TEST_PG BENCH_RESULTS=$(BENCH_RESULTS) \
+	  tools/bench_dispatch_scale.sh $(REL)
+	BENCH_RESULTS=$(BENCH_RESULTS) tests/pg/run.sh \
+	  tools/bench_dispatch_scale.sh $(REL)
+	BENCH_RESULTS=$(BENCH_RESULTS) BENCH_DISPATCHERS=1 tests/pg/run.sh \
+	  tools/bench_dispatch_scale.sh $(REL)
 	tools/bench_outbox.sh
 	tools/bench_etsy.sh
+	tools/bench_summary.sh $(BENCH_RESULTS)
 
 fmt:
 	clang-format -i $(LIB_C) $(LIB_CC) $(LIB_H) $(wildcard cgi-bin/*.c tools/*.c tests/unit/*.c)

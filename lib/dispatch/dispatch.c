@@ -87,6 +87,15 @@ dispatch_frames(const struct dispatcher *d)
     return d->frames;
 }
 
+void
+dispatch_stats(const struct dispatcher *d, struct dispatch_stats *out)
+{
+    out->steps = d->steps;
+    out->step_ms = d->step_ms;
+    out->step_ms_max = d->step_ms_max;
+    out->printers = d->n;
+}
+
 /* How long the outbox step may take: a cron run stays short, a --watch
  * loop comes back often. */
 #define DISPATCH_DELIVER_ONCE_S 20
@@ -120,7 +129,7 @@ printer_step(struct dispatcher *d, struct ctx *c, struct dprinter *p)
  * whole failed (the printers list or the starts); a printer that failed
  * alone sets *printer_failed and the rest still ran. */
 static int
-dispatch_step(struct dispatcher *d, int *printer_failed)
+step_run(struct dispatcher *d, int *printer_failed)
 {
     struct ctx c;
     int failed = 0;
@@ -151,6 +160,21 @@ dispatch_step(struct dispatcher *d, int *printer_failed)
     }
     *printer_failed = failed;
     return 0;
+}
+
+/* step_run, its wall time counted for dispatch_stats. */
+static int
+dispatch_step(struct dispatcher *d, int *printer_failed)
+{
+    int64_t t0 = clock_mono_ms(), ms;
+    int rc = step_run(d, printer_failed);
+
+    ms = clock_mono_ms() - t0;
+    d->steps++;
+    d->step_ms += ms;
+    if (ms > d->step_ms_max)
+        d->step_ms_max = ms;
+    return rc;
 }
 
 /* Loads, connects and collects frames until every printer has answered
