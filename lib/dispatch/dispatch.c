@@ -143,7 +143,9 @@ step_run(struct dispatcher *d, int *printer_failed)
         struct dprinter *p = d->p[i];
 
         c.user_id = p->user_id;
-        p->step_failed = db_begin(c.db) < 0 ||
+        /* the lease row printer_step locks first keeps the printer ours:
+         * no farm-wide lock, so several dispatchers step at once */
+        p->step_failed = db_begin_rows(c.db) < 0 ||
                          db_end(c.db, printer_step(d, &c, p)) < 0;
         p->gs_changed = 0;
         if (p->step_failed) {
