@@ -224,6 +224,33 @@ def test_lan_addresses_saved_never_dialled(api, strict):
         "('localhost')") == 0
 
 
+def test_dashboard_forms_show_the_refusal_beside_the_field(strict):
+    from test_pages import assert_html, sign_in
+    from test_pages_printers import field_error, notify_body, send
+
+    u = strict.make_user()
+    b = sign_in(strict, u)
+    short = "127.1"
+    r = send(b, "/printers/new", "/printers/new", {
+        "name": "X1C-01", "model": "X1C", "serial": "OUTFORM01",
+        "host": short, "port": "8883", "access_code": "secret99"})
+    assert_html(r, 422)
+    assert field_error(r.text, "host") == \
+        "is a loopback address, which the outbound policy refuses"
+    assert u.api.get("/api/printers").json()["printers"] == []
+
+    pid = new_printer(u.api)["id"]
+    path = f"/printers/{pid}"
+    r = send(b, path, f"{path}/notifications",
+             notify_body(webhook_url=f"http://{METADATA}/latest/meta-data"))
+    assert_html(r, 422)
+    assert field_error(r.text, "n-webhook_url") == \
+        "points at a link-local address, which the outbound policy refuses"
+    assert u.api.get(prefs(pid)).json()["webhook_url"] is None
+    assert u.api.delete(f"/api/printers/{pid}").status_code == 204
+    u.api.close()
+
+
 # --- refused when connecting -----------------------------------------------
 
 def deliver(stack, now, env=None):
