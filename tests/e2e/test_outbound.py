@@ -401,7 +401,7 @@ def test_mqtt_to_loopback_refused_before_connecting(private_broker):
 def ftps_sessions(f):
     """FTP sessions the server has logged (at least the start-up check's
     connection), once every one opened has been logged closed."""
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while True:
         text = f.log.read_text(errors="replace") if f.log.exists() else ""
         opened = text.count("(connect)")
