@@ -151,6 +151,7 @@ def main():
     try:
         data = work / "data"
         data.mkdir(parents=True, exist_ok=True)
+        (data / "farm.conf").write_text("FARM_OUTBOUND_ALLOW=127.0.0.0/8\n")
         jobs = seed(bin_dir, data, a.count, a.printing, broker, ftps, prefix)
         sim = Sim(work / "sim", broker, ftps.root, count=a.count,
                   model="X1C", serial_prefix=prefix, time_scale=1)

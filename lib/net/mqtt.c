@@ -22,6 +22,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/outbound.h"
 
 #include "base/banned.h"
 
@@ -379,6 +380,8 @@ int
 mqtt_conn_start(struct mqtt_conn *c)
 {
     struct mosquitto *m;
+    char addr[64];
+    const char *why;
     int rc;
 
     drop_mosq(c);
@@ -416,9 +419,16 @@ mqtt_conn_start(struct mqtt_conn *c)
     mosquitto_subscribe_callback_set(m, on_subscribe);
     mosquitto_message_callback_set(m, on_message);
 
+    /* The name is resolved here and libmosquitto handed the address the
+     * outbound policy allowed, so what is checked is what is connected to
+     * (libmosquitto would resolve again). Trust does not depend on the
+     * name: the certificate is checked against the serial or the pin. */
+    if (outbound_resolve(OUTBOUND_PRINTER, c->host, addr, sizeof addr,
+                         &why) < 0)
+        return start_fail(c, why);
     set_state(c, MQTT_CONNECTING, "");
     c->connect_deadline = clock_mono_ms() + c->o.connect_timeout_ms;
-    rc = mosquitto_connect_async(m, c->host, c->o.port, c->o.keepalive_s);
+    rc = mosquitto_connect_async(m, addr, c->o.port, c->o.keepalive_s);
     if (rc != MOSQ_ERR_SUCCESS) {
         char buf[200];
 

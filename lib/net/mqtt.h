@@ -56,7 +56,10 @@ enum mqtt_ack {
 };
 
 struct mqtt_opts {
-    const char *host;        /* address to connect to (copied) */
+    const char *host;        /* name or address (copied): resolved on
+                              * each start; only an address the outbound
+                              * policy allows is connected to, else the
+                              * start fails with detail OUTBOUND_REFUSED */
     int port;
     const char *serial;      /* topic key and certificate name (copied) */
     const char *access_code; /* password (copied) */
