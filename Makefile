@@ -4,7 +4,8 @@
 #   make run      install what is missing (as root), build, migrate, serve
 #   make test     install what tests need, layer check, sanitizer build,
 #                 unit + e2e tests
-#   make bench    the benchmark (figures, not pass/fail)
+#   make bench    the benchmark on SQLite and PostgreSQL (figures, not
+#                 pass/fail)
 #   make fmt      clang-format every C file
 #   make clean    remove build/
 
@@ -25,7 +26,7 @@ DEBS_TEST := libcmocka-dev python3 python3-pytest python3-pytest-xdist \
 CC := gcc
 CXX := g++
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	-Wvla -Werror
+	-Wvla -Wformat=2 -Werror
 CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib -Itests/unit \
 	-I/usr/include/postgresql \
 	-DFARM_TEMPLATE_DIR='"$(CURDIR)/templates"'
@@ -44,7 +45,11 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 BUILD ?= build
 REL := $(BUILD)
 ASAN := $(BUILD)/asan
-REL_FLAGS := -O2
+# Release hardening: fortified libc calls, stack protector, PIE and full
+# RELRO (tests/build/test_hardening.sh checks the binaries).
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN_LD := -pie -Wl,-z,relro,-z,now
+REL_FLAGS := -O2 $(HARDEN)
 # FARM_TEST_HOOKS compiles in what only tests use (a fake clock, crash
 # points), as SQLite does with its test-only code: `make` builds none of it.
 ASAN_FLAGS := -O1 $(SAN) -DFARM_TEST_HOOKS
@@ -120,7 +125,7 @@ $(1)/unit/%: tests/unit/%.c $(1)/libfarm.a $(LIB_H)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS_COMMON) $(2) -c $$< -o $$@.o
 	$$(CXX) $(2) $$@.o $(call core,$(1)) $(1)/libfarm.a $$(LIBS) -lcmocka -o $$@
 endef
-$(eval $(call flavour,$(REL),$(REL_FLAGS)))
+$(eval $(call flavour,$(REL),$(REL_FLAGS) $(HARDEN_LD)))
 $(eval $(call flavour,$(ASAN),$(ASAN_FLAGS)))
 
 $(REL)/trivial-fcgi: tools/trivial-fcgi.c
@@ -178,10 +183,11 @@ check-layers:
 	tests/layers/test_check_layers.sh
 	tools/check-table-owners.sh lib && tests/layers/test_table_owners.sh
 
-# Test hooks (FARM_TEST_HOOKS) stay out of what `make` builds; the
-# sanitizer build shows the check can see them.
-check-hooks: all $(ASAN)/farm-dispatch
+# Test hooks (FARM_TEST_HOOKS) stay out of what `make` builds, and what it
+# builds is hardened; the sanitizer build shows each check can fail.
+check-hooks: all $(ASAN)/farm-dispatch $(ASAN)/farm.fcgi
 	tests/build/test_no_hooks.sh $(REL) $(ASAN)
+	tests/build/test_hardening.sh $(REL) $(ASAN)
 
 unit: asan
 	@set -e; for t in $(patsubst tests/unit/%.c,$(ASAN)/unit/%,$(UNIT_SRC)); do \
@@ -197,9 +203,11 @@ unit-pg: asan
 # The e2e tests run in parallel (pytest-xdist): each worker process starts
 # its own servers on free loopback ports. E2E_JOBS=0: all in one process.
 E2E_JOBS ?= auto
+# Files that need the PostgreSQL cluster (FARM_TEST_PG): only e2e-pg runs them.
+E2E_PG_ONLY := test_db_copy.py test_scale_out.py
 e2e: asan
 	cd tests/e2e && FARM_BIN_DIR=$(CURDIR)/$(ASAN) $(PYTHON) -m pytest -q \
-	  -p no:cacheprovider -n $(E2E_JOBS) --durations=10 .
+	  -p no:cacheprovider -n $(E2E_JOBS) --durations=10 $(E2E_PG_ONLY:%=--ignore=%) .
 
 # The whole e2e suite again on PostgreSQL: every stack gets a database of
 # its own on one throwaway cluster.
@@ -241,10 +249,26 @@ fuzz: deps-test
 	  $(BUILD)/libfuzzer/$$t -max_total_time=$(FUZZ_SECONDS) \
 	    $(BUILD)/fuzz-corpus/$$t tests/fuzz/corpus/$$t; done
 
+# The benchmark, SQLite beside PostgreSQL (a throwaway cluster each time,
+# tests/pg/run.sh): the web tier (tools/bench.sh), then farm-dispatch
+# --watch over 1,000 simulated printers (tools/bench_dispatch_scale.sh: one
+# dispatcher on SQLite; two sharing them by leases on PostgreSQL, and one
+# alone there for comparison), then the outbox and the Etsy import; a
+# summary of both backends at the end (BENCH_RESULTS collects the figures).
+BENCH_RESULTS ?= $(abspath $(BUILD))/bench-results.tsv
 bench: deps-test all
-	tools/bench.sh
+	@rm -f $(BENCH_RESULTS)
+	env -u FARM_TEST_PG BENCH_RESULTS=$(BENCH_RESULTS) tools/bench.sh
+	BENCH_RESULTS=$(BENCH_RESULTS) tests/pg/run.sh tools/bench.sh
+	env -u FARM_TEST_PG BENCH_RESULTS=$(BENCH_RESULTS) \
+	  tools/bench_dispatch_scale.sh $(REL)
+	BENCH_RESULTS=$(BENCH_RESULTS) tests/pg/run.sh \
+	  tools/bench_dispatch_scale.sh $(REL)
+	BENCH_RESULTS=$(BENCH_RESULTS) BENCH_DISPATCHERS=1 tests/pg/run.sh \
+	  tools/bench_dispatch_scale.sh $(REL)
 	tools/bench_outbox.sh
 	tools/bench_etsy.sh
+	tools/bench_summary.sh $(BENCH_RESULTS)
 
 fmt:
 	clang-format -i $(LIB_C) $(LIB_CC) $(LIB_H) $(wildcard cgi-bin/*.c tools/*.c tests/unit/*.c)

@@ -13,10 +13,12 @@
  * (FARM_DATABASE) any number run at once, on any hosts: each drives the
  * printers it holds a lease on (FARM_LEASE_SECONDS, lib/domain/lease.h). Exit 1 on
  * configuration or database errors. At exit the number of report frames
- * merged is printed to stderr (the benchmark reads it).
+ * merged, the steps run (mean and longest wall time) and the printers
+ * driven at the end are printed to stderr (the benchmark reads them).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -92,6 +94,7 @@ int
 main(int argc, char **argv)
 {
     struct dispatch_opts o = {0};
+    struct dispatch_stats st;
     struct dispatcher *d;
     struct sigaction sa;
     struct app a;
@@ -147,6 +150,12 @@ main(int argc, char **argv)
     rc = o.watch ? dispatch_watch(d, &stop_flag) : dispatch_once(d);
     fprintf(stderr, "farm-dispatch: merged %ld report frames\n",
             dispatch_frames(d));
+    dispatch_stats(d, &st);
+    fprintf(stderr,
+            "farm-dispatch: %ld steps, mean %" PRId64 " ms, max %" PRId64
+            " ms, %d printers held at the end\n",
+            st.steps, st.steps > 0 ? st.step_ms / st.steps : 0, st.step_ms_max,
+            st.printers);
     dispatch_free(d);
     if (fd >= 0)
         close(fd);

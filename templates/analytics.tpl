@@ -183,14 +183,14 @@
 {{#PROFIT}}
 <figure class="chart">
 <figcaption><h2>Profit</h2>
-<p class="hint">Orders received from {{FROM}} to {{TO}}, in {{CURRENCY}}: revenue (items' price &times; quantity) less the full cost of their prints (material, energy, machine).</p></figcaption>
+<p class="hint">Orders received from {{FROM}} to {{TO}}: revenue (items' price &times; quantity, less the order's discount) less the full cost of their prints (material, energy, machine). One row per currency: amounts of different currencies are never added. Costs are in {{CURRENCY}}; a row in another currency shows no profit.</p></figcaption>
 {{#NO_ORDERS}}<p class="hint">No orders in this range.</p>{{/NO_ORDERS}}
 <div class="table-wrap">
 <table class="figures" id="profit-days">
 <caption>Per day (UTC)</caption>
-<thead><tr><th scope="col">Day</th><th scope="col" class="num">Revenue</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Profit</th></tr></thead>
+<thead><tr><th scope="col">Day</th><th scope="col">Currency</th><th scope="col" class="num">Revenue</th><th scope="col" class="num">Cost ({{CURRENCY}})</th><th scope="col" class="num">Profit</th></tr></thead>
 <tbody>
-{{#PDAY}}<tr><td>{{DATE}}</td><td class="num">{{REVENUE}}</td><td class="num">{{COST}}</td><td class="num">{{PROFIT}}</td></tr>
+{{#PDAY}}<tr><td>{{DATE}}</td><td>{{ROW_CURRENCY}}</td><td class="num">{{REVENUE}}</td><td class="num">{{COST}}</td><td class="num">{{PROFIT}}</td></tr>
 {{/PDAY}}
 </tbody>
 </table>
@@ -198,9 +198,9 @@
 <div class="table-wrap">
 <table class="figures" id="profit-products">
 <caption>Per product</caption>
-<thead><tr><th scope="col">Product</th><th scope="col" class="num">Revenue</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Profit</th></tr></thead>
+<thead><tr><th scope="col">Product</th><th scope="col">Currency</th><th scope="col" class="num">Revenue</th><th scope="col" class="num">Cost ({{CURRENCY}})</th><th scope="col" class="num">Profit</th></tr></thead>
 <tbody>
-{{#PPRODUCT}}<tr><td>{{NAME}}</td><td class="num">{{REVENUE}}</td><td class="num">{{COST}}</td><td class="num">{{PROFIT}}</td></tr>
+{{#PPRODUCT}}<tr><td>{{NAME}}</td><td>{{ROW_CURRENCY}}</td><td class="num">{{REVENUE}}</td><td class="num">{{COST}}</td><td class="num">{{PROFIT}}</td></tr>
 {{/PPRODUCT}}
 </tbody>
 </table>

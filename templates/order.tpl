@@ -7,8 +7,11 @@
     FILE, STATUS_* badge, COST, ENERGY, MACHINE, TOTAL; COST with TOTAL in CURRENCY, UNKNOWN/N) or
     NO_PRINTS; PRINTS wraps them. SCHEDULE: the schedule form (order_schedule_fields through
     page_form.h, PRINTER_OPT choices); EDITABLE: the order can still change;
-    ALERT/MESSAGE: why an action was refused. MONEY: REVENUE, COST,
-    PROFIT in CURRENCY, LOSS when the profit is negative. }}
+    ALERT/MESSAGE: why an action was refused. MONEY: REVENUE and PROFIT
+    in CURRENCY (MIXED: the items' currencies differ, no revenue),
+    DISCOUNT/AMOUNT (the receipt's, in CURRENCY), COST in COST_CURRENCY;
+    OTHER_CURRENCY: the order is not in the farm's currency, so no profit;
+    PROFIT_KNOWN: a profit is shown; LOSS when it is negative. }}
 <section class="shop">
 <div class="heading">
 <h1>Order {{NUMBER}}</h1>
@@ -22,9 +25,10 @@
 <div><dt>Status</dt><dd>{{STATUS}}</dd></div>
 <div><dt>Received</dt><dd>{{#CREATED}}<time datetime="{{CREATED_ISO}}" data-format="datetime">{{CREATED_TEXT}}</time>{{/CREATED}}</dd></div>
 {{#MONEY}}
-<div><dt>Revenue</dt><dd data-field="revenue">{{REVENUE}} {{CURRENCY}}</dd></div>
-<div><dt>Cost</dt><dd data-field="cost">{{COST}} {{CURRENCY}}</dd></div>
-<div><dt>Profit</dt><dd data-field="profit">{{#LOSS}}<span class="badge tone-bad">loss</span> {{/LOSS}}{{PROFIT}} {{CURRENCY}}</dd></div>
+{{#DISCOUNT}}<div><dt>Discount</dt><dd data-field="discount">{{AMOUNT}} {{CURRENCY}}</dd></div>{{/DISCOUNT}}
+<div><dt>Revenue</dt><dd data-field="revenue">{{REVENUE}} {{CURRENCY}}{{#MIXED}} <span class="sub">(items in different currencies are not added)</span>{{/MIXED}}</dd></div>
+<div><dt>Cost</dt><dd data-field="cost">{{COST}} {{COST_CURRENCY}}</dd></div>
+<div><dt>Profit</dt><dd data-field="profit">{{#LOSS}}<span class="badge tone-bad">loss</span> {{/LOSS}}{{PROFIT}}{{#PROFIT_KNOWN}} {{CURRENCY}}{{/PROFIT_KNOWN}}{{#OTHER_CURRENCY}} <span class="sub">(unavailable: the order is in {{CURRENCY}}, costs are in {{COST_CURRENCY}})</span>{{/OTHER_CURRENCY}}</dd></div>
 {{/MONEY}}
 </dl>
 {{#EDITABLE}}<p><a class="button secondary small" href="/orders/{{ID}}/edit">Edit order</a></p>{{/EDITABLE}}

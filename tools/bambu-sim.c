@@ -28,6 +28,13 @@
  *       {"offline": bool}  {"locked": bool}  {"hms": [...]}  {"reset": true}
  *       {"ams": {"slot": 0-7|254, "type", "color", "remain", "weight",
  *                "uuid"}}  {"ams": {"slot": N, "empty": true}}
+ *       {"flood": {"mb": N, "frame_kb": K, "big_kb": B, "big_every": E}}
+ *           a misbehaving printer: N MB (0 stops a flood) of status deltas
+ *           padded with keys no other frame has, K KB each (default 64)
+ *           and every E-th B KB (defaults 20 and 512, over a receiver's
+ *           256 KB cap; E 0: none), sent as fast as the socket takes them
+ *           while the printer otherwise goes on as usual; the state topic
+ *           counts them (flood_left, flood_sent, flood_frames, flood_big)
  *     The simulator publishes its own view, retained, on sim/<SERIAL>/state.
  *   - Serials from --count are <prefix><index, 5 digits, from 0>.
  *
@@ -55,6 +62,7 @@
 #include <json-c/json.h>
 #include <mosquitto.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -79,6 +87,7 @@
 #define MAX_MAP 16
 #define VT_SLOT 254
 #define NO_TRAY 255
+#define FLOOD_BATCH (1024 * 1024) /* bytes queued per loop, at most */
 
 enum gstate { ST_IDLE, ST_PREPARE, ST_RUNNING, ST_PAUSE, ST_FINISH, ST_FAILED };
 
@@ -181,6 +190,10 @@ struct printer {
     long pushalls, pushall_fast, requests, started, finished, failed, cancelled,
         refused;
     char last_refusal[32];
+
+    /* the flood fault: bytes still to send, frame sizes, what went out */
+    int64_t flood_left, flood_sent, flood_kb, flood_big_kb, flood_big_every;
+    long flood_frames, flood_big;
 };
 
 struct opts {
@@ -1000,6 +1013,10 @@ publish_state(struct printer *p)
     put_int(o, "jobs_cancelled", p->cancelled);
     put_int(o, "refusals", p->refused);
     put_str(o, "last_refusal", p->last_refusal);
+    put_int(o, "flood_left", p->flood_left);
+    put_int(o, "flood_sent", p->flood_sent);
+    put_int(o, "flood_frames", p->flood_frames);
+    put_int(o, "flood_big", p->flood_big);
     put_int(o, "time", (int64_t)time(NULL));
     snprintf(topic, sizeof(topic), "sim/%s/state", p->serial);
     publish(ctl, topic, o, 1, 1);
@@ -1681,6 +1698,34 @@ ctl_ams(struct printer *p, json_object *a)
     log_info("%s: tray %d changed", p->serial, (int)slot);
 }
 
+/* {"flood": {"mb", "frame_kb", "big_kb", "big_every"}}: see the top. */
+static void
+ctl_flood(struct printer *p, json_object *f)
+{
+    int64_t mb, kb = 64, big_kb = 512, every = 20;
+
+    if (!json_object_is_type(f, json_type_object) ||
+        get_int(f, "mb", &mb) < 0 || mb < 0 || mb > 4096 ||
+        (json_object_object_get_ex(f, "frame_kb", NULL) &&
+         (get_int(f, "frame_kb", &kb) < 0 || kb < 1 || kb > 16384)) ||
+        (json_object_object_get_ex(f, "big_kb", NULL) &&
+         (get_int(f, "big_kb", &big_kb) < 0 || big_kb < 1 || big_kb > 16384)) ||
+        (json_object_object_get_ex(f, "big_every", NULL) &&
+         (get_int(f, "big_every", &every) < 0 || every < 0))) {
+        log_error("%s: control flood: want {\"mb\": 0-4096, \"frame_kb\": "
+                  "1-16384, \"big_kb\": 1-16384, \"big_every\": >= 0}",
+                  p->serial);
+        return;
+    }
+    p->flood_left = mb * 1024 * 1024;
+    p->flood_kb = kb;
+    p->flood_big_kb = big_kb;
+    p->flood_big_every = every;
+    log_info("%s: flood of %" PRId64 " MB in %" PRId64 " KB frames, every "
+             "%" PRId64 "th %" PRId64 " KB",
+             p->serial, mb, kb, every, big_kb);
+}
+
 static void
 ctl_apply(struct printer *p, json_object *o)
 {
@@ -1720,6 +1765,8 @@ ctl_apply(struct printer *p, json_object *o)
             p->kick = 1;
         } else if (strcmp(key, "ams") == 0) {
             ctl_ams(p, val);
+        } else if (strcmp(key, "flood") == 0) {
+            ctl_flood(p, val);
         } else if (strcmp(key, "finish_now") == 0) {
             if (on && is_busy(p->st))
                 finish_job(p);
@@ -1973,6 +2020,62 @@ publish_due(double now)
     }
 }
 
+/* One flood frame of about bytes: a status delta ("msg": 1) whose keys
+ * no frame had before (the sequence id is in each), into b. */
+static void
+flood_frame(struct printer *p, struct buf *b, size_t bytes)
+{
+    unsigned long seq = ++p->seq;
+
+    buf_clear(b);
+    buf_printf(b,
+               "{\"print\":{\"command\":\"push_status\",\"msg\":1,"
+               "\"sequence_id\":\"%lu\"",
+               seq);
+    for (unsigned i = 0; b->len + 48 < bytes; i++)
+        buf_printf(b, ",\"flood_%lu_%u\":\"%016x\"", seq, i, i);
+    buf_puts(b, "}}");
+}
+
+/* Queues up to FLOOD_BATCH bytes of p's flood once the socket took the
+ * last batch, so the simulator's memory stays small however big the
+ * flood. */
+static void
+flood_due(struct printer *p, struct buf *b)
+{
+    char topic[96];
+    int64_t queued = 0;
+
+    if (p->flood_left <= 0 || !can_report(p) || mosquitto_want_write(p->mosq))
+        return;
+    report_topic(p, topic, sizeof(topic));
+    while (p->flood_left > 0 && queued < FLOOD_BATCH) {
+        int big = p->flood_big_every > 0 &&
+                  (p->flood_frames + 1) % p->flood_big_every == 0;
+        size_t bytes = (size_t)(big ? p->flood_big_kb : p->flood_kb) * 1024;
+        int rc;
+
+        flood_frame(p, b, bytes);
+        rc = mosquitto_publish(p->mosq, NULL, topic, (int)b->len, b->data, 0,
+                               false);
+        if (rc != MOSQ_ERR_SUCCESS) {
+            log_error("%s: flood: %s", p->serial, mosquitto_strerror(rc));
+            return; /* the connection is gone: go on after the reconnect */
+        }
+        queued += (int64_t)b->len;
+        p->flood_sent += (int64_t)b->len;
+        p->flood_left -= (int64_t)b->len;
+        p->flood_frames++;
+        p->flood_big += big;
+    }
+    if (p->flood_left <= 0) {
+        p->flood_left = 0;
+        p->state_dirty = 1;
+        log_info("%s: flood sent: %" PRId64 " bytes in %ld frames (%ld big)",
+                 p->serial, p->flood_sent, p->flood_frames, p->flood_big);
+    }
+}
+
 /* Lets queued packets (DISCONNECT included) go out for up to a second. */
 static void
 flush_all(struct pollfd *fds, struct mosquitto **ms)
@@ -2194,6 +2297,7 @@ main(int argc, char **argv)
     struct mosquitto **ms;
     double last, now;
     char id[96];
+    struct buf flood;
 
     log_init("bambu-sim");
     if (parse_args(argc, argv) < 0) {
@@ -2245,15 +2349,24 @@ main(int argc, char **argv)
              opt.port, opt.scale);
 
     last = mono();
+    buf_init(&flood, 0);
     while (!stopping) {
+        int flooding = 0;
+
+        for (int i = 0; i < nprinters; i++)
+            flooding |= printers[i].flood_left > 0;
         reconnect_due(mono());
-        pump(fds, ms, 100);
+        /* a flood queues the next batch as soon as the socket took one */
+        pump(fds, ms, flooding ? 5 : 100);
         now = mono();
         for (int i = 0; i < nprinters; i++)
             step(&printers[i], (now - last) * opt.scale, now);
         last = now;
         publish_due(now);
+        for (int i = 0; i < nprinters; i++)
+            flood_due(&printers[i], &flood);
     }
+    buf_release(&flood);
 
     log_info("stopping");
     for (int i = 0; i < nprinters; i++) {

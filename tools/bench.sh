@@ -10,8 +10,16 @@
 # 50 printers and 2,000 prints reach 0.6 of a trivial responder sending the
 # same number of bytes, with p99 under 25 ms at 32 connections.
 #
+# The database: SQLite in a fresh DATA_DIR, or, when FARM_TEST_PG names a
+# PostgreSQL cluster's maintenance database (tests/pg/run.sh tools/bench.sh),
+# a fresh database created on that cluster for the run and dropped after:
+# FARM_DATABASE names it to farmctl, the workers (tools/run.sh) and the
+# seeding alike. The output is labelled with the backend.
+#
 # Environment: BENCH_SECONDS (per wrk run, default 10), FARM_WORKERS
-# (default 2 x cores), PORT (default: a free port).
+# (default 2 x cores), PORT (default: a free port), FARM_TEST_PG (above),
+# BENCH_DASHBOARD=0 skips the dashboard pages, BENCH_RESULTS a file to
+# which one line per figure is appended (tools/bench_summary.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,12 +33,24 @@ PORT=${PORT:-$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("1
 export PORT
 RUN_PID=
 TRIVIAL_PID=
+# shellcheck source=tools/bench_db.sh
+. "$ROOT/tools/bench_db.sh"
 
 cleanup() {
     set +e
-    [ -n "$TRIVIAL_PID" ] && kill -TERM -- "-$TRIVIAL_PID" 2>/dev/null
+    [ -n "$TRIVIAL_PID" ] && kill -TERM "$TRIVIAL_PID" 2>/dev/null
     [ -n "$RUN_PID" ] && kill -TERM "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null
-    [ -n "$TRIVIAL_PID" ] && wait "$TRIVIAL_PID" 2>/dev/null
+    if [ -n "$TRIVIAL_PID" ]; then
+        # multiwatch stops its workers on TERM; whatever of its group is
+        # left after 5 s (a worker it respawned meanwhile) is killed
+        for _ in $(seq 50); do
+            kill -0 "$TRIVIAL_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL -- "-$TRIVIAL_PID" 2>/dev/null
+        wait "$TRIVIAL_PID" 2>/dev/null
+    fi
+    bench_db_close
     rm -rf "$DATA_DIR"
 }
 trap cleanup EXIT
@@ -40,11 +60,22 @@ for b in farm.fcgi farmctl trivial-fcgi; do
 done
 command -v wrk >/dev/null || { echo "bench: wrk missing (apt-get install wrk)" >&2; exit 1; }
 
+bench_db_open "$DATA_DIR/farm.db"
+echo "==== bench on $BACKEND (${BENCH_DB_URL#sqlite:})"
+
+# result NAME CONNS RPS P50 P99: one line for tools/bench_summary.sh
+result() {
+    [ -n "${BENCH_RESULTS:-}" ] || return 0
+    printf 'web\t%s\t%s\t%s\t%s\t%s\t%s\n' "$BACKEND" "$@" >>"$BENCH_RESULTS"
+}
+
 echo "== seeding (100,000 prints over 50 printers, 2 users)"
 "$BIN/farmctl" migrate 2>/dev/null
 for u in 1 2; do echo "bench-password-$u" | "$BIN/farmctl" user add "bench$u@example.com" >/dev/null; done
 TOKEN=$("$BIN/farmctl" token add bench1@example.com --name bench)
-/usr/bin/python3 "$ROOT/tools/bench_seed.py" "$DATA_DIR/farm.db" 1 2
+t0=$(date +%s.%N)
+/usr/bin/python3 "$ROOT/tools/bench_seed.py" "$BENCH_DB_URL" 1 2
+echo "(seeded in $(/usr/bin/python3 -c "import time; print(f'{time.time() - $t0:.1f}')") s)"
 
 # The trivial responder: its own pool, reached through the same nginx.
 mkdir -p "$RUN"
@@ -96,16 +127,17 @@ wrk_run() {
 import re, sys
 t = sys.stdin.read()
 def ms(v):
-    n, u = re.match(r"([\d.]+)(us|ms|s)", v).groups()
-    return float(n) * {"us": 0.001, "ms": 1, "s": 1000}[u]
+    n, u = re.match(r"([\d.]+)(us|ms|s|m)", v).groups()
+    return float(n) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[u]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-p50 = ms(re.search(r"50%\s+(\S+)", t).group(1))
-p99 = ms(re.search(r"99%\s+(\S+)", t).group(1))
+# the distribution lines only ("72.50%" ends a Req/Sec line too)
+p50 = ms(re.search(r"^\s+50%\s+(\S+)", t, re.M).group(1))
+p99 = ms(re.search(r"^\s+99%\s+(\S+)", t, re.M).group(1))
 print(f"{rps:.0f} {p50:.2f} {p99:.2f}")'
 }
 
 declare -A RESULT
-echo "== wrk: ${SECS}s per run, $FARM_WORKERS workers"
+echo "== wrk: ${SECS}s per run, $FARM_WORKERS workers, $BACKEND"
 for conns in 32 1; do
     for name in trivial queue materials; do
         case $name in
@@ -117,32 +149,17 @@ for conns in 32 1; do
     done
 done
 
-printf '\n%-10s %6s %12s %9s %9s %9s\n' endpoint conns "requests/s" "p50 ms" "p99 ms" "vs trivial"
+printf '\n%-10s %6s %12s %9s %9s %9s   (%s)\n' endpoint conns "requests/s" "p50 ms" "p99 ms" "vs trivial" "$BACKEND"
 for conns in 32 1; do
     read -r trps _ _ <<<"${RESULT[trivial/$conns]}"
     for name in trivial queue materials; do
         read -r rps p50 p99 <<<"${RESULT[$name/$conns]}"
         ratio=$(/usr/bin/python3 -c "print(f'{$rps/$trps:.2f}')")
         printf '%-10s %6s %12s %9s %9s %9s\n' "$name" "$conns" "$rps" "$p50" "$p99" "$ratio"
+        result "$name" "$conns" "$rps" "$p50" "$p99"
     done
 done
 
-# The dashboard: / and /queue of a user with 50 printers and 2,000 prints,
-# signed in with a cookie session, each beside the trivial responder sending
-# a body of the same size.
-echo
-echo "== dashboard pages: 50 printers, 2,000 prints (bench3), 32 connections"
-echo "bench-password-3" | "$BIN/farmctl" user add "bench3@example.com" >/dev/null
-BENCH_PRINTERS=50 BENCH_PRINTS=2000 /usr/bin/python3 "$ROOT/tools/bench_seed.py" \
-    "$DATA_DIR/farm.db" 3
-JAR=$DATA_DIR/cookies
-CSRF=$(curl -fs -c "$JAR" -b "$JAR" "$BASE/login" |
-    sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-curl -fs -o /dev/null -c "$JAR" -b "$JAR" --data-urlencode "csrf=$CSRF" \
-    --data-urlencode "email=bench3@example.com" \
-    --data-urlencode "password=bench-password-3" "$BASE/login"
-SESSION=$(awk '$6 == "farm_session" { print $7 }' "$JAR")
-[ -n "$SESSION" ] || { echo "bench: signing in failed" >&2; exit 1; }
 # A query that changes on every request misses the workers' page cache:
 # the cost of a page rendered from the database, for comparison.
 cat >"$DATA_DIR/uncached.lua" <<'EOL'
@@ -152,28 +169,59 @@ request = function()
     return wrk.format(nil, wrk.path .. "?uncached=" .. n)
 end
 EOL
-printf '\n%-10s %9s %12s %9s %9s %9s\n' page bytes "requests/s" "p50 ms" "p99 ms" "vs trivial"
-for page in / /queue; do
-    bytes=$(curl -fs -b "farm_session=$SESSION" "$BASE$page" | wc -c)
-    [ "$bytes" -gt 1000 ] || { echo "bench: $page answered $bytes bytes" >&2; exit 1; }
-    read -r rps p50 p99 <<<"$(wrk_run "$page" "$BASE$page" 32 "Cookie: farm_session=$SESSION")"
-    read -r trps tp50 tp99 <<<"$(wrk_run trivial "$TRIVIAL_URL?bytes=$bytes" 32)"
-    ratio=$(/usr/bin/python3 -c "print(f'{$rps/$trps:.2f}')")
-    printf '%-10s %9s %12s %9s %9s %9s\n' "trivial" "$bytes" "$trps" "$tp50" "$tp99" "1.00"
-    printf '%-10s %9s %12s %9s %9s %9s\n' "$page" "$bytes" "$rps" "$p50" "$p99" "$ratio"
-    read -r urps up50 up99 <<<"$(wrk_run "$page" "$BASE$page" 32 \
-        "Cookie: farm_session=$SESSION" "$DATA_DIR/uncached.lua")"
-    ratio=$(/usr/bin/python3 -c "print(f'{$urps/$trps:.2f}')")
-    printf '%-10s %9s %12s %9s %9s %9s\n' "$page*" "$bytes" "$urps" "$up50" "$up99" "$ratio"
-done
-echo "(* rendered from the database on every request: the page cache missed)"
+# The dashboard: / and /queue of a user with 50 printers and 2,000 prints,
+# signed in with a cookie session, each beside the trivial responder sending
+# a body of the same size.
+dashboard() {
+    echo
+    echo "== dashboard pages: 50 printers, 2,000 prints (bench3), 32 connections, $BACKEND"
+    echo "bench-password-3" | "$BIN/farmctl" user add "bench3@example.com" >/dev/null
+    BENCH_PRINTERS=50 BENCH_PRINTS=2000 /usr/bin/python3 "$ROOT/tools/bench_seed.py" \
+        "$BENCH_DB_URL" 3
+    JAR=$DATA_DIR/cookies
+    CSRF=$(curl -fs -c "$JAR" -b "$JAR" "$BASE/login" |
+        sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+    curl -fs -o /dev/null -c "$JAR" -b "$JAR" --data-urlencode "csrf=$CSRF" \
+        --data-urlencode "email=bench3@example.com" \
+        --data-urlencode "password=bench-password-3" "$BASE/login"
+    SESSION=$(awk '$6 == "farm_session" { print $7 }' "$JAR")
+    [ -n "$SESSION" ] || { echo "bench: signing in failed" >&2; exit 1; }
+    printf '\n%-10s %9s %12s %9s %9s %9s\n' page bytes "requests/s" "p50 ms" "p99 ms" "vs trivial"
+    for page in / /queue; do
+        bytes=$(curl -fs -b "farm_session=$SESSION" "$BASE$page" | wc -c)
+        [ "$bytes" -gt 1000 ] || { echo "bench: $page answered $bytes bytes" >&2; exit 1; }
+        read -r rps p50 p99 <<<"$(wrk_run "$page" "$BASE$page" 32 "Cookie: farm_session=$SESSION")"
+        read -r trps tp50 tp99 <<<"$(wrk_run trivial "$TRIVIAL_URL?bytes=$bytes" 32)"
+        ratio=$(/usr/bin/python3 -c "print(f'{$rps/$trps:.2f}')")
+        printf '%-10s %9s %12s %9s %9s %9s\n' "trivial" "$bytes" "$trps" "$tp50" "$tp99" "1.00"
+        printf '%-10s %9s %12s %9s %9s %9s\n' "$page" "$bytes" "$rps" "$p50" "$p99" "$ratio"
+        result "page:$page" 32 "$rps" "$p50" "$p99"
+        read -r urps up50 up99 <<<"$(wrk_run "$page" "$BASE$page" 32 \
+            "Cookie: farm_session=$SESSION" "$DATA_DIR/uncached.lua")"
+        ratio=$(/usr/bin/python3 -c "print(f'{$urps/$trps:.2f}')")
+        printf '%-10s %9s %12s %9s %9s %9s\n' "$page*" "$bytes" "$urps" "$up50" "$up99" "$ratio"
+        result "page:$page*" 32 "$urps" "$up50" "$up99"
+    done
+    echo "(* rendered from the database on every request: the page cache missed)"
+}
+if [ "${BENCH_DASHBOARD:-1}" != 0 ]; then
+    dashboard
+else
+    echo
+    echo "== dashboard pages: skipped (BENCH_DASHBOARD=0)"
+fi
 
 echo
-echo "== worker memory (farm.fcgi, after the runs)"
+echo "== worker memory (farm.fcgi, after the runs, $BACKEND)"
 for pid in $(pgrep -f "$BIN/farm.fcgi" || true); do
     rss=$(awk '/^VmRSS/{print $2}' /proc/$pid/status 2>/dev/null || echo 0)
     hwm=$(awk '/^VmHWM/{print $2}' /proc/$pid/status 2>/dev/null || echo 0)
     [ "$rss" = 0 ] && continue
     awk -v p="$pid" -v r="$rss" -v h="$hwm" \
         'BEGIN { printf "pid %-7s resident %6.1f MB   peak %6.1f MB\n", p, r / 1024, h / 1024 }'
+    [ "$hwm" -gt "${PEAK_KB:-0}" ] && PEAK_KB=$hwm
 done
+[ -n "${BENCH_RESULTS:-}" ] && [ -n "${PEAK_KB:-}" ] &&
+    printf 'mem\t%s\tworker peak RSS MB\t%.1f\n' "$BACKEND" \
+        "$(awk -v k="$PEAK_KB" 'BEGIN { print k / 1024 }')" >>"$BENCH_RESULTS"
+exit 0

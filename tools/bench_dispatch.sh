@@ -12,6 +12,10 @@
 #    /proc/<pid>/stat just before SIGTERM, so the whole run) per 1,000 report
 #    frames it merged (it prints the count at exit).
 # Figures, not pass/fail; the targets are < 5 s and < 64 MB for --once.
+# With FARM_TEST_PG set (tests/pg/run.sh tools/bench_dispatch.sh) the same
+# on a fresh PostgreSQL database on that cluster (tools/bench_db.sh). The
+# 1,000-printer --watch figures, on both backends, are
+# tools/bench_dispatch_scale.sh's.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,11 +30,15 @@ for b in farm-dispatch farmctl farm.fcgi bambu-sim; do
 done
 WORK=$(mktemp -d /tmp/bench-dispatch-XXXXXX)
 ENV_PID=
+# shellcheck source=tools/bench_db.sh
+. "$ROOT/tools/bench_db.sh"
 cleanup() {
     [ -n "$ENV_PID" ] && kill -TERM "$ENV_PID" 2>/dev/null && wait "$ENV_PID" || true
+    bench_db_close
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+bench_db_open "$WORK/data/farm.db"
 
 "$PY" "$ROOT/tools/bench_dispatch_env.py" --bin "$BIN" --dir "$WORK" \
     --count "$COUNT" --printing "$PRINTING" >"$WORK/env.log" 2>&1 &
@@ -45,7 +53,7 @@ done
 . "$WORK/env"
 export DATA_DIR
 
-echo "farm: $COUNT simulated X1C printers, $PRINTING printing ($BIN)"
+echo "farm: $COUNT simulated X1C printers, $PRINTING printing ($BIN, $BACKEND)"
 for run in 1 2 3; do
     /usr/bin/time -v "$BIN/farm-dispatch" --once 2>"$WORK/once.$run" || {
         cat "$WORK/once.$run" >&2; exit 1; }
@@ -57,14 +65,16 @@ for run in 1 2 3; do
         printf "--once run %d: wall %s, peak RSS %.1f MiB, %s frames\n",
             r, w, k / 1024, f }'
 done
-"$PY" - "$DATA_DIR/farm.db" <<'EOF'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-print("printers by status:", dict(db.execute(
-    "SELECT status, COUNT(*) FROM printers GROUP BY status").fetchall()))
-print("prints by status:", dict(db.execute(
+"$PY" - "$ROOT" "$BENCH_DB_URL" <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[1] + "/tests/e2e")
+from dbconn import Db
+db = Db(sys.argv[2])
+print("printers by status:", dict(db.tuples(
+    "SELECT status, COUNT(*) FROM printers GROUP BY status ORDER BY 1")))
+print("prints by status:", dict(db.tuples(
     "SELECT status || CASE WHEN confirmed_at IS NULL THEN '' ELSE "
-    "'+confirmed' END, COUNT(*) FROM scheduled_prints GROUP BY 1").fetchall()))
+    "'+confirmed' END, COUNT(*) FROM scheduled_prints GROUP BY 1 ORDER BY 1")))
 EOF
 
 tick=$(getconf CLK_TCK)
@@ -75,6 +85,7 @@ read -r -a st <"/proc/$WPID/stat"
 kill -TERM "$WPID"
 wait "$WPID" || true
 frames=$(sed -n 's/.*merged \([0-9]*\) report frames.*/\1/p' "$WORK/watch.log")
+grep -h '^farm-dispatch: [0-9]* steps' "$WORK/watch.log" | sed 's/^farm-dispatch: /--watch: /' || true
 # utime + stime over the whole run (connecting and pinning included)
 awk -v u="${st[13]}" -v s="${st[14]}" -v t="$tick" -v f="${frames:-0}" \
     -v w="$WATCH_S" 'BEGIN {

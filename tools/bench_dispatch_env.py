@@ -3,9 +3,13 @@
 a CA, the TLS MQTT broker and the implicit-FTPS server of
 tests/e2e/printers.py, bambu-sim with --count N X1C printers, and a DATA_DIR
 holding N printer rows (one created through farm.fcgi as CGI so its access
-code is sealed with the data dir's key, the rest copied from it with
-sqlite3) and one started print on each of the first PRINTING printers, which
-the simulator is really printing (project_file sent straight to it).
+code is sealed with the data dir's key, the rest copied from it in SQL) and
+one started print on each of the first PRINTING printers, which the
+simulator is really printing (project_file sent straight to it).
+
+The database is DATA_DIR/farm.db, or the PostgreSQL database FARM_DATABASE
+names when it is set (an empty one: farmctl migrates it); the rows are
+written through tests/e2e/dbconn.py, so psycopg2 is needed only then.
 
     bench_dispatch_env.py --bin BUILD_DIR --dir WORKDIR [--count 200]
                           [--printing 100]
@@ -17,7 +21,6 @@ import argparse
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 import printers  # noqa: E402
+from dbconn import Db  # noqa: E402
 from printers import ACCESS_CODE, Broker, FtpsServer, Pki, Sim, Watcher  # noqa: E402
 
 
@@ -59,29 +63,32 @@ def seed(bin_dir, data, count, printing, broker, ftps, prefix):
                        "port": broker.port, "ftp_port": ftps.port,
                        "access_code": ACCESS_CODE}).encode()
     cgi(bin_dir, env, "POST", "/api/printers", body, token)
-    db = sqlite3.connect(str(data / "farm.db"))
+    db = Db(os.environ.get("FARM_DATABASE") or f"sqlite:{data / 'farm.db'}")
     now = int(time.time())
-    uid, sealed = db.execute(
-        "SELECT user_id, access_code_sealed FROM printers").fetchone()
-    db.executemany(
-        "INSERT INTO printers (user_id, name, model, serial, host, port, "
-        "ftp_port, access_code_sealed, created_at, updated_at) "
-        "VALUES (?, ?, 'X1C', ?, '127.0.0.1', ?, ?, ?, ?, ?)",
-        [(uid, f"{prefix}{i:05d}", f"{prefix}{i:05d}", broker.port,
-          ftps.port, sealed, now, now) for i in range(1, count)])
-    ids = [r[0] for r in db.execute("SELECT id FROM printers ORDER BY id")]
     jobs = []
-    for i in range(printing):
-        cur = db.execute(
-            "INSERT INTO scheduled_prints (user_id, printer_id, name, file, "
-            "status, estimated_minutes, started_at, progress_percent, "
-            "dispatch_attempts, created_at, updated_at) VALUES "
-            "(?, ?, ?, 'bench.gcode.3mf', 'started', 600, ?, 0, 1, ?, ?)",
-            (uid, ids[i], f"bench-{i}", now, now, now))
-        jobs.append((f"{prefix}{i:05d}", cur.lastrowid))
-    db.execute("UPDATE printers SET current_print_id = NULL")
-    db.commit()
-    db.close()
+    with db.transaction() as cur:
+        first = cur.execute(
+            "SELECT user_id, access_code_sealed FROM printers").rows()[0]
+        uid, sealed = first["user_id"], first["access_code_sealed"]
+        for i in range(1, count):
+            cur.execute(
+                "INSERT INTO printers (user_id, name, model, serial, host, "
+                "port, ftp_port, access_code_sealed, created_at, updated_at) "
+                "VALUES (?, ?, 'X1C', ?, '127.0.0.1', ?, ?, ?, ?, ?)",
+                (uid, f"{prefix}{i:05d}", f"{prefix}{i:05d}", broker.port,
+                 ftps.port, sealed, now, now))
+        ids = [r["id"] for r in
+               cur.execute("SELECT id FROM printers ORDER BY id").rows()]
+        for i in range(printing):
+            job = cur.execute(
+                "INSERT INTO scheduled_prints (user_id, printer_id, name, "
+                "file, status, estimated_minutes, started_at, "
+                "progress_percent, dispatch_attempts, created_at, "
+                "updated_at) VALUES (?, ?, ?, 'bench.gcode.3mf', 'started', "
+                "600, ?, 0, 1, ?, ?) RETURNING id",
+                (uid, ids[i], f"bench-{i}", now, now, now)).rows()[0]["id"]
+            jobs.append((f"{prefix}{i:05d}", job))
+        cur.execute("UPDATE printers SET current_print_id = NULL")
     return jobs
 
 
@@ -144,6 +151,7 @@ def main():
     try:
         data = work / "data"
         data.mkdir(parents=True, exist_ok=True)
+        (data / "farm.conf").write_text("FARM_OUTBOUND_ALLOW=127.0.0.0/8\n")
         jobs = seed(bin_dir, data, a.count, a.printing, broker, ftps, prefix)
         sim = Sim(work / "sim", broker, ftps.root, count=a.count,
                   model="X1C", serial_prefix=prefix, time_scale=1)

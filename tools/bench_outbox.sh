@@ -21,6 +21,7 @@ done
 export DATA_DIR
 DATA_DIR=$(mktemp -d /tmp/farm-bench-outbox-XXXXXX)
 trap 'rm -rf "$DATA_DIR"' EXIT
+echo "FARM_OUTBOUND_ALLOW=127.0.0.0/8" >"$DATA_DIR/farm.conf" # loopback receiver
 
 "$BIN/farmctl" migrate 2>/dev/null
 echo "bench-password-1" | "$BIN/farmctl" user add bench@example.com >/dev/null

@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(os.environ.get("FARM_BIN_DIR", ROOT / "build"))
 os.environ["FARM_BIN_DIR"] = str(BIN)
+# the simulated printers are on loopback, which `make run` refuses
+os.environ["FARM_OUTBOUND_ALLOW"] = "127.0.0.0/8, ::1/128"
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 from printers import (ACCESS_CODE, Broker, FtpsServer, Pki, Sim,  # noqa: E402

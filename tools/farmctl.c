@@ -6,13 +6,20 @@
  *   farmctl migrate
  *   farmctl user add EMAIL            (password on standard input)
  *   farmctl token add EMAIL [--name NAME]
+ *   farmctl db copy --to CONNINFO     (this SQLite install into an empty
+ *                                      PostgreSQL database)
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store/app.h"
+#include "base/conf.h"
 #include "base/ctx.h"
 #include "store/db.h"
+#include "store/db_copy.h"
+#include "base/err.h"
 #include "base/log.h"
 #include "domain/token.h"
 #include "domain/user.h"
@@ -22,9 +29,19 @@
 static int
 usage(void)
 {
-    fprintf(stderr, "usage: farmctl migrate\n"
-                    "       farmctl user add EMAIL   (password on stdin)\n"
-                    "       farmctl token add EMAIL [--name NAME]\n");
+    fprintf(stderr,
+            "usage: farmctl migrate\n"
+            "       farmctl user add EMAIL   (password on stdin)\n"
+            "       farmctl token add EMAIL [--name NAME]\n"
+            "       farmctl db copy --to CONNINFO\n"
+            "\n"
+            "Every command works on the install that DATA_DIR (default var/)\n"
+            "and FARM_DATABASE select: SQLite in DATA_DIR/farm.db unless\n"
+            "FARM_DATABASE is a PostgreSQL connection string\n"
+            "(postgresql://USER@HOST/DB or \"host=... dbname=...\").\n"
+            "db copy copies this SQLite install into an empty PostgreSQL\n"
+            "database (migrated first), in one transaction; then set\n"
+            "FARM_DATABASE to it and keep DATA_DIR/secret.key.\n");
     return 2;
 }
 
@@ -93,6 +110,78 @@ cmd_token_add(struct app *a, const char *email, const char *name)
     return 0;
 }
 
+static void
+report_table(void *arg, const char *table, int64_t rows)
+{
+    int64_t *total = arg;
+
+    *total += rows;
+    printf("%-24s %lld %s ok\n", table, (long long)rows,
+           rows == 1 ? "row" : "rows");
+}
+
+/* Copies the install's SQLite database into the empty PostgreSQL database
+ * `to` (store/db_copy.h). The source must exist: opening a mistyped
+ * DATA_DIR would create an empty one and copy nothing. */
+static int
+cmd_db_copy(const char *to)
+{
+    struct app a;
+    struct conf conf;
+    struct err e = {0};
+    struct stat st;
+    struct db *target;
+    const char *path;
+    int64_t total = 0;
+    int rc;
+
+    if (conf_load(&conf, &e) < 0) {
+        fprintf(stderr, "farmctl: configuration: %s\n", e.msg);
+        return 1;
+    }
+    if (db_url_is_postgres(conf.db_url)) {
+        fprintf(stderr, "farmctl: this install's database is PostgreSQL "
+                        "already (FARM_DATABASE); db copy copies a SQLite "
+                        "install\n");
+        return 1;
+    }
+    if (!db_url_is_postgres(to)) {
+        fprintf(stderr, "farmctl: --to must name a PostgreSQL database: "
+                        "postgresql://USER@HOST/DB or \"host=HOST "
+                        "dbname=DB ...\"\n");
+        return 1;
+    }
+    path =
+        strncmp(conf.db_url, "sqlite:", 7) == 0 ? conf.db_url + 7 : conf.db_url;
+    if (stat(path, &st) < 0) {
+        fprintf(stderr,
+                "farmctl: no SQLite database at %s (%s); set "
+                "DATA_DIR to the install's data directory\n",
+                path, strerror(errno));
+        return 1;
+    }
+    if (app_open(&a, APP_MIGRATE) < 0)
+        return 1;
+    target = db_open(to);
+    if (target == NULL) {
+        fprintf(stderr, "farmctl: cannot connect to the target database "
+                        "(see the error above)\n");
+        app_close(&a);
+        return 1;
+    }
+    rc = db_copy(a.db, target, report_table, &total, &e);
+    db_close(target);
+    app_close(&a);
+    if (rc < 0) {
+        fprintf(stderr, "farmctl: db copy: %s; nothing was copied\n", e.msg);
+        return 1;
+    }
+    printf("copied %lld rows; now set FARM_DATABASE to the new database, "
+           "keep %s, and start the workers and the dispatcher\n",
+           (long long)total, conf.secret_key);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -107,6 +196,12 @@ main(int argc, char **argv)
             return 1;
         app_close(&a);
         return 0;
+    }
+    if (strcmp(argv[1], "db") == 0) {
+        if (argc == 5 && strcmp(argv[2], "copy") == 0 &&
+            strcmp(argv[3], "--to") == 0 && argv[4][0] != '\0')
+            return cmd_db_copy(argv[4]);
+        return usage();
     }
     if (argc >= 4 && strcmp(argv[2], "add") == 0 &&
         (strcmp(argv[1], "user") == 0 || strcmp(argv[1], "token") == 0)) {

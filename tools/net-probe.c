@@ -17,6 +17,11 @@
  *   net-probe ftps --host H --port P --serial S --code C [--ca FILE |
  *       --pin PIN] --put LOCAL REMOTE [--put LOCAL REMOTE ...]
  *
+ * net-probe is the operator's tool: it connects wherever it is told (the
+ * outbound policy, base/outbound.h, guards user input). --outbound-policy
+ * applies the policy the environment sets (FARM_OUTBOUND_ALLOW,
+ * FARM_OUTBOUND_PRIVATE_WEBHOOKS) as farm-dispatch would.
+ *
  * Exit status: 0 success, 2 auth_failed, 3 untrusted, 4 timed out waiting,
  * 1 anything else (including usage errors).
  */
@@ -25,6 +30,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/outbound.h"
 #include "net/ftps.h"
 #include "net/mqtt.h"
 
@@ -35,7 +41,7 @@
 struct args {
     const char *host, *serial, *code, *ca, *pin, *publish, *command;
     const char *prefix;
-    int port, wait_frames, timeout_s, count, reconnect;
+    int port, wait_frames, timeout_s, count, reconnect, policy;
     const char *put_local[MAX_PUTS], *put_remote[MAX_PUTS];
     int nput;
 };
@@ -81,6 +87,10 @@ parse(int argc, char **argv, struct args *a)
 
         if (!strcmp(k, "--reconnect")) {
             a->reconnect = 1;
+            continue;
+        }
+        if (!strcmp(k, "--outbound-policy")) {
+            a->policy = 1;
             continue;
         }
         if (!v)
@@ -330,9 +340,15 @@ int
 main(int argc, char **argv)
 {
     struct args a;
+    char why[160];
 
     if (argc < 2 || parse(argc, argv, &a) < 0)
         return usage();
+    /* without --outbound-policy every address is allowed; with it the
+     * environment's policy is read at the first connection */
+    if (!a.policy &&
+        outbound_configure("0.0.0.0/0, ::/0", 1, why, sizeof why) < 0)
+        return 1;
     if (!strcmp(argv[1], "mqtt"))
         return run_mqtt(&a);
     if (!strcmp(argv[1], "mqtt-bench"))

@@ -17,9 +17,16 @@
  *   delta merged into it (§1.7): objects key by key, arrays replaced, except
  *   print.ams.ams[] (units merged by "id") and each unit's tray[] (trays
  *   merged by "id"); a tray that is only {"id":N} is an empty slot and
- *   replaces the old entry. Merge-by-id arrays are capped at
- *   BAMBU_MERGE_ITEMS_MAX entries, frames at BAMBU_FRAME_MAX bytes, so a
- *   hostile printer cannot grow the cache without bound.
+ *   replaces the old entry.
+ * - One printer cannot make the cache (or the printers.state_json written
+ *   from it) grow without bound. The cache holds only the keys the protocol
+ *   notes list (§2.2, §2.6), each in its expected shape (a value, an object,
+ *   a list); anything else in a frame is ignored. A string value is at most
+ *   BAMBU_STRING_MAX bytes (longer ones are ignored), each array has its
+ *   own entry cap. A frame is at most BAMBU_FRAME_MAX bytes and
+ *   BAMBU_DEPTH_MAX containers deep; a frame that would make the cache
+ *   bigger than BAMBU_STATE_MAX bytes as JSON or BAMBU_STATE_VALUES_MAX
+ *   values is refused whole, like any bad frame.
  * - The cache only holds valid UTF-8 (json-c validates while parsing);
  *   strings copied into the fixed-size fields below are truncated on a
  *   character boundary and always NUL-terminated.
@@ -40,8 +47,14 @@ struct arena;
 struct err;
 struct json_object;
 
-#define BAMBU_FRAME_MAX (1024 * 1024)
-#define BAMBU_MERGE_ITEMS_MAX 64
+/* Real full reports are a few KB (§2.7: 4 KB for an X1C with one AMS). */
+#define BAMBU_FRAME_MAX (256 * 1024)
+#define BAMBU_DEPTH_MAX 8 /* print.ams.ams[].tray[].cols[] is 8 deep */
+#define BAMBU_STRING_MAX 1024
+#define BAMBU_STATE_MAX (64 * 1024)
+#define BAMBU_STATE_VALUES_MAX 1024
+#define BAMBU_AMS_UNITS_MAX 16  /* print.ams.ams[] entries kept */
+#define BAMBU_AMS_TRAYS_MAX 8   /* tray[] entries kept per unit */
 #define BAMBU_SLOTS 8           /* AMS units 0-1 x 4 trays, API slot 0-7 */
 #define BAMBU_EXTERNAL_TRAY 254 /* vt_tray / tray_now "254" */
 #define BAMBU_HMS_MAX 16
@@ -211,9 +224,10 @@ long bambu_state_frames(const struct bambu_state *s);
 struct json_object *bambu_state_json(const struct bambu_state *s);
 
 /* Parses one report frame (text, len bytes, no NUL needed) and fills f
- * (may be NULL). Status pushes are merged into s. Returns 0, or -1 with e
- * set (ERR_BAD_JSON: not JSON, not an object, too big, "print" not an
- * object) and s untouched. */
+ * (may be NULL). Status pushes are merged into s (known keys only). Returns
+ * 0, or -1 with e set (ERR_BAD_JSON: not JSON, not an object, too big or
+ * too deep, "print" not an object, the cache would outgrow its caps) and s
+ * untouched. */
 int bambu_state_merge(struct bambu_state *s, const char *text, size_t len,
                       struct bambu_frame *f, struct err *e);
 

@@ -19,10 +19,19 @@
 
 #include "base/banned.h"
 
+struct size {
+    size_t bytes;  /* an upper bound of the JSON text's length */
+    size_t values; /* every value: members, array entries, the root */
+};
+
 struct bambu_state {
     struct json_object *print;
     int has_full;
     long frames;
+    /* At least print's size: measured when the cache is rebuilt, then
+     * raised by each delta merged in place by the delta's whole size (a
+     * merge adds no more than the frame holds). */
+    struct size bound;
 };
 
 struct bambu_state *
@@ -56,6 +65,7 @@ bambu_state_clear(struct bambu_state *s)
         abort();
     s->has_full = 0;
     s->frames = 0;
+    memset(&s->bound, 0, sizeof s->bound);
 }
 
 int
@@ -234,18 +244,308 @@ id_text(struct json_object *o, char out[24])
     return -1;
 }
 
-/* ---- merge ---------------------------------------------------------- */
+/* ---- known keys ----------------------------------------------------- */
 
-enum level {
-    L_PLAIN,
-    L_PRINT, /* the print object: "ams" is special */
-    L_AMS,   /* print.ams: "ams" (units) merges by id */
-    L_UNIT,  /* an AMS unit: "tray" merges by id */
-    L__MAX
+enum shape {
+    K_VALUE,  /* string (at most BAMBU_STRING_MAX bytes), number, bool, null */
+    K_OBJECT, /* object of the keys in sub */
+    K_ITEMS,  /* array of objects of the keys in sub */
+    K_LIST,   /* array of values */
 };
 
+enum by_id {
+    BY_INDEX,   /* a delta's array replaces the cached one */
+    BY_ID,      /* entries merged by "id" (§1.7) */
+    BY_ID_SLOT, /* the same, and an entry that is only {"id":N} is an
+                   empty slot: it replaces the cached entry (§2.6) */
+};
+
+struct key {
+    const char *name;
+    enum shape shape;
+    const struct table *sub; /* K_OBJECT, K_ITEMS */
+    int max;                 /* K_ITEMS, K_LIST: entries kept */
+    enum by_id by_id;        /* K_ITEMS */
+};
+
+struct table {
+    const struct key *keys;
+    size_t n;
+};
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Each table lists the keys the protocol notes name (§2.2, §2.6), sorted
+ * by strcmp() for bsearch(). The product reads fewer; the rest stays in
+ * printers.state_json for troubleshooting. */
+static const struct key tray_keys[] = {
+    {"cali_idx", K_VALUE, NULL, 0, 0},
+    {"cols", K_LIST, NULL, 8, 0},
+    {"drying_temp", K_VALUE, NULL, 0, 0},
+    {"drying_time", K_VALUE, NULL, 0, 0},
+    {"id", K_VALUE, NULL, 0, 0},
+    {"k", K_VALUE, NULL, 0, 0},
+    {"nozzle_temp_max", K_VALUE, NULL, 0, 0},
+    {"nozzle_temp_min", K_VALUE, NULL, 0, 0},
+    {"remain", K_VALUE, NULL, 0, 0},
+    {"state", K_VALUE, NULL, 0, 0},
+    {"tag_uid", K_VALUE, NULL, 0, 0},
+    {"total_len", K_VALUE, NULL, 0, 0},
+    {"tray_color", K_VALUE, NULL, 0, 0},
+    {"tray_diameter", K_VALUE, NULL, 0, 0},
+    {"tray_id_name", K_VALUE, NULL, 0, 0},
+    {"tray_info_idx", K_VALUE, NULL, 0, 0},
+    {"tray_sub_brands", K_VALUE, NULL, 0, 0},
+    {"tray_type", K_VALUE, NULL, 0, 0},
+    {"tray_uuid", K_VALUE, NULL, 0, 0},
+    {"tray_weight", K_VALUE, NULL, 0, 0},
+};
+static const struct table tray_table = {tray_keys, NKEYS(tray_keys)};
+
+static const struct key unit_keys[] = {
+    {"humidity", K_VALUE, NULL, 0, 0},
+    {"humidity_raw", K_VALUE, NULL, 0, 0},
+    {"id", K_VALUE, NULL, 0, 0},
+    {"temp", K_VALUE, NULL, 0, 0},
+    {"tray", K_ITEMS, &tray_table, BAMBU_AMS_TRAYS_MAX, BY_ID_SLOT},
+};
+static const struct table unit_table = {unit_keys, NKEYS(unit_keys)};
+
+static const struct key ams_keys[] = {
+    {"ams", K_ITEMS, &unit_table, BAMBU_AMS_UNITS_MAX, BY_ID},
+    {"ams_exist_bits", K_VALUE, NULL, 0, 0},
+    {"insert_flag", K_VALUE, NULL, 0, 0},
+    {"power_on_flag", K_VALUE, NULL, 0, 0},
+    {"tray_exist_bits", K_VALUE, NULL, 0, 0},
+    {"tray_is_bbl_bits", K_VALUE, NULL, 0, 0},
+    {"tray_now", K_VALUE, NULL, 0, 0},
+    {"tray_pre", K_VALUE, NULL, 0, 0},
+    {"tray_read_done_bits", K_VALUE, NULL, 0, 0},
+    {"tray_reading_bits", K_VALUE, NULL, 0, 0},
+    {"tray_tar", K_VALUE, NULL, 0, 0},
+    {"version", K_VALUE, NULL, 0, 0},
+};
+static const struct table ams_table = {ams_keys, NKEYS(ams_keys)};
+
+static const struct key hms_keys[] = {
+    {"attr", K_VALUE, NULL, 0, 0},
+    {"code", K_VALUE, NULL, 0, 0},
+};
+static const struct table hms_table = {hms_keys, NKEYS(hms_keys)};
+
+static const struct key light_keys[] = {
+    {"mode", K_VALUE, NULL, 0, 0},
+    {"node", K_VALUE, NULL, 0, 0},
+};
+static const struct table light_table = {light_keys, NKEYS(light_keys)};
+
+static const struct key ipcam_keys[] = {
+    {"ipcam_dev", K_VALUE, NULL, 0, 0},  {"ipcam_record", K_VALUE, NULL, 0, 0},
+    {"resolution", K_VALUE, NULL, 0, 0}, {"rtsp_url", K_VALUE, NULL, 0, 0},
+    {"timelapse", K_VALUE, NULL, 0, 0},
+};
+static const struct table ipcam_table = {ipcam_keys, NKEYS(ipcam_keys)};
+
+static const struct key upload_keys[] = {
+    {"message", K_VALUE, NULL, 0, 0},
+    {"progress", K_VALUE, NULL, 0, 0},
+    {"status", K_VALUE, NULL, 0, 0},
+};
+static const struct table upload_table = {upload_keys, NKEYS(upload_keys)};
+
+static const struct key xcam_keys[] = {
+    {"first_layer_inspector", K_VALUE, NULL, 0, 0},
+    {"print_halt", K_VALUE, NULL, 0, 0},
+    {"spaghetti_detector", K_VALUE, NULL, 0, 0},
+};
+static const struct table xcam_table = {xcam_keys, NKEYS(xcam_keys)};
+
+static const struct key print_keys[] = {
+    {"ams", K_OBJECT, &ams_table, 0, 0},
+    {"ams_rfid_status", K_VALUE, NULL, 0, 0},
+    {"ams_status", K_VALUE, NULL, 0, 0},
+    {"bed_target_temper", K_VALUE, NULL, 0, 0},
+    {"bed_temper", K_VALUE, NULL, 0, 0},
+    {"big_fan1_speed", K_VALUE, NULL, 0, 0},
+    {"big_fan2_speed", K_VALUE, NULL, 0, 0},
+    {"chamber_temper", K_VALUE, NULL, 0, 0},
+    {"command", K_VALUE, NULL, 0, 0},
+    {"cooling_fan_speed", K_VALUE, NULL, 0, 0},
+    {"fail_reason", K_VALUE, NULL, 0, 0},
+    {"fun", K_VALUE, NULL, 0, 0},
+    {"gcode_file", K_VALUE, NULL, 0, 0},
+    {"gcode_file_prepare_percent", K_VALUE, NULL, 0, 0},
+    {"gcode_start_time", K_VALUE, NULL, 0, 0},
+    {"gcode_state", K_VALUE, NULL, 0, 0},
+    {"heatbreak_fan_speed", K_VALUE, NULL, 0, 0},
+    {"hms", K_ITEMS, &hms_table, 2 * BAMBU_HMS_MAX, BY_INDEX},
+    {"home_flag", K_VALUE, NULL, 0, 0},
+    {"hw_switch_state", K_VALUE, NULL, 0, 0},
+    {"ipcam", K_OBJECT, &ipcam_table, 0, 0},
+    {"k", K_VALUE, NULL, 0, 0},
+    {"layer_num", K_VALUE, NULL, 0, 0},
+    {"lifecycle", K_VALUE, NULL, 0, 0},
+    {"lights_report", K_ITEMS, &light_table, 8, BY_INDEX},
+    {"mc_percent", K_VALUE, NULL, 0, 0},
+    {"mc_print_error_code", K_VALUE, NULL, 0, 0},
+    {"mc_print_stage", K_VALUE, NULL, 0, 0},
+    {"mc_remaining_time", K_VALUE, NULL, 0, 0},
+    {"mess_production_state", K_VALUE, NULL, 0, 0},
+    {"msg", K_VALUE, NULL, 0, 0},
+    {"nozzle_diameter", K_VALUE, NULL, 0, 0},
+    {"nozzle_target_temper", K_VALUE, NULL, 0, 0},
+    {"nozzle_temper", K_VALUE, NULL, 0, 0},
+    {"nozzle_type", K_VALUE, NULL, 0, 0},
+    {"print_error", K_VALUE, NULL, 0, 0},
+    {"print_type", K_VALUE, NULL, 0, 0},
+    {"profile_id", K_VALUE, NULL, 0, 0},
+    {"project_id", K_VALUE, NULL, 0, 0},
+    {"sdcard", K_VALUE, NULL, 0, 0},
+    {"sequence_id", K_VALUE, NULL, 0, 0},
+    {"spd_lvl", K_VALUE, NULL, 0, 0},
+    {"spd_mag", K_VALUE, NULL, 0, 0},
+    {"stg", K_LIST, NULL, 64, 0},
+    {"stg_cur", K_VALUE, NULL, 0, 0},
+    {"subtask_id", K_VALUE, NULL, 0, 0},
+    {"subtask_name", K_VALUE, NULL, 0, 0},
+    {"task_id", K_VALUE, NULL, 0, 0},
+    {"total_layer_num", K_VALUE, NULL, 0, 0},
+    {"upload", K_OBJECT, &upload_table, 0, 0},
+    {"vt_tray", K_OBJECT, &tray_table, 0, 0},
+    {"wifi_signal", K_VALUE, NULL, 0, 0},
+    {"xcam", K_OBJECT, &xcam_table, 0, 0},
+};
+static const struct table print_table = {print_keys, NKEYS(print_keys)};
+
+static int
+key_cmp(const void *name, const void *k)
+{
+    return strcmp(name, ((const struct key *)k)->name);
+}
+
+/* The entry for name in t, or NULL. bsearch: a flood of unknown keys costs
+ * a few comparisons each. */
+static const struct key *
+key_find(const struct table *t, const char *name)
+{
+    return bsearch(name, t->keys, t->n, sizeof *t->keys, key_cmp);
+}
+
+/* ---- size ------------------------------------------------------------ */
+
+/* Length of s as a JSON string body the way json-c writes it (slashes
+ * escaped, controls as \uXXXX). */
+static size_t
+text_len(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\' || ch == '/' || ch == '\b' || ch == '\f' ||
+            ch == '\n' || ch == '\r' || ch == '\t')
+            n += 2;
+        else if (ch < 0x20)
+            n += 6;
+        else
+            n++;
+    }
+    return n;
+}
+
+static void
+measure(struct json_object *v, struct size *sz)
+{
+    sz->values++;
+    switch (json_object_get_type(v)) {
+    case json_type_object:
+        sz->bytes += 2;
+        json_object_object_foreach(v, key, val)
+        {
+            sz->bytes += text_len(key) + 4; /* "": , */
+            measure(val, sz);
+        }
+        break;
+    case json_type_array:
+        sz->bytes += 2;
+        for (size_t i = 0, n = json_object_array_length(v); i < n; i++) {
+            sz->bytes++;
+            measure(json_object_array_get_idx(v, i), sz);
+        }
+        break;
+    case json_type_string:
+        sz->bytes += text_len(json_object_get_string(v)) + 2;
+        break;
+    case json_type_null:
+    case json_type_boolean:
+        sz->bytes += 5;
+        break;
+    default: /* numbers: %.17g and int64 fit */
+        sz->bytes += 24;
+        break;
+    }
+}
+
+static int
+size_fits(const struct size *sz)
+{
+    return sz->bytes <= BAMBU_STATE_MAX && sz->values <= BAMBU_STATE_VALUES_MAX;
+}
+
+/* ---- merge ---------------------------------------------------------- */
+
 static void merge_object(struct json_object *dst, struct json_object *src,
-                         enum level lv);
+                         const struct table *t);
+
+/* A value the cache takes for a K_VALUE key or a K_LIST entry. */
+static int
+value_ok(struct json_object *v)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_object:
+    case json_type_array:
+        return 0;
+    case json_type_string:
+        return json_object_get_string_len(v) <= BAMBU_STRING_MAX;
+    default:
+        return 1;
+    }
+}
+
+/* A new object with src's keys that t knows. */
+static struct json_object *
+object_copy(struct json_object *src, const struct table *t)
+{
+    struct json_object *o = json_object_new_object();
+
+    if (!o)
+        abort();
+    merge_object(o, src, t);
+    return o;
+}
+
+/* A new array with src's entries that fit k, at most k->max of them. */
+static struct json_object *
+array_copy(struct json_object *src, const struct key *k)
+{
+    struct json_object *a = json_object_new_array();
+    size_t n = json_object_array_length(src);
+    int kept = 0;
+
+    if (!a)
+        abort();
+    for (size_t i = 0; i < n && kept < k->max; i++) {
+        struct json_object *el = json_object_array_get_idx(src, i);
+        if (k->shape == K_ITEMS && json_object_is_type(el, json_type_object))
+            json_object_array_add(a, object_copy(el, k->sub));
+        else if (k->shape == K_LIST && value_ok(el))
+            json_object_array_add(a, json_object_get(el));
+        else
+            continue;
+        kept++;
+    }
+    return a;
+}
 
 /* {"id":"2"} alone is an empty slot (§2.6), not a delta. */
 static int
@@ -254,10 +554,12 @@ id_only(struct json_object *o)
     return json_object_object_length(o) == 1;
 }
 
-/* Merges src[] into dst[] by "id". -1 (dst untouched) when an element of
- * src is not an object with an id: the caller replaces the array. */
+/* Merges src[] into dst[] by "id"; new ids beyond k->max are ignored. -1
+ * (dst untouched) when an element of src is not an object with an id: the
+ * caller replaces the array. */
 static int
-merge_by_id(struct json_object *dst, struct json_object *src, int trays)
+merge_by_id(struct json_object *dst, struct json_object *src,
+            const struct key *k)
 {
     size_t ns = json_object_array_length(src);
     char id[24], did[24];
@@ -274,46 +576,59 @@ merge_by_id(struct json_object *dst, struct json_object *src, int trays)
         id_text(el, id);
         for (j = 0; j < nd; j++) {
             struct json_object *d = json_object_array_get_idx(dst, j);
-            if (d && id_text(d, did) == 0 && strcmp(id, did) == 0)
+            if (id_text(d, did) == 0 && strcmp(id, did) == 0)
                 break;
         }
         if (j == nd) {
-            if (nd < BAMBU_MERGE_ITEMS_MAX)
-                json_object_array_add(dst, json_object_get(el));
-            continue;
+            if (nd < (size_t)k->max)
+                json_object_array_add(dst, object_copy(el, k->sub));
+        } else if (k->by_id == BY_ID_SLOT && id_only(el)) {
+            json_object_array_put_idx(dst, j, object_copy(el, k->sub));
+        } else {
+            merge_object(json_object_array_get_idx(dst, j), el, k->sub);
         }
-        struct json_object *d = json_object_array_get_idx(dst, j);
-        if (!json_object_is_type(d, json_type_object) || (trays && id_only(el)))
-            json_object_array_put_idx(dst, j, json_object_get(el));
-        else
-            merge_object(d, el, trays ? L_PLAIN : L_UNIT);
     }
     return 0;
 }
 
+/* Merges src's keys that t knows into dst (an object of t's keys); the
+ * other keys, and values not of their key's shape, are ignored. */
 static void
-merge_object(struct json_object *dst, struct json_object *src, enum level lv)
+merge_object(struct json_object *dst, struct json_object *src,
+             const struct table *t)
 {
     json_object_object_foreach(src, key, sv)
     {
-        struct json_object *dv = member(dst, key);
-        if (dv && sv && json_object_is_type(dv, json_type_object) &&
-            json_object_is_type(sv, json_type_object)) {
-            merge_object(dv, sv,
-                         lv == L_PRINT && strcmp(key, "ams") == 0 ? L_AMS
-                                                                  : L_PLAIN);
+        const struct key *k = key_find(t, key);
+        struct json_object *dv;
+
+        if (!k)
             continue;
+        dv = member(dst, key);
+        switch (k->shape) {
+        case K_VALUE:
+            if (value_ok(sv))
+                json_object_object_add(dst, key, json_object_get(sv));
+            break;
+        case K_OBJECT:
+            if (!json_object_is_type(sv, json_type_object))
+                break;
+            if (dv && json_object_is_type(dv, json_type_object))
+                merge_object(dv, sv, k->sub);
+            else
+                json_object_object_add(dst, key, object_copy(sv, k->sub));
+            break;
+        case K_ITEMS:
+        case K_LIST:
+            if (!json_object_is_type(sv, json_type_array))
+                break;
+            if (k->by_id != BY_INDEX && dv &&
+                json_object_is_type(dv, json_type_array) &&
+                merge_by_id(dv, sv, k) == 0)
+                break;
+            json_object_object_add(dst, key, array_copy(sv, k));
+            break;
         }
-        if (dv && sv && json_object_is_type(dv, json_type_array) &&
-            json_object_is_type(sv, json_type_array)) {
-            if (lv == L_AMS && strcmp(key, "ams") == 0 &&
-                merge_by_id(dv, sv, 0) == 0)
-                continue;
-            if (lv == L_UNIT && strcmp(key, "tray") == 0 &&
-                merge_by_id(dv, sv, 1) == 0)
-                continue;
-        }
-        json_object_object_add(dst, key, json_object_get(sv));
     }
 }
 
@@ -345,7 +660,8 @@ parse(const char *text, size_t len, struct err *e)
         return fail(e, "empty"), NULL;
     if (memchr(text, '\0', len))
         return fail(e, "NUL byte"), NULL;
-    tok = json_tokener_new();
+    /* json-c counts the values inside the deepest container as a level */
+    tok = json_tokener_new_ex(BAMBU_DEPTH_MAX + 1);
     if (!tok)
         abort();
     json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
@@ -414,6 +730,40 @@ firmware_of(struct json_object *o, struct bambu_frame *f)
     }
 }
 
+/* Merges a status push's print object into the cache: a delta in place
+ * while the bound says it cannot outgrow the caps, else (and for a full
+ * frame) into a rebuilt copy that is measured first. 0, or -1 with s
+ * untouched when the result would be too big. */
+static int
+merge_status(struct bambu_state *s, struct json_object *obj, int full)
+{
+    struct size add = {0, 0}, grown, got = {0, 0};
+    struct json_object *next;
+
+    measure(obj, &add);
+    grown.bytes = s->bound.bytes + add.bytes;
+    grown.values = s->bound.values + add.values;
+    if (!full && size_fits(&grown)) {
+        merge_object(s->print, obj, &print_table);
+        s->bound = grown;
+        return 0;
+    }
+    next =
+        full ? json_object_new_object() : object_copy(s->print, &print_table);
+    if (!next)
+        abort();
+    merge_object(next, obj, &print_table);
+    measure(next, &got);
+    if (!size_fits(&got)) {
+        json_object_put(next);
+        return -1;
+    }
+    json_object_put(s->print);
+    s->print = next;
+    s->bound = got;
+    return 0;
+}
+
 int
 bambu_state_merge(struct bambu_state *s, const char *text, size_t len,
                   struct bambu_frame *f, struct err *e)
@@ -453,15 +803,13 @@ bambu_state_merge(struct bambu_state *s, const char *text, size_t len,
 
     if (obj && strcmp(cls, "print") == 0 &&
         (!f->command[0] || strcmp(f->command, "push_status") == 0)) {
-        f->kind = BAMBU_FRAME_STATUS;
         f->full = int_of(obj, "msg", INT_MIN, INT_MAX, 1) == 0;
-        if (f->full) {
-            json_object_put(s->print);
-            s->print = json_object_get(obj);
-            s->has_full = 1;
-        } else {
-            merge_object(s->print, obj, L_PRINT);
+        if (merge_status(s, obj, f->full) < 0) {
+            json_object_put(root);
+            return fail(e, "the cached state would outgrow its cap");
         }
+        f->kind = BAMBU_FRAME_STATUS;
+        s->has_full |= f->full;
         s->frames++;
     } else if (obj && f->command[0] && strcmp(cls, "mc_print") != 0 &&
                strcmp(cls, "event") != 0 &&

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/outbound.h"
 
 #include "base/banned.h"
 
@@ -72,10 +73,14 @@ static const struct conf_key conf_keys[] = {
     {"FARM_LOGIN_WINDOW", CONF_INT, FIELD(login_window), 1},
     {"FARM_OFFLINE_GRACE", CONF_INT, FIELD(offline_grace), 0},
     {"FARM_LEASE_SECONDS", CONF_INT, FIELD(lease_seconds), 3},
+    {"FARM_OUTBOUND_ALLOW", CONF_STR, FIELD(outbound_allow), 0},
+    {"FARM_OUTBOUND_PRIVATE_WEBHOOKS", CONF_FLAG,
+     FIELD(outbound_private_webhooks), 0},
     {"FARM_SMTP_URL", CONF_STR, FIELD(mail.url), 0},
     {"FARM_SMTP_USER", CONF_STR, FIELD(mail.user), 0},
     {"FARM_SMTP_PASSWORD", CONF_STR, FIELD(mail.password), 0},
     {"FARM_SMTP_STARTTLS", CONF_FLAG, FIELD(mail.starttls), 0},
+    {"FARM_SECURE_COOKIES", CONF_FLAG, FIELD(secure_cookies), 0},
     {"FARM_SMTP_CA", CONF_STR, FIELD(mail.ca), 0},
     {"FARM_MAIL_FROM", CONF_STR, FIELD(mail.from), 0},
     {"FARM_ETSY_KEYSTRING", CONF_STR, FIELD(etsy.keystring), 0},
@@ -176,7 +181,7 @@ int
 conf_load(struct conf *c, struct err *e)
 {
     const char *v;
-    char path[600];
+    char path[600], why[160];
 
     memset(c, 0, sizeof(*c));
     memcpy(c->data_dir, "var", 4);
@@ -190,6 +195,8 @@ conf_load(struct conf *c, struct err *e)
     c->login_window = 15 * 60;
     c->offline_grace = 5 * 60;
     c->lease_seconds = 30;
+    c->secure_cookies = -1; /* unset: from FARM_PUBLIC_URL, below */
+    c->outbound_private_webhooks = 1;
     memcpy(c->etsy.api, "https://api.etsy.com", 21);
     memcpy(c->etsy.connect, "https://www.etsy.com/oauth/connect", 35);
     c->etsy.poll = 300;
@@ -214,6 +221,13 @@ conf_load(struct conf *c, struct err *e)
         return err_set(e, ERR_VALIDATION,
                        "config FARM_SMTP_URL must start with smtp:// or "
                        "smtps://");
+    /* a site served over HTTPS sends its cookies only over HTTPS */
+    if (c->secure_cookies < 0)
+        c->secure_cookies = strncmp(c->etsy.public_url, "https://", 8) == 0;
+    if (outbound_configure(c->outbound_allow, c->outbound_private_webhooks,
+                           why, sizeof(why)) < 0)
+        return err_set(e, ERR_VALIDATION, "config FARM_OUTBOUND_ALLOW: %s",
+                       why);
     if (c->db_url[0] == '\0')
         snprintf(c->db_url, sizeof(c->db_url), "sqlite:%s/farm.db",
                  c->data_dir);

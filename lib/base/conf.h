@@ -49,6 +49,14 @@ struct etsy_conf {
     int64_t poll;
 };
 
+/* Outbound requests (base/outbound.h; conf_load installs the policy):
+ *   FARM_OUTBOUND_ALLOW            CIDRs (IPv4 and IPv6, comma or space
+ *                                  separated) allowed whatever the rules
+ *                                  say, e.g. 127.0.0.0/8 for a printer
+ *                                  simulator on this host; default none
+ *   FARM_OUTBOUND_PRIVATE_WEBHOOKS 1 (default): webhooks may go to private
+ *                                  LAN ranges; 0: they may not (printers
+ *                                  always may) */
 struct conf {
     char data_dir[512];
     char db_url[600];
@@ -64,12 +72,16 @@ struct conf {
     int64_t login_window;    /* seconds */
     int64_t offline_grace;   /* seconds offline before printer_offline */
     int64_t lease_seconds;   /* a dispatcher's printer leases (PostgreSQL) */
+    int secure_cookies;      /* Secure + __Host- names (HTTPS sites) */
+    char outbound_allow[1024];
+    int outbound_private_webhooks;
     struct mail_conf mail;
     struct etsy_conf etsy;
 };
 
-/* Fills c from defaults, farm.conf and the environment. -1 with e set on a
- * bad value. */
+/* Fills c from defaults, farm.conf and the environment, and installs the
+ * outbound policy it names as the process's (outbound_configure). -1 with
+ * e set on a bad value. */
 int conf_load(struct conf *c, struct err *e);
 
 #endif

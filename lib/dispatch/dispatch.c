@@ -87,6 +87,15 @@ dispatch_frames(const struct dispatcher *d)
     return d->frames;
 }
 
+void
+dispatch_stats(const struct dispatcher *d, struct dispatch_stats *out)
+{
+    out->steps = d->steps;
+    out->step_ms = d->step_ms;
+    out->step_ms_max = d->step_ms_max;
+    out->printers = d->n;
+}
+
 /* How long the outbox step may take: a cron run stays short, a --watch
  * loop comes back often. */
 #define DISPATCH_DELIVER_ONCE_S 20
@@ -116,10 +125,11 @@ printer_step(struct dispatcher *d, struct ctx *c, struct dprinter *p)
 }
 
 /* Each printer in its own transaction, so one printer's failure rolls
- * back only its own writes; then the starts. 0, or -1 when anything
- * failed (the rest still ran). */
+ * back only its own writes; then the starts. 0, or -1 when the step as a
+ * whole failed (the printers list or the starts); a printer that failed
+ * alone sets *printer_failed and the rest still ran. */
 static int
-dispatch_step(struct dispatcher *d)
+step_run(struct dispatcher *d, int *printer_failed)
 {
     struct ctx c;
     int failed = 0;
@@ -133,7 +143,9 @@ dispatch_step(struct dispatcher *d)
         struct dprinter *p = d->p[i];
 
         c.user_id = p->user_id;
-        p->step_failed = db_begin(c.db) < 0 ||
+        /* the lease row printer_step locks first keeps the printer ours:
+         * no farm-wide lock, so several dispatchers step at once */
+        p->step_failed = db_begin_rows(c.db) < 0 ||
                          db_end(c.db, printer_step(d, &c, p)) < 0;
         p->gs_changed = 0;
         if (p->step_failed) {
@@ -148,7 +160,23 @@ dispatch_step(struct dispatcher *d)
         log_error("dispatch: starting prints failed: %s", c.err.msg);
         return -1;
     }
-    return failed ? -1 : 0;
+    *printer_failed = failed;
+    return 0;
+}
+
+/* step_run, its wall time counted for dispatch_stats. */
+static int
+dispatch_step(struct dispatcher *d, int *printer_failed)
+{
+    int64_t t0 = clock_mono_ms(), ms;
+    int rc = step_run(d, printer_failed);
+
+    ms = clock_mono_ms() - t0;
+    d->steps++;
+    d->step_ms += ms;
+    if (ms > d->step_ms_max)
+        d->step_ms_max = ms;
+    return rc;
 }
 
 /* Loads, connects and collects frames until every printer has answered
@@ -211,11 +239,13 @@ dispatch_release(struct dispatcher *d)
 int
 dispatch_once(struct dispatcher *d)
 {
-    int rc;
+    int rc, printer_failed = 0;
 
     if (collect(d, NULL) < 0)
         return -1;
-    rc = dispatch_step(d);
+    rc = dispatch_step(d, &printer_failed);
+    if (printer_failed)
+        rc = -1; /* exit 1 says so; the other printers' work stands */
     dispatch_disconnect_all(d);
     if (deliver(d, DISPATCH_DELIVER_ONCE_S) < 0)
         rc = -1;
@@ -229,7 +259,7 @@ int
 dispatch_watch(struct dispatcher *d, volatile int *stop)
 {
     int64_t next = 0;
-    int failures = 0;
+    int failures = 0, printer_failed = 0;
 
     if (collect(d, stop) < 0)
         return -1;
@@ -253,8 +283,10 @@ dispatch_watch(struct dispatcher *d, volatile int *stop)
                 dispatch_connect_all(d);
         }
         next = clock_mono_ms() + (int64_t)d->o.interval_s * 1000;
-        if (dispatch_step(d) < 0 || deliver(d, DISPATCH_DELIVER_WATCH_S) < 0 ||
-            dispatch_etsy(d) < 0) {
+        /* one misbehaving printer never stops the loop: only a step that
+         * failed as a whole (database gone) counts towards giving up */
+        if (dispatch_step(d, &printer_failed) < 0 ||
+            deliver(d, DISPATCH_DELIVER_WATCH_S) < 0 || dispatch_etsy(d) < 0) {
             if (++failures >= 10)
                 return -1;
         } else {

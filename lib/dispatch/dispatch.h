@@ -169,4 +169,14 @@ int dispatch_watch(struct dispatcher *d, volatile int *stop);
 /* Status frames merged since dispatch_new (for the benchmark). */
 long dispatch_frames(const struct dispatcher *d);
 
+/* Steps run since dispatch_new, their total and longest wall time, and
+ * the printers the dispatcher drives now (on PostgreSQL: those it holds a
+ * lease on) (for the benchmark). */
+struct dispatch_stats {
+    long steps;
+    int64_t step_ms, step_ms_max;
+    int printers;
+};
+void dispatch_stats(const struct dispatcher *d, struct dispatch_stats *out);
+
 #endif

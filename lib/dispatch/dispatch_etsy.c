@@ -10,7 +10,10 @@
  * receipts that were written. A shop with auto_schedule on schedules each
  * new order right after the order's own transaction (order_schedule, the
  * same all-or-nothing operation as the API): an order with an unmatched
- * item is refused whole, stays open and the refusal is logged.
+ * item is refused whole, stays open and the refusal is logged. Cancels
+ * and refunds older than the overlap are caught by recheck: each run then
+ * reads a bounded batch of the shop's open orders' receipts again, each
+ * order at most once per poll interval.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -27,7 +30,6 @@
 #include "domain/etsy_shop.h"
 #include "domain/event.h"
 #include "domain/lease.h"
-#include "domain/material.h"
 #include "domain/order.h"
 #include "domain/variation.h"
 #include "net/etsy_http.h"
@@ -44,6 +46,9 @@
 #define RETRY_AFTER_MAX_S 60
 #define TRIES_429 3
 #define PAGES_MAX 1000 /* one pass: 100 000 receipts */
+/* Open orders whose receipt one run reads again (recheck); each at most
+ * once per poll interval. */
+#define RECHECK_MAX 25
 /* x-remaining-today under this (5 % of Etsy's default 100 000 calls a day)
  * slows the shop's poll SLOW_FACTOR times until the next UTC day. */
 #define LOW_REMAINING 5000
@@ -316,56 +321,92 @@ money(struct json_object *m, const char **currency)
     return int_of(m, "amount");
 }
 
-/* The transaction's variations: their text ("Name: value; ..."), and the
- * colour and material a colour or material variation asks for. A colour
- * name variation_color does not know stays in the text only; a material
- * longer than MATERIAL_TYPE_MAX bytes is cut (at a character boundary). */
+/* The receipt's Money field key: its amount (DB_NULL when absent) and
+ * currency. */
+static int64_t
+money_of(struct json_object *rec, const char *key, const char **currency)
+{
+    struct json_object *m = NULL;
+
+    *currency = NULL;
+    if (!json_object_object_get_ex(rec, key, &m) ||
+        !json_object_is_type(m, json_type_object))
+        return DB_NULL;
+    return money(m, currency);
+}
+
+/* What the receipt took off its items (discount_amt; else total_price -
+ * subtotal, which Etsy defines as less coupons) and its currency
+ * (total_price's, else discount_amt's). A discount that is negative or in
+ * another currency is not one: DB_NULL. */
+static void
+receipt_money(struct json_object *rec, struct order_receipt *rc)
+{
+    const char *cur = NULL, *dcur = NULL, *scur = NULL;
+    int64_t total = money_of(rec, "total_price", &cur);
+    int64_t discount = money_of(rec, "discount_amt", &dcur);
+    int64_t subtotal;
+
+    if (cur == NULL)
+        cur = dcur;
+    if (discount == DB_NULL) {
+        subtotal = money_of(rec, "subtotal", &scur);
+        if (total != DB_NULL && subtotal != DB_NULL && scur != NULL &&
+            cur != NULL && strcmp(scur, cur) == 0)
+            discount = total - subtotal;
+        dcur = scur;
+    }
+    rc->currency = cur;
+    rc->discount = discount;
+    if (discount != DB_NULL &&
+        (discount < 0 || dcur == NULL || cur == NULL || strcmp(dcur, cur) != 0))
+        rc->discount = DB_NULL;
+}
+
+/* The transaction's variations (variation_add: the text, and the colour
+ * and material a colour or material variation asks for). */
 static void
 variations(struct run *r, struct json_object *t, struct order_item *it)
 {
-    struct arena *a = r->c->arena;
-    struct json_object *vs;
-    const char *text = NULL;
+    struct variation_set vs = {NULL, NULL, NULL};
+    struct json_object *list;
 
-    if (!json_object_object_get_ex(t, "variations", &vs) ||
-        !json_object_is_type(vs, json_type_array))
+    if (!json_object_object_get_ex(t, "variations", &list) ||
+        !json_object_is_type(list, json_type_array))
         return;
-    for (size_t i = 0; i < json_object_array_length(vs); i++) {
-        struct json_object *v = json_object_array_get_idx(vs, i);
-        const char *name = str_of(v, "formatted_name");
-        const char *value = str_of(v, "formatted_value");
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        struct json_object *v = json_object_array_get_idx(list, i);
 
-        if (value == NULL || value[0] == '\0')
-            continue;
-        if (name == NULL)
-            name = "";
-        text = text ? arena_printf(a, "%s; %s: %s", text, name, value)
-                    : arena_printf(a, "%s: %s", name, value);
-        switch (variation_kind(name)) {
-        case VARIATION_COLOR:
-            if (variation_color(value) != NULL)
-                it->color = variation_color(value);
-            break;
-        case VARIATION_MATERIAL: {
-            size_t n = strspn(value, " ");
-            const char *m = value + n;
-
-            n = strlen(m);
-            while (n > 0 && m[n - 1] == ' ')
-                n--;
-            if (n > MATERIAL_TYPE_MAX)
-                n = MATERIAL_TYPE_MAX;
-            while (n > 0 && ((unsigned char)m[n] & 0xC0) == 0x80)
-                n--;
-            if (n > 0)
-                it->material_type = arena_printf(a, "%.*s", (int)n, m);
-            break;
-        }
-        default:
-            break;
-        }
+        variation_add(r->c->arena, &vs, str_of(v, "formatted_name"),
+                      str_of(v, "formatted_value"));
     }
-    it->variations = text;
+    it->variations = vs.text;
+    it->color = vs.color;
+    it->material_type = vs.material_type;
+}
+
+/* A receipt (ext) of order order_id whose status says cancelled or
+ * refunded cancels the order and its prints that have not started, and
+ * tells the owner once (order_cancelled): the order cancelled already
+ * changes nothing. Inside the caller's transaction. 0 or -1. */
+static int
+cancel_if(struct run *r, int64_t order_id, const char *ext,
+          const char *status)
+{
+    struct ctx *c = r->c;
+    int rc;
+
+    if (!cancelled_status(status) || (rc = order_etsy_cancel(c, order_id)) == 0)
+        return 0;
+    if (rc < 0 ||
+        event_emit_user(c, "order_cancelled", order_id,
+                        arena_printf(c->arena,
+                                     "Etsy order %s was %s: the order and "
+                                     "its prints that had not started are "
+                                     "cancelled.",
+                                     ext, status)) < 0)
+        return -1;
+    return 0;
 }
 
 /* Writes one receipt in its own transaction. 1 when an order was added
@@ -384,24 +425,23 @@ import_receipt(struct run *r, struct json_object *rec, int64_t *added_id)
         return 0;
     if (db_begin(c->db) < 0)
         return err_internal(&c->err, "etsy: begin failed");
-    order_id = order_etsy_find(c, ext, &ost, &nprints);
+    order_id = order_etsy_find(c, ext, &ost, &nprints, NULL);
     if (order_id < 0)
         goto fail;
+    /* read now: the re-reading pass (recheck) need not ask for it soon */
+    if (order_id > 0 && order_etsy_read(c, order_id, r->s->shop_id, 1) < 0)
+        goto fail;
     if (cancelled_status(status)) {
-        if (order_id > 0 && (rc = order_etsy_cancel(c, order_id)) != 0) {
-            if (rc < 0 ||
-                event_emit_user(c, "order_cancelled", order_id,
-                                arena_printf(c->arena,
-                                             "Etsy order %s was %s: the "
-                                             "order and its prints that had "
-                                             "not started are cancelled.",
-                                             ext, status)) < 0)
-                goto fail;
-        }
+        if (order_id > 0 && cancel_if(r, order_id, ext, status) < 0)
+            goto fail;
         return db_end(c->db, 0) < 0 ? -1 : 0;
     }
     if (order_id == 0) {
-        if ((order_id = order_etsy_insert(c, ext, str_of(rec, "name"))) < 0)
+        struct order_receipt or = {ext, str_of(rec, "name"), DB_NULL, NULL,
+                                   r->s->shop_id};
+
+        receipt_money(rec, &or);
+        if ((order_id = order_etsy_insert(c, &or)) < 0)
             goto fail;
         added = 1;
         *added_id = order_id;
@@ -543,6 +583,70 @@ import(struct run *r, int64_t *cursor, int64_t *added, const char **err)
     return 0;
 }
 
+/* Re-reads (getShopReceipt) up to RECHECK_MAX of the shop's open orders
+ * whose receipt was not read for a poll interval, the least recently read
+ * first, so a cancel or refund older than the import's overlap is still
+ * seen; each read is recorded in the same transaction as what it changed.
+ * A receipt Etsy does not know (any 4xx but 401 and 429, or an order
+ * number that is no receipt id) is recorded as read and skipped. 0, 1
+ * (grant gone), -1 with *err (what was read stays). */
+static int
+recheck(struct run *r, int *read, const char **err)
+{
+    struct ctx *c = r->c;
+    struct order_recheck *list;
+    int n, rc;
+
+    *read = 0;
+    if (order_etsy_stale(c, r->s->shop_id, c->now - r->e->poll, RECHECK_MAX,
+                         &list, &n) < 0) {
+        *err = arena_printf(c->arena, "recheck: %s", c->err.msg);
+        err_clear(&c->err);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *ext = list[i].external_id, *status = NULL;
+        struct etsy_resp resp;
+        int found = 0;
+
+        memset(&resp, 0, sizeof(resp));
+        if (strspn(ext, "0123456789") == strlen(ext)) {
+            rc = get(r,
+                     arena_printf(c->arena,
+                                  "/v3/application/shops/%lld/receipts/%s",
+                                  (long long)r->s->shop_id, ext),
+                     &resp, err);
+            if (rc == 1)
+                return 1;
+            if (rc < 0 && (resp.status < 400 || resp.status >= 500 ||
+                           resp.status == 401 || resp.status == 429)) {
+                *err = arena_printf(c->arena, "recheck: %s", *err);
+                return -1;
+            }
+            *err = NULL;
+            found = rc == 0;
+            if (found) {
+                status = str_of(answer_json(r, &resp), "status");
+                (*read)++;
+            } else {
+                log_info("etsy: shop %lld: receipt %s: HTTP %ld, skipped",
+                         (long long)r->s->id, ext, resp.status);
+            }
+        }
+        if (db_begin(c->db) < 0 ||
+            cancel_if(r, list[i].id, ext, status) < 0 ||
+            order_etsy_read(c, list[i].id, r->s->shop_id, found) < 0 ||
+            db_commit(c->db) < 0) {
+            db_rollback(c->db);
+            *err = arena_printf(c->arena, "recheck: receipt %s: %s", ext,
+                                c->err.msg[0] ? c->err.msg : "database");
+            err_clear(&c->err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* When to poll again after a pass without error: poll seconds on, or, when
  * the day's calls run low, SLOW_FACTOR times that but not past the next
  * UTC midnight (the count is a day's) and never sooner than poll. */
@@ -566,7 +670,7 @@ run_shop(struct ctx *c, const struct etsy_conf *e, struct etsy_shop *s)
     struct run r = {c, e, s, NULL, -1};
     const char *err = NULL;
     int64_t cursor = DB_NULL, added = 0, next;
-    int rc = 0;
+    int rc = 0, reread = 0;
 
     r.api_key = arena_printf(c->arena, "%s:%s", e->keystring, e->secret);
     if (strcmp(s->status, "pending") == 0 && s->access_token == NULL)
@@ -578,6 +682,11 @@ run_shop(struct ctx *c, const struct etsy_conf *e, struct etsy_shop *s)
         rc = identify(&r, &err);
     if (rc == 0)
         rc = import(&r, &cursor, &added, &err);
+    /* the re-reading pass spends calls the day may not have left */
+    if (rc == 0 && (r.remaining < 0 || r.remaining >= LOW_REMAINING) &&
+        (rc = recheck(&r, &reread, &err)) == 0 && reread > 0)
+        log_info("etsy: shop %lld: %d open orders read again",
+                 (long long)s->id, reread);
     if (rc == 1)
         return; /* reconnect_needed, recorded */
     next = err != NULL ? c->now + RETRY_LATER_S

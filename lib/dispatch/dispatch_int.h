@@ -75,6 +75,9 @@ struct dispatcher {
     struct mqtt_conn **conns; /* parallel to p, for mqtt_poll */
     long frames;              /* status frames merged, all printers */
     int64_t collect_ms;       /* when the collection phase began */
+    long steps;               /* dispatch_step runs (dispatch_stats) */
+    int64_t step_ms;          /* their total wall time */
+    int64_t step_ms_max;      /* and the longest */
     unsigned seq;             /* our sequence ids: "7<pid%1000><n>" */
     /* On PostgreSQL several dispatchers share the printers by leases
      * (domain/lease.h): holder names this one; leased says we use them. */

@@ -150,10 +150,11 @@ keep_leased(struct dispatcher *d, struct ctx *c, struct printer_watched *rows,
     char *mine;
     int w = 0;
 
-    if (!d->leased || *nrows == 0)
+    if (!d->leased)
         return 0;
-    ids = arena_alloc(c->arena, sizeof(*ids) * (size_t)*nrows);
-    mine = arena_alloc(c->arena, (size_t)*nrows);
+    /* with no printers too: the heartbeat counts this dispatcher */
+    ids = arena_alloc(c->arena, sizeof(*ids) * (size_t)(*nrows + 1));
+    mine = arena_alloc(c->arena, (size_t)*nrows + 1);
     for (int k = 0; k < *nrows; k++)
         ids[k] = rows[k].id;
     if (lease_sync(c, d->holder, c->conf->lease_seconds, ids, *nrows, mine) <

@@ -6,6 +6,7 @@
 #include "base/arena.h"
 #include "base/bind.h"
 #include "base/ctx.h"
+#include "base/outbound.h"
 #include "store/db.h"
 #include "domain/printer.h"
 #include "base/secret.h"
@@ -104,6 +105,21 @@ notifypref_check(struct ctx *c, struct notifypref *n)
 {
     /* the table's rules first, then what spans fields or needs decoding */
     bind_check(c, notifypref_fields, n);
+    /* (bind_check has refused a URL that is not even http or https) */
+    if (n->webhook_url != NULL && bind_valid_url(n->webhook_url)) {
+        int unparsable;
+        const char *refused = outbound_check_url(n->webhook_url, &unparsable);
+
+        /* the host judged is the one libcurl will connect to; a name is
+         * checked on the address it resolves to when sending */
+        if (unparsable)
+            err_field(&c->err, "webhook_url",
+                      "must be an absolute http or https URL");
+        else if (refused != NULL)
+            err_field(&c->err, "webhook_url",
+                      "points at %s, which the outbound policy refuses",
+                      refused);
+    }
     if (n->email_enabled && n->email_address == NULL)
         err_field(&c->err, "email_enabled",
                   "needs an email_address to send to");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/conf.h"
 #include "base/ctx.h"
 #include "store/db.h"
 #include "domain/job.h"
@@ -57,38 +58,115 @@ const struct field order_item_map_fields[] = {
 #undef IN
 
 #define ORDER_COLS                                                             \
-    "id, source, external_id, buyer, status, created_at, updated_at"
+    "id, source, external_id, buyer, status, created_at, updated_at, "         \
+    "discount, currency"
+
+/* The currency it->price is in (the farm's when the item has none). */
+static const char *
+item_currency(const struct ctx *c, const struct order_item *it)
+{
+    return it->currency != NULL ? it->currency : c->conf->currency;
+}
+
+/* The currency of o's prices and discount: the receipt's and its priced
+ * items', the farm's when none says; NULL when they differ. */
+static const char *
+order_currency(const struct ctx *c, const struct order *o,
+               const char *receipt)
+{
+    const char *cur = receipt;
+
+    for (int i = 0; i < o->nitems; i++) {
+        const char *ic;
+
+        if (o->items[i].price == DB_NULL)
+            continue;
+        ic = item_currency(c, &o->items[i]);
+        if (cur == NULL)
+            cur = ic;
+        else if (strcmp(cur, ic) != 0)
+            return NULL;
+    }
+    return cur != NULL ? cur : c->conf->currency;
+}
+
+/* Each item's revenue into rev[i]: price x quantity (0 without a price)
+ * less its share of the discount (at most the items' total), shared in
+ * proportion to price x quantity, rounded down, the rest to the last
+ * priced item. An order of mixed currencies shares no discount (its
+ * amounts cannot be compared). */
+static void
+item_revenues(const struct ctx *c, const struct order *o, const char *receipt,
+              int64_t *rev)
+{
+    int64_t gross = 0, discount, given = 0;
+    int last = -1;
+
+    for (int i = 0; i < o->nitems; i++) {
+        const struct order_item *it = &o->items[i];
+
+        rev[i] = it->price == DB_NULL ? 0 : it->price * it->quantity;
+        gross += rev[i];
+        if (it->price != DB_NULL)
+            last = i;
+    }
+    discount = o->discount == DB_NULL || o->discount < 0 ? 0 : o->discount;
+    if (discount > gross)
+        discount = gross;
+    if (discount == 0 || order_currency(c, o, receipt) == NULL)
+        return;
+    for (int i = 0; i < o->nitems; i++) {
+        int64_t share = rev[i] * discount / gross;
+
+        if (i == last)
+            share = discount - given;
+        given += share;
+        rev[i] -= share;
+    }
+}
 
 int
 order_money(struct ctx *c, struct order *o)
 {
+    const char *receipt = o->currency, *farm = c->conf->currency;
+    int64_t *rev = arena_alloc(c->arena,
+                               sizeof(*rev) * (size_t)(o->nitems + 1));
     int priced = 0;
 
+    o->currency = order_currency(c, o, receipt);
+    o->cost_currency = farm;
+    item_revenues(c, o, receipt, rev);
     o->revenue = 0;
     for (int i = 0; i < o->nitems; i++)
         if (o->items[i].price != DB_NULL) {
-            o->revenue += o->items[i].price * o->items[i].quantity;
+            o->revenue += rev[i];
             priced = 1;
         }
-    if (!priced)
+    if (!priced || o->currency == NULL)
         o->revenue = DB_NULL;
     if (job_order_cost(c, o->id, &o->cost) < 0)
         return -1;
-    o->profit = o->revenue == DB_NULL ? DB_NULL : o->revenue - o->cost;
+    o->profit = o->revenue == DB_NULL || strcmp(o->currency, farm) != 0
+                    ? DB_NULL
+                    : o->revenue - o->cost;
     return 0;
 }
 
-/* The row of key in rows (n of them, room for one more), added when new. */
+/* The row of key and currency in rows (n of them, room for one more),
+ * added when new. */
 static struct order_profit_row *
-profit_row(struct order_profit_row *rows, int *n, int64_t key)
+profit_row(struct order_profit_row *rows, int *n, int64_t key,
+           const char *currency)
 {
     int i = 0;
 
-    while (i < *n && rows[i].key != key)
+    while (i < *n &&
+           (rows[i].key != key || strcmp(rows[i].currency, currency) != 0))
         i++;
     if (i == *n) {
         memset(&rows[i], 0, sizeof(rows[i]));
         rows[i].key = key;
+        rows[i].currency = currency;
         (*n)++;
     }
     return &rows[i];
@@ -97,10 +175,11 @@ profit_row(struct order_profit_row *rows, int *n, int64_t key)
 static int
 profit_cmp(const void *a, const void *b)
 {
-    int64_t x = ((const struct order_profit_row *)a)->key;
-    int64_t y = ((const struct order_profit_row *)b)->key;
+    const struct order_profit_row *x = a, *y = b;
 
-    return (x > y) - (x < y);
+    if (x->key != y->key)
+        return (x->key > y->key) - (x->key < y->key);
+    return strcmp(x->currency, y->currency);
 }
 
 int
@@ -109,7 +188,7 @@ order_profit(struct ctx *c, int64_t since, int64_t until,
              struct order_profit_row **products, int *nproducts)
 {
     struct db_stmt *st;
-    int64_t *ids, nitems_all = 0;
+    int64_t *ids, nitems_all = 0, norders = 0;
     int nids = 0, rc;
 
     *ndays = *nproducts = 0;
@@ -132,19 +211,30 @@ order_profit(struct ctx *c, int64_t since, int64_t until,
         ids[nids++] = db_int(st, 0);
     if (rc != DB_DONE)
         return err_internal(&c->err, "order: profit failed");
-    *days = arena_alloc(c->arena, sizeof(**days) * (size_t)(nids + 1));
-    *products = arena_alloc(c->arena,
-                            sizeof(**products) * (size_t)(nitems_all + 2));
+    /* a day and a product have at most one row per item (each item has
+     * one currency) and one for the prints without an item */
+    norders = nids;
+    *days = arena_alloc(c->arena, sizeof(**days) *
+                                      (size_t)(nitems_all + norders + 1));
+    *products = arena_alloc(c->arena, sizeof(**products) *
+                                          (size_t)(nitems_all + norders + 2));
     for (int k = 0; k < nids; k++) {
         struct order o;
         struct job_filter f;
         struct job *js = NULL;
-        struct order_profit_row *day;
+        const char *receipt, *ocur;
+        int64_t day, *rev;
         int n = 0;
 
         if (order_get(c, ids[k], &o) < 0)
             return -1;
-        day = profit_row(*days, ndays, o.created_at - o.created_at % 86400);
+        day = o.created_at - o.created_at % 86400;
+        receipt = o.currency;
+        ocur = order_currency(c, &o, receipt);
+        if (ocur == NULL) /* mixed: a print without an item is the farm's */
+            ocur = c->conf->currency;
+        rev = arena_alloc(c->arena, sizeof(*rev) * (size_t)(o.nitems + 1));
+        item_revenues(c, &o, receipt, rev);
         memset(&f, 0, sizeof(f));
         f.order_id = o.id;
         if (o.nprints > 0 &&
@@ -153,34 +243,45 @@ order_profit(struct ctx *c, int64_t since, int64_t until,
             return -1;
         for (int i = 0; i < o.nitems; i++) {
             const struct order_item *it = &o.items[i];
-            int64_t rev = it->price == DB_NULL ? 0 : it->price * it->quantity;
+            const char *cur = item_currency(c, it);
 
-            day->revenue += rev;
+            profit_row(*days, ndays, day, cur)->revenue += rev[i];
             profit_row(*products, nproducts,
-                       it->product_id == DB_NULL ? 0 : it->product_id)
-                ->revenue += rev;
+                       it->product_id == DB_NULL ? 0 : it->product_id, cur)
+                ->revenue += rev[i];
         }
         for (int i = 0; i < n; i++) {
+            const char *cur = ocur;
             int64_t key = 0;
 
             if (strcmp(js[i].status, "cancelled") == 0 &&
                 js[i].started_at == DB_NULL)
                 continue;
             for (int t = 0; t < o.nitems; t++)
-                if (o.items[t].id == js[i].order_item_id &&
-                    o.items[t].product_id != DB_NULL)
-                    key = o.items[t].product_id;
-            day->cost += js[i].total_cost;
-            profit_row(*products, nproducts, key)->cost += js[i].total_cost;
+                if (o.items[t].id == js[i].order_item_id) {
+                    cur = item_currency(c, &o.items[t]);
+                    if (o.items[t].product_id != DB_NULL)
+                        key = o.items[t].product_id;
+                }
+            profit_row(*days, ndays, day, cur)->cost += js[i].total_cost;
+            profit_row(*products, nproducts, key, cur)->cost +=
+                js[i].total_cost;
         }
     }
-    for (int i = 0; i < *ndays; i++)
-        (*days)[i].profit = (*days)[i].revenue - (*days)[i].cost;
+    for (int i = 0; i < *ndays; i++) {
+        struct order_profit_row *d = &(*days)[i];
+
+        d->profit = strcmp(d->currency, c->conf->currency) == 0
+                        ? d->revenue - d->cost
+                        : DB_NULL;
+    }
     for (int i = 0; i < *nproducts; i++) {
         struct order_profit_row *p = &(*products)[i];
         struct product prod;
 
-        p->profit = p->revenue - p->cost;
+        p->profit = strcmp(p->currency, c->conf->currency) == 0
+                        ? p->revenue - p->cost
+                        : DB_NULL;
         if (p->key != 0 && product_get(c, p->key, &prod) == 0)
             p->name = prod.name;
         err_clear(&c->err); /* a product deleted meanwhile: no name */
@@ -198,6 +299,7 @@ order_init(struct order *o)
 {
     memset(o, 0, sizeof(*o));
     o->source = "manual";
+    o->discount = DB_NULL;
     o->revenue = o->cost = o->profit = DB_NULL;
 }
 
@@ -214,6 +316,8 @@ order_row(struct ctx *c, struct db_stmt *st, struct order *o)
     o->status = arena_strdup(a, db_text(st, 4));
     o->created_at = db_int(st, 5);
     o->updated_at = db_int(st, 6);
+    o->discount = db_int(st, 7);
+    o->currency = arena_strdup(a, db_text(st, 8));
     o->revenue = o->cost = o->profit = DB_NULL;
 }
 
@@ -234,7 +338,7 @@ load_children(struct ctx *c, struct order *o)
     st = db_query(c->db,
                   "SELECT id, title, sku, etsy_listing_id, quantity, "
                   "product_id, price, variations, color, material_type, "
-                  "etsy_variant_id "
+                  "etsy_variant_id, currency "
                   "FROM order_items WHERE order_id = ? "
                   "ORDER BY id",
                   "i", o->id);
@@ -254,6 +358,7 @@ load_children(struct ctx *c, struct order *o)
         it->color = arena_strdup(c->arena, db_text(st, 8));
         it->material_type = arena_strdup(c->arena, db_text(st, 9));
         it->etsy_variant_id = db_int(st, 10);
+        it->currency = arena_strdup(c->arena, db_text(st, 11));
     }
     db_done(st);
     if (rc != DB_ROW && rc != DB_DONE)
@@ -360,8 +465,8 @@ order_item_map(struct ctx *c, int64_t order_id, int64_t item_id,
                int64_t product_id)
 {
     struct db_stmt *st;
-    int64_t listing, variant;
-    int rc;
+    int64_t listing, variant, *prints;
+    int rc, nprints;
 
     if ((rc = order_owned(c, order_id)) <= 0)
         return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "no such order");
@@ -371,6 +476,19 @@ order_item_map(struct ctx *c, int64_t order_id, int64_t item_id,
                                   "is not one of your products");
     if (db_begin(c->db) < 0)
         return err_internal(&c->err, "order: begin failed");
+    /* under the write lock: a schedule that committed first is seen, and
+     * its prints were made from the products the items had then */
+    if (job_order_prints(c, order_id, &prints, &nprints) < 0) {
+        db_rollback(c->db);
+        return -1;
+    }
+    if (nprints > 0) {
+        db_rollback(c->db);
+        return err_set(&c->err, ERR_CONFLICT,
+                       "order %lld already has %d print%s scheduled; its "
+                       "items can no longer be mapped to another product",
+                       (long long)order_id, nprints, nprints == 1 ? "" : "s");
+    }
     st = db_query(c->db,
                   "SELECT etsy_listing_id, etsy_variant_id FROM order_items "
                   "WHERE id = ? AND order_id = ?",
@@ -847,13 +965,16 @@ order_txn_find(struct ctx *c, const char *txn, struct order_txn *t)
 
 int64_t
 order_etsy_find(struct ctx *c, const char *external_id, const char **status,
-                int *nprints)
+                int *nprints, const char **currency)
 {
-    struct db_stmt *st = db_query(c->db,
-                                  "SELECT id, status FROM orders "
-                                  "WHERE user_id = ? AND source = 'etsy' "
-                                  "AND external_id = ?",
-                                  "it", c->user_id, external_id);
+    struct db_stmt *st = db_query(
+        c->db,
+        "SELECT o.id, o.status, coalesce(o.currency, "
+        "(SELECT i.currency FROM order_items i WHERE i.order_id = o.id "
+        "AND i.price IS NOT NULL AND i.currency IS NOT NULL "
+        "ORDER BY i.id LIMIT 1)) FROM orders o "
+        "WHERE o.user_id = ? AND o.source = 'etsy' AND o.external_id = ?",
+        "it", c->user_id, external_id);
     int64_t id, *ids;
     int rc;
 
@@ -866,6 +987,8 @@ order_etsy_find(struct ctx *c, const char *external_id, const char **status,
         return err_internal(&c->err, "order: lookup failed");
     id = db_int(st, 0);
     *status = arena_strdup(c->arena, db_text(st, 1));
+    if (currency != NULL)
+        *currency = arena_strdup(c->arena, db_text(st, 2));
     db_done(st);
     if (job_order_prints(c, id, &ids, nprints) < 0)
         return -1;
@@ -873,18 +996,65 @@ order_etsy_find(struct ctx *c, const char *external_id, const char **status,
 }
 
 int64_t
-order_etsy_insert(struct ctx *c, const char *external_id, const char *buyer)
+order_etsy_insert(struct ctx *c, const struct order_receipt *rc)
 {
     int64_t id = 0;
 
     if (db_get_int(c->db, &id,
                    "INSERT INTO orders (user_id, source, external_id, buyer, "
-                   "status, created_at, updated_at) "
-                   "VALUES (?, 'etsy', ?, ?, 'open', ?, ?) RETURNING id",
-                   "ittii", c->user_id, external_id, buyer, c->now,
-                   c->now) != DB_ROW)
+                   "status, created_at, updated_at, discount, currency, "
+                   "etsy_shop_id, etsy_checked_at) "
+                   "VALUES (?, 'etsy', ?, ?, 'open', ?, ?, ?, ?, ?, ?) "
+                   "RETURNING id",
+                   "ittiiitii", c->user_id, rc->external_id, rc->buyer,
+                   c->now, c->now, rc->discount, rc->currency,
+                   rc->etsy_shop_id,
+                   rc->etsy_shop_id == DB_NULL ? DB_NULL : c->now) != DB_ROW)
         return err_internal(&c->err, "order: insert failed");
     return id;
+}
+
+int
+order_etsy_stale(struct ctx *c, int64_t etsy_shop_id, int64_t before, int max,
+                 struct order_recheck **out, int *n)
+{
+    struct db_stmt *st = db_query(
+        c->db,
+        "SELECT id, external_id FROM orders WHERE user_id = ? "
+        "AND source = 'etsy' AND external_id IS NOT NULL "
+        "AND status NOT IN ('cancelled', 'printed') "
+        "AND (etsy_shop_id = ? OR etsy_shop_id IS NULL) "
+        "AND (etsy_checked_at IS NULL OR etsy_checked_at <= ?) "
+        "ORDER BY coalesce(etsy_checked_at, -1), id LIMIT ?",
+        "iiii", c->user_id, etsy_shop_id, before, (int64_t)max);
+    int rc = DB_DONE;
+
+    *n = 0;
+    *out = arena_alloc(c->arena, sizeof(**out) * (size_t)(max + 1));
+    if (st == NULL)
+        return err_internal(&c->err, "order: stale lookup failed");
+    while (*n < max && (rc = db_step(st)) == DB_ROW) {
+        (*out)[*n].id = db_int(st, 0);
+        (*out)[(*n)++].external_id = arena_strdup(c->arena, db_text(st, 1));
+    }
+    db_done(st);
+    if (*n < max && rc != DB_DONE)
+        return err_internal(&c->err, "order: stale lookup failed");
+    return 0;
+}
+
+int
+order_etsy_read(struct ctx *c, int64_t order_id, int64_t etsy_shop_id,
+                int found)
+{
+    if (db_exec(c->db,
+                "UPDATE orders SET etsy_checked_at = ?, etsy_shop_id = "
+                "CASE WHEN ? = 1 THEN coalesce(etsy_shop_id, ?) "
+                "ELSE etsy_shop_id END WHERE id = ? AND user_id = ?",
+                "iiiii", c->now, (int64_t)(found != 0), etsy_shop_id,
+                order_id, c->user_id) != DB_DONE)
+        return err_internal(&c->err, "order: read record failed");
+    return 0;
 }
 
 int64_t

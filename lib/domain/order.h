@@ -26,6 +26,7 @@ struct ctx;
 #define ORDER_BUYER_MAX 200
 #define ORDER_TITLE_MAX 200
 #define ORDER_SKU_MAX 64
+#define ORDER_VARIATIONS_MAX 2000 /* characters of a CSV Variations cell */
 #define ORDER_PRICE_MAX 100000000 /* an item's unit price, minor units */
 #define ORDER_GAP_MAX 10080 /* minutes between scheduled prints: a week */
 
@@ -46,6 +47,9 @@ struct order_item {
     /* Etsy's variant of the listing (the transaction's product_id): 0 or
      * DB_NULL when none. */
     int64_t etsy_variant_id;
+    /* price's currency (ISO 4217); NULL: the farm's (conf->currency), as
+     * for items typed in by hand */
+    const char *currency;
 };
 
 struct order {
@@ -56,8 +60,17 @@ struct order {
     int nitems;
     int64_t *print_ids; /* the order's prints, ascending (chain order) */
     int nprints;
-    /* minor units, filled by order_money (DB_NULL until then) */
+    /* The receipt's discount (minor units, DB_NULL: none) and currency.
+     * currency as loaded is the receipt's (NULL: none); order_money sets
+     * it to the currency of the items' prices, discount, revenue and
+     * profit, or NULL when the items' currencies differ. */
+    int64_t discount;
+    const char *currency;
+    /* Filled by order_money (DB_NULL until then): revenue and profit in
+     * currency, cost in cost_currency (the farm's, which every print cost
+     * is in). */
     int64_t revenue, cost, profit;
+    const char *cost_currency;
 };
 
 /* What scheduling an order takes besides its id (order_schedule). */
@@ -124,23 +137,34 @@ int order_schedule(struct ctx *c, int64_t order_id, int64_t printer_id,
                    int64_t start_at, int64_t gap_minutes, int64_t **ids,
                    int *n);
 
-/* What o earned: revenue is the sum of price x quantity over the items
- * that have a price (no discounts are stored; DB_NULL when no item has a
- * price), cost the sum of its prints' total_cost (job_order_cost) and
- * profit revenue - cost (DB_NULL with the revenue). 0 or -1. */
+/* What o earned. Its currency is its items' (an item without one is in
+ * the farm's currency, c->conf->currency) and the receipt's. revenue: the
+ * sum of price x quantity over the items that have a price, less the
+ * discount, never below 0; DB_NULL when no item has a price or when the
+ * currencies differ (then currency is NULL: amounts of different
+ * currencies are never added). cost: the sum of its prints' total_cost
+ * (job_order_cost), in the farm's currency (cost_currency). profit:
+ * revenue - cost, DB_NULL with the revenue and whenever currency is not
+ * the farm's (a cost cannot be taken from another currency). 0 or -1. */
 int order_money(struct ctx *c, struct order *o);
 
 /* Profit of the user's orders received in [since, until) (at most
  * ORDER_PROFIT_ORDERS_MAX of them, the newest): per UTC day received (key:
  * the day's start) and per product (key: product id, name; items without a
- * product under key 0, name NULL). An item's revenue is its price x
- * quantity; a print's total_cost counts for the product of its item (a
- * print without an item: key 0). Prints cancelled before they started
- * count nothing. Rows by key ascending, from the arena. 0 or -1. */
+ * product under key 0, name NULL), one row per currency of each: money of
+ * different currencies is never added. An item's revenue is its price x
+ * quantity less its share of the order's discount (shared in proportion
+ * to the items' price x quantity, rounded down, the rest to the order's
+ * last priced item), in the item's currency; a print's total_cost
+ * (always in the farm's currency) counts in the row of its item's product
+ * and currency (a print without an item: key 0, the order's currency).
+ * profit is revenue - cost in rows of the farm's currency, DB_NULL in the
+ * others. Prints cancelled before they started count nothing. Rows by
+ * key, then currency, ascending, from the arena. 0 or -1. */
 #define ORDER_PROFIT_ORDERS_MAX 2000
 struct order_profit_row {
     int64_t key;
-    const char *name;
+    const char *name, *currency;
     int64_t revenue, cost, profit;
 };
 int order_profit(struct ctx *c, int64_t since, int64_t until,
@@ -162,7 +186,9 @@ struct order_txn {
  * variant, when known), so later items of that listing match by
  * themselves: by SKU, then listing id plus variant, then listing id, then
  * a product's own etsy_listing_id. 0, or -1 (404 for no such order or
- * item, 422 naming product_id when it is not the user's). */
+ * item, 422 naming product_id when it is not the user's, 409 when the
+ * order already has prints: they were made from the products its items
+ * had, and nothing is changed or remembered). */
 int order_item_map(struct ctx *c, int64_t order_id, int64_t item_id,
                    int64_t product_id);
 
@@ -171,15 +197,46 @@ int order_item_map(struct ctx *c, int64_t order_id, int64_t item_id,
 int order_txn_find(struct ctx *c, const char *txn, struct order_txn *t);
 
 /* The user's Etsy order with this external_id: its id (status in the arena
- * and its print count through the pointers), 0 when there is none, -1 on
- * error. */
+ * and its print count through the pointers; currency, when not NULL, gets
+ * the receipt's currency, else its first priced item's, NULL when none),
+ * 0 when there is none, -1 on error. */
 int64_t order_etsy_find(struct ctx *c, const char *external_id,
-                        const char **status, int *nprints);
+                        const char **status, int *nprints,
+                        const char **currency);
+
+/* What an Etsy receipt (or a CSV file's order) brings besides its items. */
+struct order_receipt {
+    const char *external_id, *buyer; /* buyer: NULL when none */
+    int64_t discount;                /* minor units; DB_NULL: none */
+    const char *currency;            /* ISO 4217; NULL: none */
+    /* Etsy's id of the shop the receipt was read from, DB_NULL for a CSV
+     * file: an order read from a shop counts as read at c->now */
+    int64_t etsy_shop_id;
+};
 
 /* Inserts an open Etsy order (inside the caller's transaction): the id, or
  * -1. */
-int64_t order_etsy_insert(struct ctx *c, const char *external_id,
-                          const char *buyer);
+int64_t order_etsy_insert(struct ctx *c, const struct order_receipt *rc);
+
+/* One order whose receipt is due to be read again (order_etsy_stale). */
+struct order_recheck {
+    int64_t id;
+    const char *external_id; /* the receipt id */
+};
+
+/* At most max of the user's Etsy orders that are neither cancelled nor
+ * printed, from Etsy shop etsy_shop_id or from no known shop, whose
+ * receipt was not read after `before` (never read first, then the least
+ * recently read; by id among equals), into *out (arena). 0 or -1. */
+int order_etsy_stale(struct ctx *c, int64_t etsy_shop_id, int64_t before,
+                     int max, struct order_recheck **out, int *n);
+
+/* The receipt of the user's order order_id was read at c->now from Etsy
+ * shop etsy_shop_id: found (1) makes an order of no known shop that
+ * shop's; not found (0, Etsy answered 404) only records the read. 0 or
+ * -1. */
+int order_etsy_read(struct ctx *c, int64_t order_id, int64_t etsy_shop_id,
+                    int found);
 
 /* Inserts one item of order_id carrying Etsy transaction txn, its unit
  * price and currency and its variations, color and material_type (inside

@@ -8,6 +8,7 @@
 #include "base/arena.h"
 #include "base/ctx.h"
 #include "domain/order.h"
+#include "domain/variation.h"
 #include "store/db.h"
 
 #include "base/banned.h"
@@ -26,12 +27,13 @@ enum col {
     C_BUYER = C_REQUIRED,
     C_SKU,
     C_LISTING,
+    C_VARIATIONS,
     C__MAX
 };
 
 static const char *const col_names[C__MAX] = {
     "Order ID", "Transaction ID", "Item Name", "Quantity",   "Price",
-    "Currency", "Buyer",          "SKU",       "Listing ID",
+    "Currency", "Buyer",          "SKU",       "Listing ID", "Variations",
 };
 
 /* One data row as read, then as checked. */
@@ -260,6 +262,7 @@ static void
 check_row(struct arena *a, struct rec *r)
 {
     const char **v = r->v;
+    struct variation_set vs = {NULL, NULL, NULL};
     int64_t listing = DB_NULL;
 
     r->result = ORDER_IMPORT_IMPORTED;
@@ -305,6 +308,16 @@ check_row(struct arena *a, struct rec *r)
         (listing = whole(v[C_LISTING], INT64_MAX / 10)) < 0)
         return refuse(r, arena_printf(a, "Listing ID \"%s\" is not a number",
                                       v[C_LISTING]));
+    if (v[C_VARIATIONS] != NULL &&
+        chars(v[C_VARIATIONS]) > ORDER_VARIATIONS_MAX)
+        return refuse(r, arena_printf(a,
+                                      "Variations is longer than %d "
+                                      "characters",
+                                      ORDER_VARIATIONS_MAX));
+    variation_add_csv(a, &vs, v[C_VARIATIONS]);
+    r->item.variations = vs.text;
+    r->item.color = vs.color;
+    r->item.material_type = vs.material_type;
     r->item.title = v[C_NAME];
     r->item.sku = v[C_SKU];
     r->item.etsy_listing_id = listing;
@@ -426,14 +439,15 @@ static int
 write_group(struct ctx *c, struct rec **g, int n, struct order_txn *old,
             int64_t order_id)
 {
-    const char *buyer = NULL;
+    /* the file has no order-level discount; the currency is the rows' */
+    struct order_receipt rc = {g[0]->v[C_ORDER], NULL, DB_NULL,
+                               g[0]->v[C_CURRENCY], DB_NULL};
 
-    for (int i = 0; i < n && buyer == NULL; i++)
-        buyer = g[i]->v[C_BUYER];
+    for (int i = 0; i < n && rc.buyer == NULL; i++)
+        rc.buyer = g[i]->v[C_BUYER];
     if (db_begin(c->db) < 0)
         return err_internal(&c->err, "order import: begin failed");
-    if (order_id == 0 &&
-        (order_id = order_etsy_insert(c, g[0]->v[C_ORDER], buyer)) < 0)
+    if (order_id == 0 && (order_id = order_etsy_insert(c, &rc)) < 0)
         goto fail;
     for (int i = 0; i < n; i++) {
         struct rec *r = g[i];
@@ -461,12 +475,22 @@ apply_group(struct ctx *c, struct rec **g, int n)
 {
     struct order_txn *old = arena_alloc(c->arena, sizeof(*old) * (size_t)n);
     const char *why = group_refused(c->arena, g, n), *status = NULL;
+    const char *currency = NULL;
     int64_t order_id;
     int changes, nprints = 0;
 
     if (why == NULL && n > ORDER_ITEMS_MAX)
         why = arena_printf(c->arena, "order %s has more than %d items",
                            g[0]->v[C_ORDER], ORDER_ITEMS_MAX);
+    /* money of different currencies is never added: one order, one */
+    for (int i = 1; why == NULL && i < n; i++)
+        if (strcmp(g[i]->v[C_CURRENCY], g[0]->v[C_CURRENCY]) != 0)
+            why = arena_printf(c->arena,
+                               "order %s has rows in %s (line %lld) and %s "
+                               "(line %lld); an order is in one currency",
+                               g[0]->v[C_ORDER], g[0]->v[C_CURRENCY],
+                               (long long)g[0]->line, g[i]->v[C_CURRENCY],
+                               (long long)g[i]->line);
     if (why != NULL) {
         refuse_group(c->arena, g, n, why);
         return 0;
@@ -479,9 +503,20 @@ apply_group(struct ctx *c, struct rec **g, int n)
     }
     if (!changes)
         return 0;
-    order_id = order_etsy_find(c, g[0]->v[C_ORDER], &status, &nprints);
+    order_id =
+        order_etsy_find(c, g[0]->v[C_ORDER], &status, &nprints, &currency);
     if (order_id < 0)
         return -1;
+    if (order_id > 0 && currency != NULL &&
+        strcmp(currency, g[0]->v[C_CURRENCY]) != 0) {
+        refuse_group(c->arena, g, n,
+                     arena_printf(c->arena,
+                                  "order %s is in %s; line %lld says %s (an "
+                                  "order is in one currency)",
+                                  g[0]->v[C_ORDER], currency,
+                                  (long long)g[0]->line, g[0]->v[C_CURRENCY]));
+        return 0;
+    }
     if (order_id > 0 && (strcmp(status, "open") != 0 || nprints > 0)) {
         refuse_group(c->arena, g, n,
                      arena_printf(c->arena,

@@ -7,7 +7,11 @@
  * The header row names the columns as Etsy does; their order does not
  * matter, a name is matched without case and surrounding blanks, unknown
  * columns are ignored. Required: Order ID, Transaction ID, Item Name,
- * Quantity, Price, Currency. Used when present: Buyer, SKU, Listing ID.
+ * Quantity, Price, Currency. Used when present: Buyer, SKU, Listing ID,
+ * Variations (Etsy's "Name:Value,Name:Value", read by variation_add_csv
+ * into the item's variations text, colour and material exactly as the API
+ * import reads a transaction's variations; stored when the transaction is
+ * first imported).
  *
  * Invariants:
  * - Each data row is one order item; rows group into one order per Order ID

@@ -6,6 +6,7 @@
 #include "base/arena.h"
 #include "base/bind.h"
 #include "base/ctx.h"
+#include "base/outbound.h"
 #include "store/db.h"
 #include "domain/job.h"
 #include "base/secret.h"
@@ -227,6 +228,9 @@ printer_maintenance_notified(struct ctx *c, int64_t id, int64_t at)
 static int
 printer_check(struct ctx *c, struct printer *p)
 {
+    const char *refused;
+    int host_ok = 1;
+
     bind_check(c, printer_fields, p); /* collects; the rules below add */
     for (const char *s = p->serial ? p->serial : ""; *s; s++)
         if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') ||
@@ -239,8 +243,15 @@ printer_check(struct ctx *c, struct printer *p)
               (*s >= 'a' && *s <= 'z') || *s == '.' || *s == '-' ||
               *s == ':' || *s == '_')) {
             err_field(&c->err, "host", "must be a host name or IP address");
+            host_ok = 0;
             break;
         }
+    /* an address in a refused range, however it is spelt; a name is
+     * checked on the address the dispatcher connects to */
+    if (host_ok && p->host != NULL &&
+        (refused = outbound_check_host(OUTBOUND_PRINTER, p->host)) != NULL)
+        err_field(&c->err, "host", "is %s, which the outbound policy refuses",
+                  refused);
     return err_is_set(&c->err) ? -1 : 0;
 }
 

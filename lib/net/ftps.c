@@ -6,13 +6,18 @@
  */
 #include "net/ftps.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <curl/curl.h>
 #include <openssl/ssl.h>
+
+#include "base/log.h"
+#include "base/outbound.h"
 
 #include "base/banned.h"
 
@@ -25,6 +30,7 @@ struct xfer {
     enum phase phase;
     struct curl_slist *resolve;
     struct tlspin_check check;
+    const char *refused; /* why the policy refused an address */
     char url[512];
     char errbuf[CURL_ERROR_SIZE];
     CURLcode upload_rc;
@@ -56,13 +62,20 @@ global_init(void)
     }
 }
 
+static int fail(struct ftps_job *j, enum ftps_result r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
-fail(struct ftps_job *j, enum ftps_result r, const char *fmt, const char *a)
+fail(struct ftps_job *j, enum ftps_result r, const char *fmt, ...)
 {
+    va_list ap;
+
     j->result = r;
     /* Truncating a long message is fine. */
-    if (snprintf(j->error, sizeof j->error, fmt, a ? a : "") < 0)
+    va_start(ap, fmt);
+    if (vsnprintf(j->error, sizeof j->error, fmt, ap) < 0)
         j->error[0] = '\0';
+    va_end(ap);
     return -1;
 }
 
@@ -111,6 +124,29 @@ ctx_hook(CURL *easy, void *sslctx, void *arg)
     return CURLE_OK;
 }
 
+/* Every socket (control and data connections) is checked against the
+ * outbound policy on the address it connects to. */
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    struct xfer *x = arg;
+    const char *why;
+
+    if (purpose != CURLSOCKTYPE_IPCXN)
+        return CURL_SOCKET_BAD;
+    why = outbound_check_sockaddr(OUTBOUND_PRINTER, &addr->addr);
+    if (why != NULL) {
+        char text[64];
+
+        outbound_sockaddr_text(&addr->addr, text, sizeof text);
+        log_error("ftps %s: %s is %s: %s", x->job->serial, text, why,
+                  OUTBOUND_REFUSED);
+        x->refused = why;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(addr->family, addr->socktype, addr->protocol);
+}
+
 /* Options shared by both transfers of a job. */
 static void
 common_opts(struct xfer *x)
@@ -140,6 +176,9 @@ common_opts(struct xfer *x)
     /* Generous cap: 10 minutes plus 10 KiB/s for the file. */
     curl_easy_setopt(e, CURLOPT_TIMEOUT,
                      (long)(600 + (j->size > 0 ? j->size / 10240 : 0)));
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
     curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ctx_hook);
     curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, &x->check);
     if (j->cafile) {
@@ -160,26 +199,33 @@ prepare(struct xfer *x, CURLM *multi)
 {
     struct ftps_job *j = x->job;
     struct stat st;
-    char entry[512], *esc;
+    char entry[512], addr[64], *esc;
+    const char *why;
 
     j->size = -1;
     j->remote_size = -1;
     j->pin_seen[0] = '\0';
     j->error[0] = '\0';
     j->result = FTPS_FAILED;
-    if (!j->host || !j->host[0] || strchr(j->host, ':'))
-        return fail(j, FTPS_FAILED, "invalid host%s", "");
+    if (!j->host || !j->host[0])
+        return fail(j, FTPS_FAILED, "invalid host");
     if (!valid_serial(j->serial))
-        return fail(j, FTPS_FAILED, "invalid serial%s", "");
+        return fail(j, FTPS_FAILED, "invalid serial");
     if (j->port < 1 || j->port > 65535)
-        return fail(j, FTPS_FAILED, "invalid port%s", "");
+        return fail(j, FTPS_FAILED, "invalid port");
     if (!valid_name(j->remote_name))
-        return fail(j, FTPS_FAILED, "invalid remote file name%s", "");
+        return fail(j, FTPS_FAILED, "invalid remote file name");
     if (j->pin && j->pin[0] && !tlspin_valid(j->pin))
-        return fail(j, FTPS_FAILED, "invalid pin %s", j->pin);
+        return fail(j, FTPS_FAILED, "invalid pin %s", j->pin ? j->pin : "");
+    /* resolved once, here: the address the policy allowed is the one
+     * libcurl is told (CURLOPT_RESOLVE), and open_socket checks again */
+    if (outbound_resolve(OUTBOUND_PRINTER, j->host, addr, sizeof addr, &why) <
+        0)
+        return fail(j, FTPS_FAILED, "%s", why);
     x->f = j->local_path ? fopen(j->local_path, "rb") : NULL;
     if (!x->f)
-        return fail(j, FTPS_FAILED, "cannot open %s", j->local_path);
+        return fail(j, FTPS_FAILED, "cannot open %s",
+                    j->local_path ? j->local_path : "(no file)");
     if (fstat(fileno(x->f), &st) != 0 || !S_ISREG(st.st_mode))
         return fail(j, FTPS_FAILED, "%s is not a regular file",
                     j->local_path);
@@ -187,17 +233,18 @@ prepare(struct xfer *x, CURLM *multi)
 
     x->easy = curl_easy_init();
     if (!x->easy)
-        return fail(j, FTPS_FAILED, "out of memory%s", "");
+        return fail(j, FTPS_FAILED, "out of memory");
     esc = curl_easy_escape(x->easy, j->remote_name, 0);
     if (!esc)
-        return fail(j, FTPS_FAILED, "out of memory%s", "");
+        return fail(j, FTPS_FAILED, "out of memory");
     snprintf(x->url, sizeof x->url, "ftps://%s:%d/%s", j->serial, j->port,
              esc);
     curl_free(esc);
-    snprintf(entry, sizeof entry, "%s:%d:%s", j->serial, j->port, j->host);
+    snprintf(entry, sizeof entry, "%s:%d:%s%s%s", j->serial, j->port,
+             strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "");
     x->resolve = curl_slist_append(NULL, entry);
     if (!x->resolve)
-        return fail(j, FTPS_FAILED, "out of memory%s", "");
+        return fail(j, FTPS_FAILED, "out of memory");
     memset(&x->check, 0, sizeof x->check);
     x->check.ca = 0; /* record only: libcurl enforces pin, CA and name */
     x->check.name = j->serial;
@@ -240,7 +287,9 @@ static void
 finish(struct xfer *x, CURLM *multi, CURLcode rc)
 {
     struct ftps_job *j = x->job;
-    const char *msg = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
+    const char *msg = x->refused     ? OUTBOUND_REFUSED
+                      : x->errbuf[0] ? x->errbuf
+                                     : curl_easy_strerror(rc);
 
     memcpy(j->pin_seen, x->check.seen, sizeof j->pin_seen);
     curl_multi_remove_handle(multi, x->easy);

@@ -7,7 +7,10 @@
  *
  * Each job connects to ftps://<serial>:<port>/<name> with the serial
  * resolved to host (CURLOPT_RESOLVE), so SNI and certificate-name checks use
- * the serial. TLS 1.2 only, PROT P, passive mode, the control connection's
+ * the serial. host (a name or an address) is resolved first and only an
+ * address the outbound policy (base/outbound.h) allows is used; every
+ * socket is checked again on the address it connects to. A refusal fails
+ * the job with error "refused by the outbound policy". TLS 1.2 only, PROT P, passive mode, the control connection's
  * TLS session resumed on the data connection, user "bblp" with the access
  * code. Trust as in mqtt.h: with a CA file the chain and the name (= serial)
  * are verified; without one the server's key pin is reported and, when an
@@ -31,7 +34,7 @@ enum ftps_result {
 
 struct ftps_job {
     /* in (not copied; must stay valid during the call) */
-    const char *host;        /* address to connect to */
+    const char *host;        /* name or address to connect to */
     int port;                /* 990 on a printer */
     const char *serial;      /* certificate name; [A-Za-z0-9-] only */
     const char *access_code;

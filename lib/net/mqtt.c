@@ -21,11 +21,14 @@
 #include <openssl/ssl.h>
 
 #include "base/clock.h"
+#include "base/log.h"
+#include "base/outbound.h"
 
 #include "base/banned.h"
 
 #define PENDING_MAX 32
 #define BACKOFF_MAX_S 30
+#define DROP_NOTE_MS 60000 /* one log line a minute per connection */
 
 struct pending {
     int used;
@@ -52,6 +55,11 @@ struct mqtt_conn {
     int backoff_s;
     struct pending pend[PENDING_MAX];
     int npend;
+
+    /* oversized reports dropped (MQTT_PAYLOAD_MAX), for the log */
+    long dropped, dropped_noted;
+    size_t dropped_largest;
+    int64_t drop_noted_ms; /* 0: never logged */
 };
 
 static const char *const state_names[MQTT_STATE__MAX] = {
@@ -269,6 +277,28 @@ out:
     json_object_put(root);
 }
 
+/* Counts a report dropped for its size; logs the first such drop, and
+ * then at most one line a minute, for this printer. libmosquitto has read
+ * the whole packet by now: the cap keeps it from being parsed and merged,
+ * and the log line tells the operator which printer misbehaves. */
+static void
+drop_oversized(struct mqtt_conn *c, size_t len)
+{
+    int64_t now = clock_mono_ms();
+
+    c->dropped++;
+    if (len > c->dropped_largest)
+        c->dropped_largest = len;
+    if (c->drop_noted_ms != 0 && now - c->drop_noted_ms < DROP_NOTE_MS)
+        return;
+    log_error("mqtt: printer %s: dropped %ld report(s) over %d bytes since "
+              "the last note (%ld in all, the largest %zu bytes)",
+              c->serial, c->dropped - c->dropped_noted, MQTT_PAYLOAD_MAX,
+              c->dropped, c->dropped_largest);
+    c->dropped_noted = c->dropped;
+    c->drop_noted_ms = now;
+}
+
 static void
 on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 {
@@ -277,6 +307,10 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
     (void)m;
     if (!msg->topic || strcmp(msg->topic, c->topic_report) != 0)
         return;
+    if (msg->payloadlen > MQTT_PAYLOAD_MAX) {
+        drop_oversized(c, (size_t)msg->payloadlen);
+        return;
+    }
     if (c->o.on_message)
         c->o.on_message(c, msg->payload ? msg->payload : "",
                         (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0),
@@ -346,6 +380,8 @@ int
 mqtt_conn_start(struct mqtt_conn *c)
 {
     struct mosquitto *m;
+    char addr[64];
+    const char *why;
     int rc;
 
     drop_mosq(c);
@@ -383,9 +419,16 @@ mqtt_conn_start(struct mqtt_conn *c)
     mosquitto_subscribe_callback_set(m, on_subscribe);
     mosquitto_message_callback_set(m, on_message);
 
+    /* The name is resolved here and libmosquitto handed the address the
+     * outbound policy allowed, so what is checked is what is connected to
+     * (libmosquitto would resolve again). Trust does not depend on the
+     * name: the certificate is checked against the serial or the pin. */
+    if (outbound_resolve(OUTBOUND_PRINTER, c->host, addr, sizeof addr,
+                         &why) < 0)
+        return start_fail(c, why);
     set_state(c, MQTT_CONNECTING, "");
     c->connect_deadline = clock_mono_ms() + c->o.connect_timeout_ms;
-    rc = mosquitto_connect_async(m, c->host, c->o.port, c->o.keepalive_s);
+    rc = mosquitto_connect_async(m, addr, c->o.port, c->o.keepalive_s);
     if (rc != MOSQ_ERR_SUCCESS) {
         char buf[200];
 

@@ -33,6 +33,12 @@
 
 struct mqtt_conn;
 
+/* A report payload longer than this is dropped on receipt, before anything
+ * parses it: real full reports are a few KB, and bambu.h refuses frames
+ * over the same size (BAMBU_FRAME_MAX). Drops are counted per connection
+ * and logged at most once a minute each (the first at once). */
+#define MQTT_PAYLOAD_MAX (256 * 1024)
+
 enum mqtt_state {
     MQTT_IDLE,         /* never started or stopped */
     MQTT_CONNECTING,   /* TCP/TLS/CONNECT/SUBSCRIBE under way */
@@ -50,7 +56,10 @@ enum mqtt_ack {
 };
 
 struct mqtt_opts {
-    const char *host;        /* address to connect to (copied) */
+    const char *host;        /* name or address (copied): resolved on
+                              * each start; only an address the outbound
+                              * policy allows is connected to, else the
+                              * start fails with detail OUTBOUND_REFUSED */
     int port;
     const char *serial;      /* topic key and certificate name (copied) */
     const char *access_code; /* password (copied) */
@@ -60,7 +69,8 @@ struct mqtt_opts {
     int keepalive_s;         /* 0: 30 */
     int connect_timeout_ms;  /* 0: 10000 */
 
-    /* A report frame; payload is valid only during the call. */
+    /* A report frame of at most MQTT_PAYLOAD_MAX bytes; payload is valid
+     * only during the call. */
     void (*on_message)(struct mqtt_conn *c, const char *payload, size_t len,
                        void *arg);
     /* Every state change, with a human-readable detail ("" if none). */

@@ -3,6 +3,7 @@
  */
 #include "net/tlspin.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,14 +92,20 @@ check_index(void)
     return idx;
 }
 
+static void refuse(struct tlspin_check *check, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
-refuse(struct tlspin_check *check, const char *fmt, const char *a,
-       const char *b)
+refuse(struct tlspin_check *check, const char *fmt, ...)
 {
+    va_list ap;
+
     if (check->refused)
         return;
     check->refused = 1;
-    snprintf(check->detail, sizeof check->detail, fmt, a, b);
+    va_start(ap, fmt);
+    vsnprintf(check->detail, sizeof check->detail, fmt, ap);
+    va_end(ap);
 }
 
 /* The trust decision, inside the handshake (see tlspin.h). */
@@ -122,16 +129,14 @@ verify_cb(int preverify_ok, X509_STORE_CTX *store)
 
     if (check->ca) {
         if (!preverify_ok) {
-            refuse(check, "certificate not trusted: %s%s",
+            refuse(check, "certificate not trusted: %s",
                    X509_verify_cert_error_string(
-                       X509_STORE_CTX_get_error(store)),
-                   "");
+                       X509_STORE_CTX_get_error(store)));
             return 0;
         }
         if (depth == 0 &&
             X509_check_host(cert, check->name, 0, 0, NULL) != 1) {
-            refuse(check, "certificate is not issued to %s%s", check->name,
-                   "");
+            refuse(check, "certificate is not issued to %s", check->name);
             return 0;
         }
         return 1;

@@ -13,6 +13,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/conf.h"
+#include "base/log.h"
 
 #include "base/banned.h"
 
@@ -158,6 +159,41 @@ read_msg(char *out, size_t size, size_t n, void *ud)
     return k;
 }
 
+/* What a user sees of a failed send (outbox.last_error): the SMTP reply
+ * code or a coarse reason, never libcurl's text, which names the
+ * operator's mail server. */
+static void
+coarse(CURLcode rc, long code, char *err, size_t errlen)
+{
+    const char *why;
+
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+        why = "connect failed";
+        break;
+    case CURLE_OPERATION_TIMEDOUT:
+        why = "timeout";
+        break;
+    case CURLE_USE_SSL_FAILED:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+        why = "TLS failed";
+        break;
+    case CURLE_LOGIN_DENIED:
+        why = "login refused";
+        break;
+    default:
+        why = "sending failed";
+        break;
+    }
+    if (code >= 400)
+        snprintf(err, errlen, "SMTP %ld", code);
+    else
+        snprintf(err, errlen, "%s", why);
+}
+
 static void
 global_init(void)
 {
@@ -227,6 +263,8 @@ mail_send(const struct mail_conf *m, const char *to, const char *msg,
     curl_slist_free_all(rcpt);
     if (rc == CURLE_OK)
         return 0;
-    snprintf(err, errlen, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    coarse(rc, *code, err, errlen);
+    log_error("mail to the SMTP server: %s: %s", err,
+              errbuf[0] ? errbuf : curl_easy_strerror(rc));
     return -1;
 }

@@ -41,7 +41,10 @@ char *mail_compose(struct arena *a, const char *from, const char *to,
                    const char *msgid);
 
 /* Sends msg to one recipient. 0 when the server accepted it (*code 250),
- * else -1 with *code the last SMTP reply (0 when none) and why in err. */
+ * else -1 with *code the last SMTP reply (0 when none) and why in err:
+ * what users see, so "SMTP <code>" or a coarse reason ("connect failed",
+ * "timeout", "TLS failed", "login refused", "sending failed", or ours:
+ * not configured, bad recipient), never libcurl's text (logged). */
 int mail_send(const struct mail_conf *m, const char *to, const char *msg,
               long timeout_s, long *code, char *err, size_t errlen);
 

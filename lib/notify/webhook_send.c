@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
+#include "base/log.h"
+#include "base/outbound.h"
 #include "base/webhook_sign.h"
 
 #include "base/banned.h"
@@ -31,8 +34,71 @@ struct transfer {
     struct webhook_req *req;
     CURL *easy;
     struct curl_slist *headers;
+    const char *refused; /* why the policy refused an address, or NULL */
     char errbuf[CURL_ERROR_SIZE];
 };
+
+/* Every socket libcurl opens for a webhook goes through here, after the
+ * name was resolved: the address judged is the one connected to, so a
+ * name that resolves (or re-resolves) to a refused address gets nowhere.
+ * Refusing one address lets libcurl try the next. */
+static curl_socket_t
+open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    struct transfer *t = ud;
+    const char *why;
+
+    if (purpose != CURLSOCKTYPE_IPCXN)
+        return CURL_SOCKET_BAD;
+    why = outbound_check_sockaddr(OUTBOUND_WEBHOOK, &addr->addr);
+    if (why != NULL) {
+        char text[64];
+
+        outbound_sockaddr_text(&addr->addr, text, sizeof(text));
+        log_error("webhook %s: %s is %s: %s", t->req->id, text, why,
+                  OUTBOUND_REFUSED);
+        t->refused = why;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+/* What a user is shown of a failed request: one of a fixed set, never
+ * libcurl's own text (which names addresses and ports). */
+static const char *
+coarse(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return "name not found";
+    case CURLE_COULDNT_CONNECT:
+        return "connect failed";
+    case CURLE_OPERATION_TIMEDOUT:
+        return "timeout";
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_USE_SSL_FAILED:
+        return "TLS failed";
+    case CURLE_GOT_NOTHING:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+        return "connection lost";
+    case CURLE_WEIRD_SERVER_REPLY:
+        return "bad answer";
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return "bad URL";
+    default:
+        return "delivery failed";
+    }
+}
 
 static size_t
 discard(char *p, size_t size, size_t n, void *ud)
@@ -78,6 +144,7 @@ transfer_init(struct transfer *t, struct webhook_req *r, long timeout_s)
     t->req = r;
     t->easy = e;
     t->headers = NULL;
+    t->refused = NULL;
     t->errbuf[0] = '\0';
     if (e == NULL)
         return -1;
@@ -105,6 +172,11 @@ transfer_init(struct transfer *t, struct webhook_req *r, long timeout_s)
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, timeout_s);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    /* Straight to the receiver, never through a proxy from the
+     * environment: the policy must see the address connected to. */
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
@@ -130,9 +202,13 @@ transfer_done(struct transfer *t, CURLcode rc)
         return 0;
     }
     r->status = 0;
-    /* Truncating a long message is fine. */
-    snprintf(r->error, sizeof(r->error), "%.*s", (int)sizeof(r->error) - 1,
-             t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+    snprintf(r->error, sizeof(r->error), "%s",
+             t->refused != NULL ? OUTBOUND_REFUSED : coarse(rc));
+    /* the detail is for the operator's log only (a refusal was logged
+     * with its address when it happened) */
+    if (t->refused == NULL)
+        log_error("webhook %s: %s: %s", r->id, r->error,
+                  t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
     return 0;
 }
 
@@ -160,7 +236,7 @@ webhook_post_all(struct webhook_req *reqs, size_t n, long timeout_s)
         if (transfer_init(&ts[i], &reqs[i], timeout_s) < 0 ||
             curl_multi_add_handle(m, ts[i].easy) != CURLM_OK) {
             snprintf(reqs[i].error, sizeof(reqs[i].error),
-                     "could not start the request");
+                     "delivery failed");
             if (ts[i].easy != NULL)
                 curl_easy_cleanup(ts[i].easy);
             ts[i].easy = NULL;

@@ -1,6 +1,15 @@
 /*
  * webhook_send — the webhook POSTs themselves, in parallel with libcurl
- * multi. Only a 2xx answer is a success; redirects are not followed.
+ * multi. Only a 2xx answer is a success; redirects are not followed and no
+ * proxy is used. Every address connected to passes the outbound policy
+ * (base/outbound.h) first, checked on the resolved address.
+ *
+ * A failure's error, which users see, is one of a fixed set, never
+ * libcurl's text: "HTTP <status>", "refused by the outbound policy",
+ * "name not found", "connect failed", "timeout", "TLS failed",
+ * "connection lost", "bad answer", "bad URL", "no answer", "delivery
+ * failed". The detail goes to the log (standard error) with the
+ * webhook-id.
  */
 #ifndef WEBHOOK_SEND_H
 #define WEBHOOK_SEND_H
@@ -20,7 +29,7 @@ struct webhook_req {
     const char *body;
     long status;         /* HTTP status; 0: no answer (see error) */
     int64_t retry_after; /* seconds from a Retry-After header, or -1 */
-    char error[160];     /* why it failed; "" on 2xx */
+    char error[160];     /* why it failed (the set above); "" on 2xx */
 };
 
 /* Sends every request in parallel (at most 16 connections), each with a

@@ -159,17 +159,16 @@ db_data_version(struct db *db)
     return OPS(db)->data_version(db);
 }
 
-/* Opens the next level: a transaction at depth 0 (a write one when
- * write), else a savepoint named after the depth, so an inner unit can fail
- * alone. */
+/* Opens the next level: a transaction of mode (DB_TX_*) at depth 0, else a
+ * savepoint named after the depth, so an inner unit can fail alone. */
 static int
-db_open_level(struct db *db, int write)
+db_open_level(struct db *db, int mode)
 {
     struct db_common *d = COMMON(db);
     char sql[32];
 
     if (d->depth == 0) {
-        if (OPS(db)->begin(db, write) < 0)
+        if (OPS(db)->begin(db, mode) < 0)
             return -1;
     } else {
         snprintf(sql, sizeof sql, "SAVEPOINT tx%d", d->depth);
@@ -183,13 +182,19 @@ db_open_level(struct db *db, int write)
 int
 db_begin(struct db *db)
 {
-    return db_open_level(db, 1);
+    return db_open_level(db, DB_TX_WRITE);
 }
 
 int
 db_begin_read(struct db *db)
 {
-    return db_open_level(db, 0);
+    return db_open_level(db, DB_TX_READ);
+}
+
+int
+db_begin_rows(struct db *db)
+{
+    return db_open_level(db, DB_TX_ROWS);
 }
 
 int

@@ -92,6 +92,12 @@ int64_t db_data_version(struct db *db);
  * without an open level does nothing. 0 or -1 (logged). */
 int db_begin(struct db *db);
 int db_begin_read(struct db *db);
+/* A write transaction without the farm-wide write lock (PostgreSQL): for a
+ * unit of work whose every check-then-write is on rows it has locked
+ * itself (SELECT ... FOR UPDATE) or guards in its UPDATE's WHERE, such as
+ * a dispatcher's step for a printer whose lease row it locks first, so
+ * several dispatchers write at once. On SQLite the same as db_begin. */
+int db_begin_rows(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 /* Closes the level db_begin opened: commits when rc is 0 or more, else

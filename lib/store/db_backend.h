@@ -26,12 +26,15 @@ struct db_backend {
     int64_t (*data_version)(struct db *db);
     int (*script)(struct db *db, const char *sql);
     void (*reset_all)(struct db *db);
-    /* Opens a top-level transaction: a write one (one writer at a time)
-     * or a read one (one snapshot). 0 or -1. */
-    int (*begin)(struct db *db, int write);
+    /* Opens a top-level transaction: DB_TX_READ (one snapshot),
+     * DB_TX_WRITE (one writer at a time) or DB_TX_ROWS (a write one that
+     * relies on row locks). 0 or -1. */
+    int (*begin)(struct db *db, int mode);
     /* 1 when the connection was lost (re-established at reset_all). */
     int (*broken)(struct db *db);
 };
+
+enum { DB_TX_READ, DB_TX_WRITE, DB_TX_ROWS };
 
 /* Every backend's struct db starts with this. */
 struct db_common {

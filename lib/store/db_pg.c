@@ -10,13 +10,15 @@
  *     unprepared;
  *   - SQLSTATE class 23 (integrity) is DB_CONSTRAINT; the changed-row count
  *     comes from the command tag; a boolean result reads as 0/1;
- *   - inside a transaction each write runs under a statement savepoint, so
- *     a failed statement undoes only itself, as in SQLite (PostgreSQL would
+ *   - inside a transaction each write runs under a statement savepoint
+ *     (SAVEPOINT, the statement and RELEASE sent in one round trip), so a
+ *     failed statement undoes only itself, as in SQLite (PostgreSQL would
  *     otherwise abort the whole transaction);
  *   - a write transaction takes one advisory lock, the cluster-wide
  *     equivalent of SQLite's BEGIN IMMEDIATE: check-then-write units of
- *     work never interleave, whichever host runs them; a read unit is one
- *     REPEATABLE READ snapshot;
+ *     work never interleave, whichever host runs them; a unit that guards
+ *     its rows with row locks opens without it (db_begin_rows); a read
+ *     unit is one REPEATABLE READ snapshot;
  *   - the data version is the WAL position, which moves with any commit on
  *     any host (on a replica: the replayed position).
  *
@@ -431,18 +433,87 @@ check_connection(struct db *db)
 }
 
 static int
+pg_ok(const PGresult *r)
+{
+    ExecStatusType s = PQresultStatus(r);
+
+    return s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK;
+}
+
+/* Sends st (prepared or not) without waiting for its answer. */
+static int
+send_stmt(struct db *db, struct db_stmt *st)
+{
+    Oid oids[MAX_PARAMS];
+
+    if (st->prepared)
+        return PQsendQueryPrepared(db->c, st->name, st->nparams, st->vals,
+                                   NULL, NULL, 0);
+    set_types(oids, st->run_types, st->nparams);
+    return PQsendQueryParams(db->c, st->pgsql, st->nparams, oids, st->vals,
+                             NULL, NULL, 0);
+}
+
+/* Runs st between SAVEPOINT and RELEASE in one round trip (libpq's
+ * pipeline mode): its result, NULL if the round trip itself failed. A
+ * failed statement leaves the transaction aborted: the caller rolls back
+ * to the savepoint. */
+static PGresult *
+run_guarded(struct db *db, struct db_stmt *st)
+{
+    PGresult *res = NULL, *r;
+    int query = 0, saved = 0;
+
+    if (!PQenterPipelineMode(db->c))
+        return NULL;
+    if (!PQsendQueryParams(db->c, "SAVEPOINT db_stmt", 0, NULL, NULL, NULL,
+                           NULL, 0) ||
+        !send_stmt(db, st) ||
+        !PQsendQueryParams(db->c, "RELEASE SAVEPOINT db_stmt", 0, NULL, NULL,
+                           NULL, NULL, 0) ||
+        !PQpipelineSync(db->c)) {
+        PQexitPipelineMode(db->c);
+        return NULL;
+    }
+    /* each query's results end with a NULL; the sync ends the lot */
+    while (query < 4) {
+        r = PQgetResult(db->c);
+        if (r == NULL) {
+            query++;
+            if (PQstatus(db->c) != CONNECTION_OK)
+                break;
+            continue;
+        }
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (query == 0)
+            saved = pg_ok(r);
+        if (query == 1 && res == NULL)
+            res = r;
+        else
+            PQclear(r);
+    }
+    PQexitPipelineMode(db->c);
+    if (!saved && res != NULL && pg_ok(res)) {
+        /* cannot happen: a failed SAVEPOINT aborts what follows */
+        PQclear(res);
+        res = NULL;
+    }
+    return res;
+}
+
+static int
 pg_execute(struct db_stmt *st)
 {
     struct db *db = st->db;
     int guard = st->is_write && db->common.depth > 0;
     const char *state;
-    ExecStatusType s;
 
-    if (guard && pg_simple(db, "SAVEPOINT db_stmt") < 0) {
-        check_connection(db);
-        return DB_ERROR;
-    }
-    if (st->prepared) {
+    if (guard) {
+        st->res = run_guarded(db, st);
+    } else if (st->prepared) {
         st->res = PQexecPrepared(db->c, st->name, st->nparams, st->vals,
                                  NULL, NULL, 0);
     } else {
@@ -452,23 +523,22 @@ pg_execute(struct db_stmt *st)
         st->res = PQexecParams(db->c, st->pgsql, st->nparams, oids, st->vals,
                                NULL, NULL, 0);
     }
-    s = PQresultStatus(st->res);
-    if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
+    if (st->res != NULL && pg_ok(st->res)) {
         const char *tag = PQcmdStatus(st->res);
 
         if (strncmp(tag, "INSERT", 6) == 0 ||
             strncmp(tag, "UPDATE", 6) == 0 ||
             strncmp(tag, "DELETE", 6) == 0)
             db->changes = strtoll(PQcmdTuples(st->res), NULL, 10);
-        if (guard && pg_simple(db, "RELEASE SAVEPOINT db_stmt") < 0)
-            return DB_ERROR;
         st->ran = 1;
         st->row = -1;
         st->nrows = PQntuples(st->res);
         return DB_ROW;
     }
-    state = PQresultErrorField(st->res, PG_DIAG_SQLSTATE);
-    if (guard)
+    state = st->res ? PQresultErrorField(st->res, PG_DIAG_SQLSTATE) : NULL;
+    /* undo the failed statement only; the transaction goes on, as a
+     * failed statement leaves SQLite's */
+    if (guard && PQstatus(db->c) == CONNECTION_OK)
         pg_simple(db, "ROLLBACK TO SAVEPOINT db_stmt; "
                       "RELEASE SAVEPOINT db_stmt");
     if (state != NULL && strncmp(state, "23", 2) == 0) {
@@ -476,7 +546,8 @@ pg_execute(struct db_stmt *st)
         st->res = NULL;
         return DB_CONSTRAINT;
     }
-    log_error("postgresql: %s: %s", pg_msg(st->res), st->sql);
+    log_error("postgresql: %s: %s",
+              st->res ? pg_msg(st->res) : PQerrorMessage(db->c), st->sql);
     PQclear(st->res);
     st->res = NULL;
     check_connection(db);
@@ -585,10 +656,12 @@ pg_script(struct db *db, const char *sql)
 }
 
 static int
-pg_begin(struct db *db, int write)
+pg_begin(struct db *db, int mode)
 {
-    return pg_script(db, write ? "BEGIN; " WRITE_LOCK
-                               : "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    return pg_script(db, mode == DB_TX_WRITE  ? "BEGIN; " WRITE_LOCK
+                         : mode == DB_TX_ROWS ? "BEGIN"
+                                              : "BEGIN ISOLATION LEVEL "
+                                                "REPEATABLE READ");
 }
 
 static void

@@ -277,9 +277,10 @@ sq_reset_all(struct db *db)
 }
 
 static int
-sq_begin(struct db *db, int write)
+sq_begin(struct db *db, int mode)
 {
-    return sq_script(db, write ? "BEGIN IMMEDIATE" : "BEGIN");
+    /* one writer at a time whatever the mode */
+    return sq_script(db, mode == DB_TX_READ ? "BEGIN" : "BEGIN IMMEDIATE");
 }
 
 static int

@@ -21,8 +21,10 @@
 
 /* order_fields, order_item_fields, order_schedule_fields: order.h */
 
+/* o (after order_money) as JSON; farm: the farm's currency, that of an
+ * item without one. */
 static struct json_object *
-order_json(const struct order *o)
+order_json(const struct order *o, const char *farm)
 {
     struct json_object *obj = json_object_new_object();
     struct json_object *items = json_object_new_array();
@@ -46,6 +48,7 @@ order_json(const struct order *o)
         jsonio_add_int(x, "quantity", it->quantity);
         jsonio_add_int(x, "product_id", it->product_id);
         jsonio_add_money(x, "price", it->price);
+        jsonio_add_str(x, "currency", it->currency ? it->currency : farm);
         jsonio_add_str(x, "variations", it->variations);
         jsonio_add_str(x, "color", it->color);
         jsonio_add_str(x, "material_type", it->material_type);
@@ -55,8 +58,11 @@ order_json(const struct order *o)
     for (int i = 0; i < o->nprints; i++)
         json_object_array_add(ids, json_object_new_int64(o->print_ids[i]));
     json_object_object_add(obj, "print_ids", ids);
+    jsonio_add_str(obj, "currency", o->currency);
+    jsonio_add_money(obj, "discount", o->discount);
     jsonio_add_money(obj, "revenue", o->revenue);
     jsonio_add_money(obj, "cost", o->cost);
+    jsonio_add_str(obj, "cost_currency", o->cost_currency);
     jsonio_add_money(obj, "profit", o->profit);
     return obj;
 }
@@ -78,7 +84,8 @@ api_order_list(struct req *r)
     o = json_object_new_object();
     arr = json_object_new_array();
     for (int i = 0; i < n; i++)
-        json_object_array_add(arr, order_json(&list[i]));
+        json_object_array_add(arr,
+                              order_json(&list[i], r->c->conf->currency));
     json_object_object_add(o, "orders", arr);
     return http_json_put(r, 200, o);
 }
@@ -90,7 +97,7 @@ answer(struct req *r, int status, int64_t id)
 
     if (order_get(r->c, id, &o) < 0 || order_money(r->c, &o) < 0)
         return -1;
-    return http_json_put(r, status, order_json(&o));
+    return http_json_put(r, status, order_json(&o, r->c->conf->currency));
 }
 
 /* Binds one item; its bad fields are reported as "items[i].<field>". */

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "base/arena.h"
+#include "base/conf.h"
 #include "base/ctx.h"
 #include "web/http.h"
 #include "base/secret.h"
@@ -25,11 +26,23 @@ auth_bearer(struct req *r)
     return *h ? h : NULL;
 }
 
+#define HOST_PREFIX "__Host-"
+
+static int
+secure_site(const struct req *r)
+{
+    return r->c->conf != NULL && r->c->conf->secure_cookies > 0;
+}
+
 const char *
 auth_cookie(struct req *r, const char *name)
 {
     const char *h = http_param(r, "HTTP_COOKIE");
-    size_t n = strlen(name);
+    size_t n;
+
+    if (secure_site(r))
+        name = arena_printf(r->c->arena, HOST_PREFIX "%s", name);
+    n = strlen(name);
 
     while (h != NULL && *h) {
         while (*h == ' ' || *h == ';')
@@ -46,14 +59,25 @@ auth_cookie(struct req *r, const char *name)
 }
 
 void
+auth_cookie_set(struct req *r, const char *name, const char *value,
+                long long max_age)
+{
+    int secure = secure_site(r);
+    char age[40] = "";
+
+    if (max_age >= 0)
+        snprintf(age, sizeof age, "; Max-Age=%lld", max_age);
+    http_header(r, "Set-Cookie",
+                arena_printf(r->c->arena,
+                             "%s%s=%s; Path=/%s; HttpOnly; SameSite=Lax%s",
+                             secure ? HOST_PREFIX : "", name, value, age,
+                             secure ? "; Secure" : ""));
+}
+
+void
 auth_set_cookie(struct req *r, const char *value, long long max_age)
 {
-    char line[256];
-
-    snprintf(line, sizeof(line),
-             "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax",
-             AUTH_COOKIE, value, max_age);
-    http_header(r, "Set-Cookie", line);
+    auth_cookie_set(r, AUTH_COOKIE, value, max_age);
 }
 
 int

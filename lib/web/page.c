@@ -146,16 +146,14 @@ const char *
 page_csrf_issue(struct req *r)
 {
     const char *have = auth_cookie(r, PAGE_CSRF_COOKIE);
-    char fresh[SECRET_TOKEN_LEN + 1], line[160];
+    char fresh[SECRET_TOKEN_LEN + 1];
 
     if (!token_shaped(have)) {
         secret_token(fresh);
         have = arena_strdup(r->c->arena, fresh);
     }
     /* a browser-session cookie: the form token dies with the browser */
-    snprintf(line, sizeof(line), "%s=%s; Path=/; HttpOnly; SameSite=Lax",
-             PAGE_CSRF_COOKIE, have);
-    http_header(r, "Set-Cookie", line);
+    auth_cookie_set(r, PAGE_CSRF_COOKIE, have, -1);
     return have;
 }
 
@@ -201,8 +199,7 @@ notice_take(struct req *r, struct tmpl_dict *d)
 
     if (v == NULL || *v == '\0')
         return;
-    http_header(r, "Set-Cookie",
-                NOTICE_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+    auth_cookie_set(r, NOTICE_COOKIE, "", 0);
     text = http_url_decode(r->c->arena, v, strlen(v), 0);
     if (text == NULL || strlen(text) > NOTICE_MAX)
         return;
@@ -317,7 +314,6 @@ page_redirect_notice(struct req *r, const char *location, const char *notice)
 
     /* percent-encoded, so a name with ';' or ',' cannot break the cookie */
     buf_init(&b, 4 * NOTICE_MAX);
-    buf_printf(&b, "%s=", NOTICE_COOKIE);
     for (size_t i = 0; i < n && i < NOTICE_MAX; i++) {
         unsigned char ch = (unsigned char)notice[i];
 
@@ -326,9 +322,8 @@ page_redirect_notice(struct req *r, const char *location, const char *notice)
         else
             buf_printf(&b, "%%%02X", ch);
     }
-    buf_printf(&b, "; Path=/; Max-Age=60; HttpOnly; SameSite=Lax");
     if (!buf_failed(&b))
-        http_header(r, "Set-Cookie", b.data);
+        auth_cookie_set(r, NOTICE_COOKIE, b.data ? b.data : "", 60);
     buf_release(&b);
     return page_redirect(r, location);
 }

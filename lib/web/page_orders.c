@@ -288,8 +288,11 @@ print_rows(struct req *r, struct tmpl_dict *d, const struct order *o)
     return 0;
 }
 
-/* What the order earned: REVENUE, PROFIT (a dash without prices), COST,
- * in CURRENCY; LOSS when the profit is negative. */
+/* What the order earned: REVENUE in CURRENCY (MIXED when its items'
+ * currencies differ), DISCOUNT when the receipt had one, COST in
+ * COST_CURRENCY, PROFIT (a dash without prices); OTHER_CURRENCY when the
+ * order is not in the farm's currency (no profit then: costs cannot be
+ * taken from another currency); LOSS when the profit is negative. */
 static int
 money_facts(struct req *r, struct tmpl_dict *d, const struct order *o)
 {
@@ -300,10 +303,20 @@ money_facts(struct req *r, struct tmpl_dict *d, const struct order *o)
     if (order_money(c, &m) < 0)
         return -1;
     money = tmpl_section_add(d, "MONEY");
-    tmpl_set(money, "CURRENCY", c->conf->currency);
+    tmpl_set(money, "CURRENCY", m.currency ? m.currency : "");
+    tmpl_set(money, "COST_CURRENCY", m.cost_currency);
     tmpl_set(money, "REVENUE", pagefmt_money(c->arena, m.revenue));
     tmpl_set(money, "COST", pagefmt_money(c->arena, m.cost));
     tmpl_set(money, "PROFIT", pagefmt_money(c->arena, m.profit));
+    if (m.discount != DB_NULL && m.discount > 0)
+        tmpl_set(tmpl_section_add(money, "DISCOUNT"), "AMOUNT",
+                 pagefmt_money(c->arena, m.discount));
+    if (m.currency == NULL)
+        tmpl_show(money, "MIXED");
+    else if (strcmp(m.currency, m.cost_currency) != 0)
+        tmpl_show(money, "OTHER_CURRENCY");
+    if (m.profit != DB_NULL)
+        tmpl_show(money, "PROFIT_KNOWN");
     if (m.profit != DB_NULL && m.profit < 0)
         tmpl_show(money, "LOSS");
     return 0;
@@ -416,7 +429,9 @@ page_order_schedule(struct req *r)
 
 /* POST /orders/<id>/items/<item_id>/map: the item's "Map to product" form
  * (product_id), the same order_item_map as PUT /api/orders/<id>/items/<item_id>;
- * back to the order with a notice. */
+ * back to the order with a notice. A refusal is shown on the order: a bad
+ * product beside the item (422), an order that has prints already as the
+ * page's alert (409). */
 int
 page_order_item_map(struct req *r)
 {
@@ -434,7 +449,7 @@ page_order_item_map(struct req *r)
         return page_redirect_notice(
             r, arena_printf(c->arena, "/orders/%lld", (long long)id),
             "Mapped: later items of this listing match by themselves");
-    if (c->err.kind != ERR_VALIDATION)
+    if (c->err.kind != ERR_VALIDATION && c->err.kind != ERR_CONFLICT)
         return page_finish(r, -1);
     {
         struct err keep = c->err;

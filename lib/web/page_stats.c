@@ -798,8 +798,9 @@ analytics_summary(struct ctx *c, struct tmpl_dict *d, const struct job_stats *s)
 }
 
 /* PROFIT: the orders received in the range, per day (PDAY) and per
- * product (PPRODUCT), each with REVENUE, COST and PROFIT; NO_ORDERS when
- * there are none. */
+ * product (PPRODUCT), one row per currency of each (ROW_CURRENCY): REVENUE
+ * in it, COST in the farm's CURRENCY, PROFIT (a dash in rows of another
+ * currency); NO_ORDERS when there are none. */
 static int
 analytics_profit(struct ctx *c, struct tmpl_dict *d, int64_t from, int64_t to)
 {
@@ -825,9 +826,12 @@ analytics_profit(struct ctx *c, struct tmpl_dict *d, int64_t from, int64_t to)
                      p->key == 0      ? "(no product)"
                      : p->name != NULL ? p->name
                                        : "(deleted product)");
+        tmpl_set(row, "ROW_CURRENCY", p->currency);
         tmpl_set(row, "REVENUE", money_text(c, p->revenue, 0));
         tmpl_set(row, "COST", money_text(c, p->cost, 0));
-        tmpl_set(row, "PROFIT", money_text(c, p->profit, 0));
+        tmpl_set(row, "PROFIT", p->profit == DB_NULL
+                                    ? PAGEFMT_NONE
+                                    : money_text(c, p->profit, 0));
     }
     return 0;
 }

@@ -105,12 +105,23 @@ def lock_holders(path):
     return pids
 
 
-def wait_holding_lock(data_dir, proc, timeout=30):
-    """Waits until farm-dispatch proc holds DATA_DIR/dispatch.lock (it takes
-    it before it first loads the printers); fails if it exits first."""
-    lock = data_dir / "dispatch.lock"
-    wait_until(lambda: proc.poll() is not None or
-               (lock.exists() and proc.pid in lock_holders(lock)),
+def holds_leases(stack, pid):
+    """PostgreSQL: whether dispatcher process pid has its heartbeat lease
+    (it writes it before it first loads its printers)."""
+    return any(f":{pid}:" in r["holder"] for r in stack.query(
+        "SELECT holder FROM leases WHERE name LIKE 'dispatcher:%'"))
+
+
+def wait_holding_lock(stack, proc, timeout=30):
+    """Waits until farm-dispatch proc holds DATA_DIR/dispatch.lock on
+    SQLite (it takes it before it first loads the printers), its leases on
+    PostgreSQL; fails if it exits first."""
+    lock = stack.data_dir / "dispatch.lock"
+    if stack.backend == "postgresql":
+        held = lambda: holds_leases(stack, proc.pid)   # noqa: E731
+    else:
+        held = lambda: lock.exists() and proc.pid in lock_holders(lock)  # noqa
+    wait_until(lambda: proc.poll() is not None or held(),
                timeout=timeout, what="farm-dispatch holds the lock",
                interval=0.005)
     assert proc.poll() is None, "farm-dispatch ended before it was seen " \

@@ -3,11 +3,13 @@ the consent page (answers at once with a code), the OAuth token endpoint
 (authorization_code with the PKCE S256 check, refresh_token rotating: the
 old refresh token stops working), users/me, the shop, and getShopReceipts
 (was_paid / was_shipped / min_created filters, sort_on=created asc,
-limit / offset paging, transactions embedded). Every call checks x-api-key
+limit / offset paging, transactions embedded), getShopReceipt (one receipt
+by id; 404 for one it does not have). Every call checks x-api-key
 ("keystring:shared_secret"); resource calls check the Bearer token.
 
 Scripted faults: fail_429 (the next N receipts calls answer 429 with
-Retry-After), fail_500_on (the Nth receipts call answers 500), revoke()
+Retry-After), fail_500_on (the Nth receipts call answers 500),
+fail_receipt (every getShopReceipt answers this status), revoke()
 (refresh answers 400 invalid_grant)."""
 
 import base64
@@ -27,36 +29,51 @@ def money(amount, currency="USD"):
     return {"amount": amount, "divisor": 100, "currency_code": currency}
 
 
-def receipt(receipt_id, created, items, status="paid", buyer="Maya Lindqvist"):
+def receipt(receipt_id, created, items, status="paid", buyer="Maya Lindqvist",
+            discount=0, currency="USD", discount_amt=True):
     """A ShopReceipt in the documented shape; items: (transaction_id, sku,
-    listing_id, title, quantity, unit price in cents, variations)."""
+    listing_id, title, quantity, unit price in cents, variations[,
+    variant]): the transaction's product_id (the listing's variant) is
+    variant when given, else listing_id + 1. discount (cents) is
+    discount_amt, taken off subtotal and grandtotal (discount_amt=False:
+    the receipt has no discount_amt field, only the subtotal, total_price
+    less coupons, says it); every amount is in currency."""
     txns = []
     total = 0
-    for tid, sku, listing, title, qty, price, variations in items:
+    for tid, sku, listing, title, qty, price, variations, *rest in items:
+        variant = rest[0] if rest and rest[0] is not None else listing + 1
         total += qty * price
         txns.append({
             "transaction_id": tid, "receipt_id": receipt_id,
             "transaction_type": "listing", "listing_id": listing,
-            "product_id": listing + 1, "sku": sku, "title": title,
+            "product_id": variant, "sku": sku, "title": title,
             "quantity": qty, "is_digital": False,
-            "price": money(price), "shipping_cost": money(0),
+            "price": money(price, currency),
+            "shipping_cost": money(0, currency),
             "variations": variations or [], "product_data": [],
             "created_timestamp": created, "create_timestamp": created,
             "paid_timestamp": created + 10, "shipped_timestamp": None,
         })
-    return {
+    r = {
         "receipt_id": receipt_id, "receipt_type": 0, "status": status,
         "is_paid": status != "open", "is_shipped": False,
         "created_timestamp": created, "create_timestamp": created,
         "updated_timestamp": created + 10, "update_timestamp": created + 10,
         "seller_user_id": USER_ID, "buyer_user_id": 99887766,
         "buyer_email": None, "name": buyer, "country_iso": "US",
-        "total_price": money(total), "subtotal": money(total),
-        "discount_amt": money(0), "total_shipping_cost": money(0),
-        "total_tax_cost": money(0), "total_vat_cost": money(0),
-        "gift_wrap_price": money(0), "grandtotal": money(total),
+        "total_price": money(total, currency),
+        "subtotal": money(total - discount, currency),
+        "discount_amt": money(discount, currency),
+        "total_shipping_cost": money(0, currency),
+        "total_tax_cost": money(0, currency),
+        "total_vat_cost": money(0, currency),
+        "gift_wrap_price": money(0, currency),
+        "grandtotal": money(total - discount, currency),
         "shipments": [], "refunds": [], "transactions": txns,
     }
+    if not discount_amt:
+        del r["discount_amt"]
+    return r
 
 
 class FakeEtsy:
@@ -82,6 +99,7 @@ class FakeEtsy:
             self.fail_429 = 0
             self.retry_after = "1"
             self.fail_500_on = None
+            self.fail_receipt = None  # status every getShopReceipt answers
             self.receipt_calls = 0
             self.remaining_today = "9000"   # x-remaining-today sent
             self.log = []          # (method, path, status)
@@ -164,6 +182,11 @@ class FakeEtsy:
                     if parts[3] != str(fake.shop_id):
                         return self.answer(404, {"error": "no such shop"})
                     return self.receipts(q)
+                if parts[:3] == ["v3", "application", "shops"] \
+                        and len(parts) == 6 and parts[4] == "receipts":
+                    if parts[3] != str(fake.shop_id):
+                        return self.answer(404, {"error": "no such shop"})
+                    return self.one_receipt(parts[5])
                 self.answer(404, {"error": "not found"})
 
             def connect(self, q):
@@ -219,6 +242,19 @@ class FakeEtsy:
                     return self.answer(400, {"error": "bad paging"})
                 self.answer(200, {"count": len(rs),
                                   "results": rs[offset:offset + limit]},
+                            [("x-remaining-today", fake.remaining_today)])
+
+            def one_receipt(self, rid):
+                """getShopReceipt: one ShopReceipt by id, else 404."""
+                with fake.lock:
+                    if fake.fail_receipt is not None:
+                        return self.answer(fake.fail_receipt,
+                                           {"error": "server error"})
+                    found = [r for r in fake.receipts
+                             if str(r["receipt_id"]) == rid]
+                if not found:
+                    return self.answer(404, {"error": "Receipt not found"})
+                self.answer(200, found[0],
                             [("x-remaining-today", fake.remaining_today)])
 
             def do_POST(self):

@@ -202,13 +202,23 @@ class Stack:
     START_TIMEOUT = 30.0   # ASan builds start slower
     STOP_TIMEOUT = 15.0    # LeakSanitizer runs when a worker exits
 
+    # The tests' printers, brokers and receivers are on loopback, which the
+    # outbound policy refuses by default (docs/OPERATIONS.md).
+    LOOPBACK = "127.0.0.0/8, ::1/128"
+
     def __init__(self, bin_dir=None, workers=2, keep=None, own=False,
-                 database=None, data_dir=None, sqlite=False):
+                 database=None, data_dir=None, sqlite=False, env=None,
+                 nginx_extra=None, outbound_allow=LOOPBACK):
         """database, data_dir: run on another stack's (a second web host
         of the same install: its PostgreSQL database and its DATA_DIR, which
         several hosts share for the files and the secret key); neither is
-        removed at stop. sqlite: run on SQLite even when FARM_TEST_PG is
-        set (to compare the two backends)."""
+        removed at stop. sqlite: keep the default SQLite database in
+        DATA_DIR even when the suite runs on PostgreSQL (an install to move
+        there with farmctl db copy). env: settings of this stack only.
+        nginx_extra: lines added to nginx's server block (a TLS listen).
+        outbound_allow: FARM_OUTBOUND_ALLOW for every process of the stack
+        (None: the default policy)."""
+        self.outbound_allow = outbound_allow
         self.bin_dir = resolve_bin_dir(bin_dir)
         self.workers = workers
         self.own = own   # one test's own stack (conftest: own_stack)
@@ -231,6 +241,8 @@ class Stack:
         self._shared_data = data_dir
         self._own_database = False
         self._sqlite = sqlite
+        self.extra_env = dict(env or {})   # settings of this stack only
+        self.nginx_extra = nginx_extra     # server-block lines (a TLS listen)
 
     # --- environment -----------------------------------------------------
 
@@ -238,12 +250,15 @@ class Stack:
         """Environment for farm.fcgi and farmctl: ours plus the stack's
         DATA_DIR, templates and sanitizer options."""
         env = dict(os.environ)
+        env.pop("FARM_OUTBOUND_ALLOW", None)
         env.update(self.app_env())
         return env
 
     def app_env(self):
         env = {"FARM_DATABASE": self.database} if self.database else {}
-        return env | {
+        if self.outbound_allow is not None:
+            env["FARM_OUTBOUND_ALLOW"] = self.outbound_allow
+        return env | self.extra_env | {
             "DATA_DIR": str(self.data_dir),
             "FARM_TEMPLATES": os.environ.get("FARM_TEMPLATES",
                                              str(ROOT / "templates")),
@@ -272,10 +287,12 @@ class Stack:
         self.nginx_log = self.run_dir / "nginx-error.log"
         self.nginx_out = self.tmp / "nginx.out"
         (self.run_dir / "tmp").mkdir(parents=True)
+        if self.nginx_extra:
+            (self.run_dir / "extra-test.conf").write_text(self.nginx_extra)
 
         try:
-            if (dbconn.pg_admin() and self.database is None
-                    and not self._sqlite):
+            if (dbconn.pg_admin() and self.database is None and
+                    not self._sqlite):
                 self.database = dbconn.create_database()
                 self._own_database = True
             self.farmctl("migrate")

@@ -39,8 +39,12 @@ def test_create_defaults_and_shape(api):
     assert o["print_ids"] == []
     [it] = o["items"]
     assert set(it) == {"id", "title", "sku", "etsy_listing_id", "quantity",
-                       "product_id", "price", "variations", "color",
-                       "material_type"}
+                       "product_id", "price", "currency", "variations",
+                       "color", "material_type"}
+    assert it["currency"] == "USD"         # typed in: the farm's currency
+    assert (o["currency"], o["discount"], o["revenue"], o["cost"],
+            o["cost_currency"], o["profit"]) == ("USD", None, None, 0,
+                                                 "USD", None)
     assert it["title"] == "Hook" and it["quantity"] == 2
     assert it["product_id"] is None
     assert api.get(f"/api/orders/{o['id']}").json() == o

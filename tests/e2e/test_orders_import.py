@@ -150,3 +150,40 @@ def test_upload_form_shows_the_report(stack, user):
     assert "missing required column: Price" in r.text
 
     assert upload(etsy_csv(), tok=None).status_code == 403
+
+
+def test_variations_column_reaches_items_and_prints(user):
+    """Etsy's Variations cell ("Name:Value,Name:Value") becomes the item's
+    variations text, and a colour / material variation overrides the
+    product's on the item's prints, exactly as the API import does."""
+    api = user.api
+    new_file(api, "dragon.3mf")
+    dragon = new_product(api, sku="DRG-V", file="dragon.3mf",
+                         material_type="PLA", color="#123456")
+    body = "\r\n".join([
+        HEADER,
+        row("Dragon", "Eve Sun", 1, "20.00", "4101", "211", "3101",
+            variations="Color:Red,Size:Large", sku="DRG-V"),
+        row("Dragon", "Eve Sun", 1, "20.00", "4102", "211", "3101",
+            variations="Primary color:Galaxy Black,Material:PETG",
+            sku="DRG-V"),
+        row("Dragon", "Eve Sun", 1, "20.00", "4103", "211", "3101",
+            variations="Personalization:Hi, Eve", sku="DRG-V"),
+    ]) + "\r\n"
+    rep = api_import(api, body).json()
+    assert rep["imported"] == 3 and rep["refused"] == 0, rep
+    o = etsy_orders(api)["3101"]
+    got = [(it["variations"], it["color"], it["material_type"])
+           for it in o["items"]]
+    assert got == [("Color: Red; Size: Large", "#FF0000", None),
+                   ("Primary color: Galaxy Black; Material: PETG", None,
+                    "PETG"),
+                   ("Personalization: Hi, Eve", None, None)]
+    assert all(it["product_id"] == dragon["id"] for it in o["items"])
+    r = api.post(f"/api/orders/{o['id']}/schedule-prints", json={})
+    assert r.status_code == 201, r.text
+    prints = {p["order_item_id"]: (p["color"], p["material_type"])
+              for p in r.json()["prints"]}
+    a, b, c = (it["id"] for it in o["items"])
+    assert prints == {a: ("#FF0000", "PLA"), b: ("#123456", "PETG"),
+                      c: ("#123456", "PLA")}

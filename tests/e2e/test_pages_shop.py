@@ -440,3 +440,47 @@ def test_map_an_item_through_the_api(stack, user):
     r = user.api.put(path, json={"product_id": second})
     assert r.status_code == 200, r.text
     assert listing_order(user.api, listing)["items"][0]["product_id"] == second
+
+
+def test_map_refused_once_the_order_has_prints(stack, user):
+    """An order with prints keeps its items' products: PUT .../items/<id>
+    is a 409 in the API's error format, and the order page's stale "Map to
+    product" form shows the same refusal; nothing changes and the listing's
+    remembered mapping stays."""
+    upload_api(user.api)
+    first = product_api(user.api, "First")
+    second = product_api(user.api, "Second")
+    listing = 600000 + int(uuid.uuid4().int % 99999)
+    o = listing_order(user.api, listing)
+    item = o["items"][0]
+    path = f"/api/orders/{o['id']}/items/{item['id']}"
+    action = f'/orders/{o["id"]}/items/{item["id"]}/map'
+    b = sign_in(stack, user)
+    r = get(b, f"/orders/{o['id']}")       # the form, before the prints
+    assert_html(r, 200)
+    assert f'action="{action}"' in r.text
+    token = hidden_csrf(r.text)
+
+    assert user.api.put(path, json={"product_id": first}).status_code == 200
+    r = user.api.post(f"/api/orders/{o['id']}/schedule-prints", json={})
+    assert r.status_code == 201, r.text
+
+    r = user.api.put(path, json={"product_id": second})
+    assert r.status_code == 409, r.text
+    err = r.json()["error"]
+    assert err["code"] == "conflict"
+    assert err["message"] == (f"order {o['id']} already has 1 print "
+                              "scheduled; its items can no longer be mapped "
+                              "to another product")
+    got = user.api.get(f"/api/orders/{o['id']}").json()
+    assert got["items"][0]["product_id"] == first
+    assert listing_order(user.api, listing)["items"][0]["product_id"] == first
+
+    r = post(b, action, {"csrf": token, "product_id": str(second)})
+    assert_html(r, 409)
+    assert re.search(r'<p class="alert" role="alert">order \d+ already has 1 '
+                     r'print scheduled; its items can no longer be mapped '
+                     r'to another product</p>', r.text), r.text[:2000]
+    got = user.api.get(f"/api/orders/{o['id']}").json()
+    assert got["items"][0]["product_id"] == first
+    assert listing_order(user.api, listing)["items"][0]["product_id"] == first

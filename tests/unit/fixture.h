@@ -53,7 +53,10 @@ fixture_open(void)
         return NULL;
     }
     snprintf(f->dir, sizeof(f->dir), "/tmp/farm-unit-XXXXXX");
+    /* the tests' printers and webhooks are on loopback, which the
+     * outbound policy refuses unless allowed (as the e2e stack does) */
     if (mkdtemp(f->dir) == NULL || setenv("DATA_DIR", f->dir, 1) != 0 ||
+        setenv("FARM_OUTBOUND_ALLOW", "127.0.0.0/8, ::1/128", 0) != 0 ||
         app_open(&f->app, APP_CREATE | APP_MIGRATE) < 0) {
         free(f);
         return NULL;

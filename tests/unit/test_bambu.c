@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "base/arena.h"
+#include "base/buf.h"
 #include "base/err.h"
 
 #include "base/banned.h"
@@ -727,7 +728,437 @@ test_merge_caps(void **unused)
     }
     json_object_object_get_ex(
         json_object_object_get(bambu_state_json(s), "ams"), "ams", &units);
-    assert_int_equal(json_object_array_length(units), BAMBU_MERGE_ITEMS_MAX);
+    assert_int_equal(json_object_array_length(units), BAMBU_AMS_UNITS_MAX);
+    bambu_state_free(s);
+}
+
+/* ---- caps: one printer cannot grow the cache without bound ---------- */
+
+static const char *
+cached_str(struct bambu_state *s, const char *key)
+{
+    struct json_object *v = json_object_object_get(bambu_state_json(s), key);
+
+    return v ? json_object_get_string(v) : NULL;
+}
+
+static size_t
+cached_len(struct bambu_state *s)
+{
+    return strlen(json_object_to_json_string_ext(bambu_state_json(s),
+                                                 JSON_C_TO_STRING_PLAIN));
+}
+
+static void
+test_unknown_keys_dropped(void **unused)
+{
+    struct bambu_state *s = state_with(X1_FULL);
+    struct json_object *p, *ams, *u0, *t0, *vt;
+    struct bambu_report r;
+    char *frame, *long_name;
+    struct buf b;
+
+    (void)unused;
+    /* Junk at every level; known keys in the same frame still merge. */
+    merge_ok(
+        s,
+        "{\"print\":{\"msg\":1,\"junk_top\":\"x\",\"mc_percent\":63,"
+        "\"upgrade_state\":{\"a\":[1,2,3]},"
+        "\"ams\":{\"junk_ams\":1,\"tray_now\":\"6\",\"ams\":[{\"id\":\"0\","
+        "\"junk_unit\":{},\"tray\":[{\"id\":\"0\",\"junk_tray\":[],"
+        "\"remain\":80},{\"id\":\"1\",\"junk_only\":true}]}]},"
+        "\"vt_tray\":{\"junk_vt\":\"y\",\"tray_type\":\"PLA\"},"
+        "\"hms\":[{\"attr\":1,\"code\":2,\"junk_hms\":3}]}}",
+        NULL);
+    p = bambu_state_json(s);
+    assert_null(json_object_object_get(p, "junk_top"));
+    assert_null(json_object_object_get(p, "upgrade_state"));
+    ams = json_object_object_get(p, "ams");
+    assert_null(json_object_object_get(ams, "junk_ams"));
+    u0 = json_object_array_get_idx(json_object_object_get(ams, "ams"), 0);
+    assert_null(json_object_object_get(u0, "junk_unit"));
+    t0 = json_object_array_get_idx(json_object_object_get(u0, "tray"), 0);
+    assert_null(json_object_object_get(t0, "junk_tray"));
+    vt = json_object_object_get(p, "vt_tray");
+    assert_null(json_object_object_get(vt, "junk_vt"));
+    assert_int_equal(json_object_object_length(json_object_array_get_idx(
+                         json_object_object_get(p, "hms"), 0)),
+                     2);
+    bambu_state_report(s, &r);
+    assert_int_equal(r.percent, 63);
+    assert_int_equal(r.tray_now, 6);
+    assert_int_equal(r.trays[0].remain, 80);
+    assert_string_equal(r.trays[0].type, "PLA"); /* merged, not replaced */
+    /* A tray delta with nothing known is no delta, not an empty slot. */
+    assert_true(r.trays[1].present);
+    assert_int_equal(r.trays[1].remain, 40);
+    assert_string_equal(r.external.type, "PLA");
+    assert_int_equal(r.nhms, 1);
+
+    /* A known key in the wrong shape, or with too long a string, is
+     * ignored: the cached value stays. */
+    merge_ok(s,
+             "{\"print\":{\"msg\":1,\"gcode_state\":{\"x\":1},"
+             "\"subtask_name\":[\"a\"],\"ams\":\"none\",\"hms\":{},"
+             "\"stg\":[1,{\"x\":2},3]}}",
+             NULL);
+    bambu_state_report(s, &r);
+    assert_int_equal(r.gcode_state, BAMBU_GS_RUNNING);
+    assert_string_equal(r.subtask_name, "gear_housing_b");
+    assert_int_equal(r.ams_units, 3);
+    assert_int_equal(r.nhms, 1);
+    assert_int_equal(json_object_array_length(
+                         json_object_object_get(bambu_state_json(s), "stg")),
+                     2);
+
+    long_name = calloc(1, BAMBU_STRING_MAX + 2);
+    assert_non_null(long_name);
+    memset(long_name, 'n', BAMBU_STRING_MAX + 1);
+    buf_init(&b, 0);
+    buf_printf(&b, "{\"print\":{\"msg\":1,\"subtask_name\":\"%s\"}}",
+               long_name);
+    frame = b.data;
+    merge_ok(s, frame, NULL);
+    assert_string_equal(cached_str(s, "subtask_name"), "gear_housing_b");
+    long_name[BAMBU_STRING_MAX] = '\0'; /* exactly the cap: kept */
+    buf_clear(&b);
+    buf_printf(&b, "{\"print\":{\"msg\":1,\"subtask_name\":\"%s\"}}",
+               long_name);
+    merge_ok(s, b.data, NULL);
+    assert_string_equal(cached_str(s, "subtask_name"), long_name);
+    buf_release(&b);
+    free(long_name);
+
+    /* A full frame keeps only known keys too. */
+    merge_ok(s,
+             "{\"print\":{\"msg\":0,\"gcode_state\":\"IDLE\",\"junk\":1,"
+             "\"net\":{\"info\":[{\"ip\":1}]}}}",
+             NULL);
+    assert_int_equal(json_object_object_length(bambu_state_json(s)), 2);
+    assert_string_equal(cached_str(s, "gcode_state"), "IDLE");
+    bambu_state_free(s);
+}
+
+/* Every key the protocol notes list (§2.2, §2.6) is kept: this also
+ * proves each table is sorted for bsearch. */
+static void
+test_documented_keys_kept(void **unused)
+{
+    static const char *const print_keys[] = {
+        "ams_rfid_status",
+        "ams_status",
+        "bed_target_temper",
+        "bed_temper",
+        "big_fan1_speed",
+        "big_fan2_speed",
+        "chamber_temper",
+        "cooling_fan_speed",
+        "fail_reason",
+        "fun",
+        "gcode_file",
+        "gcode_file_prepare_percent",
+        "gcode_start_time",
+        "gcode_state",
+        "heatbreak_fan_speed",
+        "home_flag",
+        "hw_switch_state",
+        "k",
+        "layer_num",
+        "lifecycle",
+        "mc_percent",
+        "mc_print_error_code",
+        "mc_print_stage",
+        "mc_remaining_time",
+        "mess_production_state",
+        "nozzle_diameter",
+        "nozzle_target_temper",
+        "nozzle_temper",
+        "nozzle_type",
+        "print_error",
+        "print_type",
+        "profile_id",
+        "project_id",
+        "sdcard",
+        "sequence_id",
+        "spd_lvl",
+        "spd_mag",
+        "stg_cur",
+        "subtask_id",
+        "subtask_name",
+        "task_id",
+        "total_layer_num",
+        "wifi_signal",
+    };
+    static const char *const ams_keys[] = {
+        "ams_exist_bits",    "insert_flag",
+        "power_on_flag",     "tray_exist_bits",
+        "tray_is_bbl_bits",  "tray_now",
+        "tray_pre",          "tray_read_done_bits",
+        "tray_reading_bits", "tray_tar",
+        "version",
+    };
+    static const char *const unit_keys[] = {"humidity", "humidity_raw", "temp"};
+    static const char *const tray_keys[] = {
+        "cali_idx",        "drying_temp",
+        "drying_time",     "k",
+        "nozzle_temp_max", "nozzle_temp_min",
+        "remain",          "state",
+        "tag_uid",         "total_len",
+        "tray_color",      "tray_diameter",
+        "tray_id_name",    "tray_info_idx",
+        "tray_sub_brands", "tray_type",
+        "tray_uuid",       "tray_weight",
+    };
+    static const struct {
+        const char *obj;
+        const char *keys[5];
+    } objects[] = {
+        {"ipcam",
+         {"ipcam_dev", "ipcam_record", "resolution", "rtsp_url", "timelapse"}},
+        {"upload", {"message", "progress", "status"}},
+        {"xcam", {"first_layer_inspector", "print_halt", "spaghetti_detector"}},
+    };
+    struct bambu_state *s = bambu_state_new();
+    struct json_object *p, *ams, *unit, *tray, *vt, *o;
+    struct buf b;
+    struct err e;
+    size_t n;
+
+    (void)unused;
+    buf_init(&b, 0);
+    buf_puts(&b, "{\"print\":{\"msg\":0,\"command\":\"push_status\",");
+    for (n = 0; n < sizeof print_keys / sizeof *print_keys; n++)
+        buf_printf(&b, "\"%s\":\"1\",", print_keys[n]);
+    buf_puts(&b, "\"stg\":[1,2],\"hms\":[{\"attr\":1,\"code\":2}],"
+                 "\"lights_report\":[{\"node\":\"a\",\"mode\":\"on\"}],");
+    for (size_t i = 0; i < sizeof objects / sizeof *objects; i++) {
+        buf_printf(&b, "\"%s\":{", objects[i].obj);
+        for (int j = 0; j < 5 && objects[i].keys[j]; j++)
+            buf_printf(&b, "%s\"%s\":1", j ? "," : "", objects[i].keys[j]);
+        buf_puts(&b, "},");
+    }
+    buf_puts(&b, "\"vt_tray\":{\"id\":\"254\",\"cols\":[\"A\"]");
+    for (n = 0; n < sizeof tray_keys / sizeof *tray_keys; n++)
+        buf_printf(&b, ",\"%s\":1", tray_keys[n]);
+    buf_puts(&b, "},\"ams\":{");
+    for (n = 0; n < sizeof ams_keys / sizeof *ams_keys; n++)
+        buf_printf(&b, "\"%s\":1,", ams_keys[n]);
+    buf_puts(&b, "\"ams\":[{\"id\":\"0\"");
+    for (n = 0; n < sizeof unit_keys / sizeof *unit_keys; n++)
+        buf_printf(&b, ",\"%s\":1", unit_keys[n]);
+    buf_puts(&b, ",\"tray\":[{\"id\":\"0\",\"cols\":[\"A\"]");
+    for (n = 0; n < sizeof tray_keys / sizeof *tray_keys; n++)
+        buf_printf(&b, ",\"%s\":1", tray_keys[n]);
+    buf_puts(&b, "}]}]}}}");
+    assert_false(buf_failed(&b));
+    err_clear(&e);
+    assert_int_equal(bambu_state_merge(s, b.data, b.len, NULL, &e), 0);
+
+    p = bambu_state_json(s);
+    for (n = 0; n < sizeof print_keys / sizeof *print_keys; n++)
+        assert_non_null(json_object_object_get(p, print_keys[n]));
+    assert_non_null(json_object_object_get(p, "msg"));
+    assert_non_null(json_object_object_get(p, "command"));
+    assert_int_equal(json_object_array_length(json_object_object_get(p, "stg")),
+                     2);
+    assert_int_equal(json_object_array_length(json_object_object_get(p, "hms")),
+                     1);
+    assert_int_equal(
+        json_object_array_length(json_object_object_get(p, "lights_report")),
+        1);
+    for (size_t i = 0; i < sizeof objects / sizeof *objects; i++) {
+        o = json_object_object_get(p, objects[i].obj);
+        for (int j = 0; j < 5 && objects[i].keys[j]; j++)
+            assert_non_null(json_object_object_get(o, objects[i].keys[j]));
+    }
+    ams = json_object_object_get(p, "ams");
+    for (n = 0; n < sizeof ams_keys / sizeof *ams_keys; n++)
+        assert_non_null(json_object_object_get(ams, ams_keys[n]));
+    unit = json_object_array_get_idx(json_object_object_get(ams, "ams"), 0);
+    for (n = 0; n < sizeof unit_keys / sizeof *unit_keys; n++)
+        assert_non_null(json_object_object_get(unit, unit_keys[n]));
+    tray = json_object_array_get_idx(json_object_object_get(unit, "tray"), 0);
+    vt = json_object_object_get(p, "vt_tray");
+    for (n = 0; n < sizeof tray_keys / sizeof *tray_keys; n++) {
+        assert_non_null(json_object_object_get(tray, tray_keys[n]));
+        assert_non_null(json_object_object_get(vt, tray_keys[n]));
+    }
+    assert_non_null(json_object_object_get(tray, "cols"));
+    assert_non_null(json_object_object_get(vt, "id"));
+    buf_release(&b);
+    bambu_state_free(s);
+}
+
+/* A frame padded to size with unique unknown keys, like a flooding
+ * printer's. */
+static void
+junk_frame(struct buf *b, size_t bytes, int salt)
+{
+    buf_clear(b);
+    buf_puts(b, "{\"print\":{\"command\":\"push_status\",\"msg\":1");
+    for (int i = 0; b->len + 40 < bytes; i++)
+        buf_printf(b, ",\"junk_%d_%06d\":\"%08d\"", salt, i, i);
+    buf_puts(b, "}}");
+    while (b->len < bytes)
+        buf_putc(b, ' ');
+}
+
+static void
+test_oversize_frame_refused(void **unused)
+{
+    struct bambu_state *s = state_with(X1_FULL);
+    char *before = strdup(json_object_to_json_string(bambu_state_json(s)));
+    struct bambu_frame f;
+    struct buf b;
+    struct err e;
+
+    (void)unused;
+    buf_init(&b, 0);
+    /* Valid JSON one byte over the cap: refused before parsing. */
+    junk_frame(&b, BAMBU_FRAME_MAX + 1, 1);
+    err_clear(&e);
+    assert_int_equal(bambu_state_merge(s, b.data, b.len, &f, &e), -1);
+    assert_int_equal(e.kind, ERR_BAD_JSON);
+    assert_non_null(strstr(e.msg, "too large"));
+    assert_int_not_equal(f.kind, BAMBU_FRAME_STATUS);
+    assert_string_equal(json_object_to_json_string(bambu_state_json(s)),
+                        before);
+    /* At the cap: parsed, and none of its 6,000 unknown keys is kept. */
+    junk_frame(&b, BAMBU_FRAME_MAX, 2);
+    merge_ok(s, b.data, &f);
+    assert_int_equal(f.kind, BAMBU_FRAME_STATUS);
+    assert_null(json_object_object_get(bambu_state_json(s), "junk_2_000000"));
+    assert_int_equal(bambu_state_frames(s), 2);
+    buf_release(&b);
+    free(before);
+    bambu_state_free(s);
+}
+
+static void
+test_deep_nesting_refused(void **unused)
+{
+    static const char too_deep[] =
+        "{\"print\":{\"msg\":1,\"mc_percent\":1,\"ams\":{\"ams\":[{"
+        "\"id\":\"0\",\"tray\":[{\"id\":\"0\",\"cols\":[[\"x\"]]}]}]}}}";
+    struct bambu_state *s = state_with(X1_FULL);
+    struct bambu_report r;
+    struct buf b;
+    struct err e;
+
+    (void)unused;
+    /* The deepest path the protocol has, print.ams.ams[].tray[].cols[],
+     * is BAMBU_DEPTH_MAX containers deep counting the frame's own. */
+    merge_ok(s,
+             "{\"print\":{\"msg\":1,\"ams\":{\"ams\":[{\"id\":\"0\","
+             "\"tray\":[{\"id\":\"0\",\"cols\":[\"FF0000FF\"],"
+             "\"remain\":11}]}]}}}",
+             NULL);
+    bambu_state_report(s, &r);
+    assert_int_equal(r.trays[0].remain, 11);
+
+    /* One more level anywhere is refused whole. */
+    err_clear(&e);
+    assert_int_equal(bambu_state_merge(s, too_deep, strlen(too_deep), NULL, &e),
+                     -1);
+    buf_init(&b, 0);
+    buf_puts(&b, "{\"print\":{\"msg\":1,\"mc_percent\":2,\"x\":");
+    for (int i = 0; i < 10000; i++)
+        buf_putc(&b, '[');
+    for (int i = 0; i < 10000; i++)
+        buf_putc(&b, ']');
+    buf_puts(&b, "}}");
+    err_clear(&e);
+    assert_int_equal(bambu_state_merge(s, b.data, b.len, NULL, &e), -1);
+    assert_int_equal(e.kind, ERR_BAD_JSON);
+    bambu_state_report(s, &r);
+    assert_int_equal(r.percent, 61);
+    buf_release(&b);
+    bambu_state_free(s);
+}
+
+static void
+test_state_cap(void **unused)
+{
+    struct bambu_state *s = state_with(X1_FULL);
+    struct bambu_report r;
+    char name[BAMBU_STRING_MAX + 1];
+    struct buf b;
+    struct err e;
+    int refused = 0;
+
+    (void)unused;
+    memset(name, 'b', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    buf_init(&b, 0);
+    /* Units of known keys with long strings, one unit per delta: the cache
+     * takes them until the next would pass BAMBU_STATE_MAX bytes. */
+    for (int u = 2; u < BAMBU_AMS_UNITS_MAX; u++) {
+        buf_clear(&b);
+        buf_printf(&b,
+                   "{\"print\":{\"msg\":1,\"ams\":{\"ams\":[{\"id\":\"%d\","
+                   "\"tray\":[",
+                   u);
+        for (int t = 0; t < 4; t++)
+            buf_printf(&b,
+                       "%s{\"id\":\"%d\",\"tray_sub_brands\":\"%s\","
+                       "\"tray_id_name\":\"%s\"}",
+                       t ? "," : "", t, name, name);
+        buf_puts(&b, "]}]}}}");
+        err_clear(&e);
+        if (bambu_state_merge(s, b.data, b.len, NULL, &e) < 0) {
+            assert_int_equal(e.kind, ERR_BAD_JSON);
+            refused++;
+        }
+        assert_true(cached_len(s) <= BAMBU_STATE_MAX);
+    }
+    assert_true(refused > 0);
+    /* The known keys of an ordinary delta still merge. */
+    merge_ok(s, "{\"print\":{\"msg\":1,\"mc_percent\":70}}", NULL);
+    bambu_state_report(s, &r);
+    assert_int_equal(r.percent, 70);
+    assert_int_equal(r.trays[0].remain, 88);
+
+    /* Too many values: a full frame with 2,000 hms entries keeps 32, and
+     * one whose values pass BAMBU_STATE_VALUES_MAX is refused. */
+    buf_clear(&b);
+    buf_puts(&b, "{\"print\":{\"msg\":0,\"gcode_state\":\"IDLE\",\"hms\":[");
+    for (int i = 0; i < 2000; i++)
+        buf_printf(&b, "%s{\"attr\":%d,\"code\":1}", i ? "," : "", i);
+    buf_puts(&b, "]}}");
+    merge_ok(s, b.data, NULL);
+    bambu_state_report(s, &r);
+    assert_int_equal(r.gcode_state, BAMBU_GS_IDLE);
+    assert_int_equal(r.nhms, BAMBU_HMS_MAX);
+    assert_true(r.hms_truncated);
+    buf_clear(&b);
+    buf_puts(&b, "{\"print\":{\"msg\":0,\"gcode_state\":\"RUNNING\",\"ams\":"
+                 "{\"ams\":[");
+    for (int u = 0; u < BAMBU_AMS_UNITS_MAX; u++) {
+        buf_printf(&b, "%s{\"id\":\"%d\",\"tray\":[", u ? "," : "", u);
+        for (int t = 0; t < BAMBU_AMS_TRAYS_MAX; t++)
+            buf_printf(&b, "%s{\"id\":\"%d\",\"cols\":[1,2,3,4,5,6,7,8]}",
+                       t ? "," : "", t);
+        buf_puts(&b, "]}");
+    }
+    buf_puts(&b, "]}}}");
+    err_clear(&e);
+    assert_int_equal(bambu_state_merge(s, b.data, b.len, NULL, &e), -1);
+    bambu_state_report(s, &r);
+    assert_int_equal(r.gcode_state, BAMBU_GS_IDLE);
+
+    /* Many small deltas: the cache is re-measured as they add up, and
+     * keeps the last value. */
+    for (int i = 0; i < 5000; i++) {
+        char frame[96];
+        snprintf(frame, sizeof frame,
+                 "{\"print\":{\"msg\":1,\"mc_percent\":%d,\"junk_%d\":1}}",
+                 i % 101, i);
+        merge_ok(s, frame, NULL);
+    }
+    bambu_state_report(s, &r);
+    assert_int_equal(r.percent, 4999 % 101);
+    assert_true(cached_len(s) < 4096);
+    buf_release(&b);
     bambu_state_free(s);
 }
 
@@ -1043,6 +1474,11 @@ main(void)
         cmocka_unit_test(test_lenient_values),
         cmocka_unit_test(test_truncation_keeps_utf8),
         cmocka_unit_test(test_merge_caps),
+        cmocka_unit_test(test_unknown_keys_dropped),
+        cmocka_unit_test(test_documented_keys_kept),
+        cmocka_unit_test(test_oversize_frame_refused),
+        cmocka_unit_test(test_deep_nesting_refused),
+        cmocka_unit_test(test_state_cap),
         cmocka_unit_test(test_simple_commands),
         cmocka_unit_test(test_project_file),
         cmocka_unit_test(test_filament_setting),

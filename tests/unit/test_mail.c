@@ -271,7 +271,7 @@ test_send_failures(void **state)
                                sizeof(err)),
                      -1);
     assert_int_equal(code, 0);
-    assert_true(err[0] != '\0');
+    assert_string_equal(err, "connect failed"); /* not libcurl's text */
     /* a recipient that would break the envelope is refused before sending */
     assert_int_equal(mail_send(&m, "a@b.example>\r\nRCPT TO:<c@d", "x\r\n",
                                5, &code, err, sizeof(err)),

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -496,6 +497,62 @@ test_update_replaces_items_until_scheduled(void **state)
     assert_int_equal(f->c.err.kind, ERR_NOT_FOUND);
 }
 
+/* The ids order_etsy_stale gives for shop, before, max, as "1,2,3". */
+static const char *
+stale(struct fixture *f, int64_t shop, int64_t before, int max)
+{
+    static char out[256];
+    struct order_recheck *list;
+    size_t k = 0;
+    int n;
+
+    assert_int_equal(order_etsy_stale(&f->c, shop, before, max, &list, &n), 0);
+    out[0] = '\0';
+    for (int i = 0; i < n; i++)
+        k += (size_t)snprintf(out + k, sizeof out - k, "%s%s", i ? "," : "",
+                              list[i].external_id);
+    return out;
+}
+
+static void
+test_etsy_stale_and_read(void **state)
+{
+    struct fixture *f = *state;
+    struct order_receipt rs[] = {
+        {"101", NULL, DB_NULL, "USD", 1}, /* shop 1, read at import */
+        {"102", NULL, DB_NULL, "USD", 2}, /* another shop */
+        {"103", NULL, DB_NULL, "USD", DB_NULL}, /* CSV: no shop, never read */
+        {"104", NULL, DB_NULL, "USD", 1},
+    };
+    int64_t ids[4];
+
+    f->c.now = 1000;
+    for (int i = 0; i < 4; i++)
+        assert_true((ids[i] = order_etsy_insert(&f->c, &rs[i])) > 0);
+    /* never read first, then by id; the other shop's left out */
+    assert_string_equal(stale(f, 1, 1000, 10), "103,101,104");
+    assert_string_equal(stale(f, 1, 999, 10), "103"); /* read after 999 */
+    assert_string_equal(stale(f, 1, 1000, 2), "103,101");
+    assert_string_equal(stale(f, 2, 1000, 10), "103,102");
+
+    /* read from shop 1 and found there: it is shop 1's now */
+    f->c.now = 2000;
+    assert_int_equal(order_etsy_read(&f->c, ids[2], 1, 1), 0);
+    assert_string_equal(stale(f, 2, 2000, 10), "102");
+    assert_string_equal(stale(f, 1, 1500, 10), "101,104");
+    /* not found: the read is recorded, the shop not taken */
+    assert_int_equal(order_etsy_read(&f->c, ids[0], 2, 0), 0);
+    assert_string_equal(stale(f, 1, 1500, 10), "104");
+    assert_string_equal(stale(f, 2, 2000, 10), "102"); /* still shop 1's */
+    assert_string_equal(stale(f, 1, 2000, 10), "104,101,103");
+    /* a cancelled order is not read again */
+    assert_int_equal(order_etsy_cancel(&f->c, ids[3]), 1);
+    assert_string_equal(stale(f, 1, 2000, 10), "101,103");
+    /* another user's orders are not theirs to read */
+    fixture_user(f, "ord-b@example.test");
+    assert_string_equal(stale(f, 1, 2000, 10), "");
+}
+
 int
 main(void)
 {
@@ -521,6 +578,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_update_replaces_items_until_scheduled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_etsy_stale_and_read, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

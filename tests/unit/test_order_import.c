@@ -4,7 +4,9 @@
  * unknown columns are ignored, rows group into orders by Order ID, items
  * match products by SKU, a second import changes nothing, a changed price
  * is "updated", a bad row refuses its whole order (the others still
- * import), and missing required columns are one 422 naming them.
+ * import), and missing required columns are one 422 naming them. The
+ * Variations column becomes the item's variations text, colour and
+ * material, which the item's prints carry over the product's.
  */
 #include "domain/order_import.h"
 
@@ -12,10 +14,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "domain/job.h"
 #include "domain/order.h"
 #include "domain/printfile.h"
 #include "domain/product.h"
@@ -128,7 +132,11 @@ test_import_then_again_changes_nothing(void **state)
     assert_int_equal(o.items[0].quantity, 2);
     assert_true(o.items[0].product_id > 0); /* matched by SKU */
     assert_int_equal(o.items[0].etsy_listing_id, 555);
+    assert_null(o.items[0].variations);
     assert_int_equal(o.items[1].product_id, DB_NULL);
+    assert_string_equal(o.items[1].variations,
+                        "Personalization: Line one\nLine two");
+    assert_null(o.items[1].color);
 
     assert_int_equal(import(f, good, 4096, &rep), 0);
     assert_int_equal(rep.counts[ORDER_IMPORT_UNCHANGED], 3);
@@ -195,6 +203,132 @@ test_missing_columns_are_named(void **state)
     assert_int_equal(f->c.err.kind, ERR_VALIDATION);
 }
 
+static void
+test_one_order_one_currency(void **state)
+{
+    struct fixture *f = *state;
+    struct order_import_report rep;
+    struct order o;
+    int64_t id;
+    static const char csv[] =
+        HEADER "12/04/26,Vase,Eve,1,10,,USD,9201,,7201,,,VASE\n"
+               "12/04/26,Vase,Eve,1,9,,EUR,9202,,7201,,,VASE\n"
+               "12/04/26,Vase,Fay,2,8.25,,EUR,9203,,7202,,,VASE\n";
+
+    assert_int_equal(import(f, csv, 9, &rep), 0);
+    assert_int_equal(rep.counts[ORDER_IMPORT_REFUSED], 2);
+    assert_int_equal(rep.counts[ORDER_IMPORT_IMPORTED], 1);
+    assert_string_equal(rep.rows[0].reason,
+                        "order 7201 has rows in USD (line 2) and EUR (line "
+                        "3); an order is in one currency");
+    assert_string_equal(rep.rows[1].reason, rep.rows[0].reason);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM orders WHERE user_id = ? "
+                              "AND external_id = '7201'"),
+                     0);
+    /* a later file cannot add another currency to a stored order, nor
+     * change a stored transaction's */
+    assert_int_equal(
+        import(f,
+               HEADER "12/04/26,Vase,Fay,1,3,,USD,9204,,7202,,,VASE\n"
+                      "12/04/26,Vase,Gus,1,3,,USD,9205,,7203,,,VASE\n",
+               64, &rep),
+        0);
+    assert_int_equal(rep.counts[ORDER_IMPORT_REFUSED], 1);
+    assert_string_equal(rep.rows[0].reason,
+                        "order 7202 is in EUR; line 2 says USD (an order is "
+                        "in one currency)");
+    assert_int_equal(rep.rows[1].result, ORDER_IMPORT_IMPORTED);
+    assert_int_equal(
+        import(f, HEADER "12/04/26,Vase,Fay,2,8.25,,USD,9203,,7202,,,VASE\n",
+               64, &rep),
+        0);
+    assert_int_equal(rep.counts[ORDER_IMPORT_REFUSED], 1);
+    /* the other order is in EUR: revenue in EUR, no profit (costs are in
+     * the farm's USD) */
+    id = count(f, "SELECT id FROM orders WHERE user_id = ? "
+                  "AND external_id = '7202'");
+    fixture_next(f);
+    assert_int_equal(order_get(&f->c, id, &o), 0);
+    assert_int_equal(order_money(&f->c, &o), 0);
+    assert_string_equal(o.currency, "EUR");
+    assert_int_equal(o.revenue, 1650);
+    assert_string_equal(o.cost_currency, "USD");
+    assert_int_equal(o.cost, 0);
+    assert_int_equal(o.profit, DB_NULL);
+}
+
+static void
+test_variations_column(void **state)
+{
+    struct fixture *f = *state;
+    struct order_import_report rep;
+    struct order o;
+    struct job j;
+    static char csv[4096], big[ORDER_VARIATIONS_MAX + 2];
+    int64_t id, *ids;
+    int n;
+
+    /* a cell one character over the limit refuses its row and order (the
+     * file is built outside the arena, which each import resets) */
+    memset(big, 'x', ORDER_VARIATIONS_MAX + 1);
+    big[ORDER_VARIATIONS_MAX + 1] = '\0';
+    snprintf(
+        csv, sizeof csv,
+        HEADER "12/03/26,Vase,Cy,2,10,,USD,9101,557,7101,"
+               "\"Color:Red,Size:Large\",,VASE\r\n"
+               "12/03/26,Vase,Cy,1,10,,USD,9102,557,7101,"
+               "\"Primary colour:Galaxy Black, Material: PETG \",,VASE\r\n"
+               "12/03/26,Vase,Cy,1,10,,USD,9103,557,7101,"
+               "\"Personalization:Hi, Ann\",,VASE\r\n"
+               "12/03/26,Vase,Di,1,10,,USD,9104,557,7102,%s,,VASE\r\n",
+        big);
+    assert_int_equal(import(f, csv, 11, &rep), 0);
+    assert_int_equal(rep.counts[ORDER_IMPORT_IMPORTED], 3);
+    assert_int_equal(rep.counts[ORDER_IMPORT_REFUSED], 1);
+    assert_string_equal(rep.rows[3].reason,
+                        "Variations is longer than 2000 characters");
+
+    id = count(f, "SELECT id FROM orders WHERE user_id = ? "
+                  "AND external_id = '7101'");
+    fixture_next(f);
+    assert_int_equal(order_get(&f->c, id, &o), 0);
+    assert_int_equal(o.nitems, 3);
+    assert_string_equal(o.items[0].variations, "Color: Red; Size: Large");
+    assert_string_equal(o.items[0].color, "#FF0000");
+    assert_null(o.items[0].material_type);
+    assert_string_equal(o.items[1].variations,
+                        "Primary colour: Galaxy Black; Material: PETG");
+    assert_null(o.items[1].color); /* not a known colour: text only */
+    assert_string_equal(o.items[1].material_type, "PETG");
+    assert_string_equal(o.items[2].variations, "Personalization: Hi, Ann");
+    assert_null(o.items[2].color);
+    assert_null(o.items[2].material_type);
+
+    /* the prints carry the item's colour / material over the product's */
+    fixture_next(f);
+    assert_int_equal(order_schedule(&f->c, id, DB_NULL, DB_NULL, 0, &ids, &n),
+                     0);
+    assert_int_equal(n, 4);
+    fixture_next(f);
+    assert_int_equal(order_get(&f->c, id, &o), 0);
+    assert_int_equal(o.nprints, 4);
+    for (int i = 0; i < 4; i++) {
+        int64_t pid = o.print_ids[i];
+
+        fixture_next(f);
+        assert_int_equal(job_get(&f->c, pid, &j), 0);
+        if (i < 2) { /* item 1, quantity 2 */
+            assert_string_equal(j.color, "#FF0000");
+        } else if (i == 2) {
+            assert_string_equal(j.material_type, "PETG");
+        } else {
+            assert_true(j.material_type == NULL ||
+                        strcmp(j.material_type, "PETG") != 0);
+            assert_true(j.color == NULL || strcmp(j.color, "#FF0000") != 0);
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -206,6 +340,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bad_row_refuses_its_order, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_missing_columns_are_named, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_variations_column, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_one_order_one_currency, setup,
                                         teardown),
     };
 

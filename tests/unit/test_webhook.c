@@ -6,6 +6,7 @@
  */
 #include "base/webhook_sign.h"
 #include "notify/webhook_send.h"
+#include "base/outbound.h"
 #include "notify/webhook_text.h"
 
 #include <setjmp.h>
@@ -278,7 +279,8 @@ test_bodies(void **state)
 static void
 test_post_unreachable(void **state)
 {
-    struct webhook_req r[2];
+    struct webhook_req r[3];
+    char why[160];
 
     (void)state;
     memset(r, 0, sizeof(r));
@@ -288,12 +290,26 @@ test_post_unreachable(void **state)
     r[0].body = "{}";
     r[1] = r[0];
     r[1].url = "ftp://127.0.0.1/hook"; /* not a protocol we speak */
-    assert_int_equal(webhook_post_all(r, 2, 5), 0);
+    r[2] = r[0];
+    r[2].url = "http://localhost:1/hook"; /* a name, judged connecting */
+    assert_int_equal(outbound_configure("127.0.0.0/8, ::1/128", 1, why,
+                                        sizeof(why)),
+                     0);
+    assert_int_equal(webhook_post_all(r, 3, 5), 0);
     assert_int_equal(r[0].status, 0);
-    assert_true(r[0].error[0] != '\0');
+    /* coarse: never libcurl's text, which names the address and port */
+    assert_string_equal(r[0].error, "connect failed");
     assert_int_equal(r[1].status, 0);
-    assert_true(r[1].error[0] != '\0');
+    assert_string_equal(r[1].error, "bad URL");
+    assert_string_equal(r[2].error, "connect failed");
     assert_int_equal(r[0].retry_after, -1);
+
+    /* the default policy: refused before any connection, by address */
+    assert_int_equal(outbound_configure(NULL, 1, why, sizeof(why)), 0);
+    assert_int_equal(webhook_post_all(r, 3, 5), 0);
+    assert_string_equal(r[0].error, OUTBOUND_REFUSED);
+    assert_string_equal(r[2].error, OUTBOUND_REFUSED);
+    assert_int_equal(r[2].status, 0);
 }
 
 int
