@@ -92,11 +92,14 @@ int64_t db_data_version(struct db *db);
  * without an open level does nothing. 0 or -1 (logged). */
 int db_begin(struct db *db);
 int db_begin_read(struct db *db);
-/* A write transaction without the farm-wide write lock (PostgreSQL): for a
- * unit of work whose every check-then-write is on rows it has locked
+/* A write transaction that shares the farm-wide write lock (PostgreSQL):
+ * for a unit of work whose every check-then-write is on rows it has locked
  * itself (SELECT ... FOR UPDATE) or guards in its UPDATE's WHERE, such as
  * a dispatcher's step for a printer whose lease row it locks first, so
- * several dispatchers write at once. On SQLite the same as db_begin. */
+ * several dispatchers write at once. It still never runs beside a db_begin
+ * unit (a web request), whose reads lock no rows and so must not see such
+ * a unit's writes land between its check and its write. On SQLite the
+ * same as db_begin. */
 int db_begin_rows(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);

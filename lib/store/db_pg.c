@@ -17,8 +17,10 @@
  *   - a write transaction takes one advisory lock, the cluster-wide
  *     equivalent of SQLite's BEGIN IMMEDIATE: check-then-write units of
  *     work never interleave, whichever host runs them; a unit that guards
- *     its rows with row locks opens without it (db_begin_rows); a read
- *     unit is one REPEATABLE READ snapshot;
+ *     its rows with row locks (db_begin_rows) takes it shared, so such
+ *     units run at once but never beside a write unit, whose checks
+ *     (a web request's) lock no rows; a read unit is one REPEATABLE READ
+ *     snapshot;
  *   - the data version is the WAL position, which moves with any commit on
  *     any host (on a replica: the replayed position).
  *
@@ -45,6 +47,9 @@
 #define TEXTOID 25
 /* the key of the write lock: "farm" */
 #define WRITE_LOCK "SELECT pg_advisory_xact_lock(1717662317)"
+/* the same lock shared: row-lock units run beside each other, never beside
+ * a write unit, whose checks lock no rows */
+#define ROWS_LOCK "SELECT pg_advisory_xact_lock_shared(1717662317)"
 
 struct db_stmt {
     struct db_stmt_common common;
@@ -659,7 +664,7 @@ static int
 pg_begin(struct db *db, int mode)
 {
     return pg_script(db, mode == DB_TX_WRITE  ? "BEGIN; " WRITE_LOCK
-                         : mode == DB_TX_ROWS ? "BEGIN"
+                         : mode == DB_TX_ROWS ? "BEGIN; " ROWS_LOCK
                                               : "BEGIN ISOLATION LEVEL "
                                                 "REPEATABLE READ");
 }

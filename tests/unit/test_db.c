@@ -271,6 +271,48 @@ test_transactions(void **state)
     }
 }
 
+/* 1 when another connection could take the write lock now (shared:
+ * in shared mode), 0 when not. */
+static int64_t
+lock_free(struct db *other, int shared)
+{
+    int64_t ok = -1;
+
+    assert_int_equal(
+        db_get_int(other, &ok,
+                   shared ? "SELECT CASE WHEN pg_try_advisory_xact_lock_shared"
+                            "(1717662317) THEN 1 ELSE 0 END"
+                          : "SELECT CASE WHEN pg_try_advisory_xact_lock"
+                            "(1717662317) THEN 1 ELSE 0 END",
+                   ""),
+        DB_ROW);
+    return ok;
+}
+
+/* PostgreSQL: a write unit excludes every other write unit and every
+ * row-lock unit; row-lock units share the lock with each other. */
+static void
+test_write_lock_modes(void **state)
+{
+    struct db *db = *state, *other;
+
+    if (strcmp(backend, "postgresql") != 0)
+        return; /* SQLite: both are BEGIN IMMEDIATE */
+    other = db_open(path);
+    assert_non_null(other);
+    assert_int_equal(lock_free(other, 0), 1);
+    assert_int_equal(db_begin_rows(db), 0);
+    assert_int_equal(lock_free(other, 0), 0); /* no write unit beside it */
+    assert_int_equal(lock_free(other, 1), 1); /* another row-lock unit */
+    assert_int_equal(db_commit(db), 0);
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(lock_free(other, 1), 0);
+    assert_int_equal(lock_free(other, 0), 0);
+    db_rollback(db);
+    assert_int_equal(lock_free(other, 0), 1);
+    db_close(other);
+}
+
 static void
 test_get_int_no_row(void **state)
 {
@@ -381,6 +423,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_constraint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_savepoints, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_write_lock_modes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_get_int_no_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
