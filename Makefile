@@ -203,11 +203,11 @@ unit-pg: asan
 # The e2e tests run in parallel (pytest-xdist): each worker process starts
 # its own servers on free loopback ports. E2E_JOBS=0: all in one process.
 E2E_JOBS ?= auto
-# Files that need the PostgreSQL cluster (FARM_TEST_PG): only e2e-pg runs them.
-E2E_PG_ONLY := test_db_copy.py test_scale_out.py
+# Tests that need the PostgreSQL cluster (FARM_TEST_PG) are marked postgres:
+# here they are deselected, and the run says how many; e2e-pg runs them.
 e2e: asan
 	cd tests/e2e && FARM_BIN_DIR=$(CURDIR)/$(ASAN) $(PYTHON) -m pytest -q \
-	  -p no:cacheprovider -n $(E2E_JOBS) --durations=10 $(E2E_PG_ONLY:%=--ignore=%) .
+	  -p no:cacheprovider -n $(E2E_JOBS) --durations=10 .
 
 # The whole e2e suite again on PostgreSQL: every stack gets a database of
 # its own on one throwaway cluster.
