@@ -99,13 +99,13 @@ printfile_list(struct ctx *c, int64_t limit, int64_t offset,
                struct printfile **out, int *n)
 {
     /* by bytes on either backend, whatever the database's collation */
-    struct db_stmt *st = db_query(
-        c->db,
-        arena_printf(c->arena,
-                     "SELECT " FILE_COLS " FROM print_files WHERE "
-                     "user_id = ? ORDER BY name%s LIMIT ? OFFSET ?",
-                     db_order_bytes(c->db)),
-        "iii", c->user_id, limit, offset);
+    struct db_stmt *st =
+        db_query(c->db,
+                 arena_printf(c->arena,
+                              "SELECT " FILE_COLS " FROM print_files WHERE "
+                              "user_id = ? ORDER BY name%s LIMIT ? OFFSET ?",
+                              db_order_bytes(c->db)),
+                 "iii", c->user_id, limit, offset);
     int rc;
 
     *n = 0;

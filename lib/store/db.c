@@ -144,7 +144,7 @@ const char *
 db_order_bytes(const struct db *db)
 {
     return strcmp(db_backend_name(db), "postgresql") == 0 ? " COLLATE \"C\""
-                                                           : "";
+                                                          : "";
 }
 
 int64_t
