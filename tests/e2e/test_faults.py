@@ -36,7 +36,7 @@ import pytest
 
 from dispatch_helpers import (QUIET_MS, farm, make_3mf,  # noqa: F401
                               new_serial, project_files, wait_until)
-from printers import USER, Watcher
+from printers import Watcher
 from receivers import WebhookReceiver, smtp_sink  # noqa: F401
 from stack import check_sanitizers, need_bin, resolve_bin_dir
 
