@@ -276,6 +276,8 @@ bench: deps-test all
 	@rm -f $(BENCH_RESULTS)
 	env -u FARM_TEST_PG BENCH_RESULTS=$(BENCH_RESULTS) tools/bench.sh
 	BENCH_RESULTS=$(BENCH_RESULTS) tests/pg/run.sh tools/bench.sh
+	env -u FARM_TEST_PG BENCH_RESULTS=$(BENCH_RESULTS) tools/bench_load.sh
+	BENCH_RESULTS=$(BENCH_RESULTS) tests/pg/run.sh tools/bench_load.sh
 	env -u FARM_TEST_PG BENCH_RESULTS=$(BENCH_RESULTS) \
 	  tools/bench_dispatch_scale.sh $(REL)
 	BENCH_RESULTS=$(BENCH_RESULTS) tests/pg/run.sh \
