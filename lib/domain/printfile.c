@@ -1,5 +1,6 @@
 #include "domain/printfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -144,6 +145,31 @@ make_dir(const char *path)
     return mkdir(path, 0750) == 0 || errno == EEXIST ? 0 : -1;
 }
 
+/* An upload's temporary older than this belongs to a process that died
+ * without its cleanup (SIGKILL, power loss): a live upload writes to its
+ * own all along, and nginx hands the worker the whole body at once. */
+#define STALE_UPLOAD_S 3600
+
+/* Removes the user's stale upload temporaries; a failure only costs
+ * disk space. */
+static void
+sweep_stale(struct ctx *c, const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct stat sb;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, ".upload-", 8) == 0 &&
+            fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(sb.st_mode) && sb.st_mtime < c->now - STALE_UPLOAD_S &&
+            unlinkat(dirfd(d), e->d_name, 0) == 0)
+            log_info("printfile: removed stale %s/%s", dir, e->d_name);
+    closedir(d);
+}
+
 /* Runs at the arena's reset: an upload that never finished leaves
  * nothing behind. */
 static void
@@ -173,6 +199,7 @@ printfile_begin(struct ctx *c, const char *name)
         return err_internal(&c->err, "printfile: mkdir %s: %s", u->dir,
                             strerror(errno)),
                NULL;
+    sweep_stale(c, u->dir);
     tmp = arena_printf(c->arena, "%s/.upload-XXXXXX", u->dir);
     u->fd = mkstemp(tmp);
     if (u->fd < 0)

@@ -50,7 +50,9 @@ int printfile_get(struct ctx *c, const char *name, struct printfile *f);
 /* Starts an upload of name (422 naming "name" when it is not valid): makes
  * the user's directory and a temporary file in it. The upload lives in the
  * arena; if it is neither committed nor aborted, the arena's reset removes
- * the temporary file. NULL on failure with c->err set. */
+ * the temporary file. A process killed mid-upload leaves its temporary
+ * behind: each upload first removes the user's temporaries untouched for
+ * an hour. NULL on failure with c->err set. */
 struct printfile_upload *printfile_begin(struct ctx *c, const char *name);
 
 /* Appends n bytes and feeds them to the running sha256. 0, or -1 with 413
