@@ -8,8 +8,11 @@
 {{#ERROR}}<p class="alert" role="alert">{{MESSAGE}}</p>{{/ERROR}}
 <form method="post" action="/setup" class="stack">
 <input type="hidden" name="csrf" value="{{FORM_CSRF}}">
+<label for="setup_code">Setup code <span class="hint">(printed by <code>make run</code>; <code>farmctl setup-code</code> makes a new one)</span></label>
+<input id="setup_code" name="setup_code" type="text" autocomplete="off" spellcheck="false" required autofocus>
+{{#CODE_ERROR}}<p class="field-error">{{CODE_MSG}}</p>{{/CODE_ERROR}}
 <label for="email">Email</label>
-<input id="email" name="email" type="email" value="{{EMAIL}}" autocomplete="username" required autofocus>
+<input id="email" name="email" type="email" value="{{EMAIL}}" autocomplete="username" required>
 {{#EMAIL_ERROR}}<p class="field-error">{{EMAIL_MSG}}</p>{{/EMAIL_ERROR}}
 <label for="password">Password <span class="hint">(at least {{PASSWORD_MIN}} characters)</span></label>
 <input id="password" name="password" type="password" minlength="{{PASSWORD_MIN}}" autocomplete="new-password" required>

@@ -4,7 +4,10 @@
  * and exits non-zero on any error.
  *
  *   farmctl migrate
- *   farmctl user add EMAIL            (password on standard input)
+ *   farmctl user add EMAIL [--admin]  (password on standard input; the
+ *                                      first account is always an admin)
+ *   farmctl setup-code                 (a new one-time code for /setup,
+ *                                      while the farm has no account)
  *   farmctl token add EMAIL [--name NAME]
  *   farmctl db copy --to CONNINFO     (this SQLite install into an empty
  *                                      PostgreSQL database)
@@ -21,6 +24,7 @@
 #include "store/db_copy.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "domain/setting.h"
 #include "domain/token.h"
 #include "domain/user.h"
 
@@ -31,7 +35,8 @@ usage(void)
 {
     fprintf(stderr,
             "usage: farmctl migrate\n"
-            "       farmctl user add EMAIL   (password on stdin)\n"
+            "       farmctl user add EMAIL [--admin]   (password on stdin)\n"
+            "       farmctl setup-code\n"
             "       farmctl token add EMAIL [--name NAME]\n"
             "       farmctl db copy --to CONNINFO\n"
             "\n"
@@ -72,19 +77,50 @@ read_password(char *pw, size_t n)
 }
 
 static int
-cmd_user_add(struct app *a, const char *email)
+cmd_user_add(struct app *a, const char *email, int admin)
 {
     struct ctx c;
     char pw[1100];
+    int64_t id;
 
     app_begin(a, &c);
     if (read_password(pw, sizeof(pw)) < 0 || pw[0] == '\0') {
         fprintf(stderr, "farmctl: give the password on standard input\n");
         return 1;
     }
-    if (user_create(&c, email, pw) < 0)
+    if (db_begin(c.db) < 0)
         return fail(&c);
-    printf("created user %s\n", email);
+    id = user_create(&c, email, pw);
+    if (db_end(c.db, id < 0 || (admin && user_make_admin(&c, id) < 0)
+                         ? -1
+                         : 0) < 0)
+        return c.err.msg[0] ? fail(&c) : 1;
+    printf("created user %s%s\n", email,
+           admin ? " (admin)" : "");
+    return 0;
+}
+
+/* A new one-time setup code, while no account exists. */
+static int
+cmd_setup_code(struct app *a)
+{
+    char code[SETTING_SETUP_CODE_LEN + 1];
+    struct ctx c;
+    int none, rc;
+
+    app_begin(a, &c);
+    if (db_begin(c.db) < 0)
+        return fail(&c);
+    none = user_none_yet(&c);
+    rc = none == 1 ? setting_setup_code_new(&c, code) : -1;
+    if (db_end(c.db, rc) < 0) {
+        if (none == 0)
+            fprintf(stderr, "farmctl: the farm has an account already: "
+                            "/setup is closed (add users with farmctl user "
+                            "add)\n");
+        return none == 0 ? 1 : fail(&c);
+    }
+    printf("%s\n", code);
     return 0;
 }
 
@@ -203,12 +239,26 @@ main(int argc, char **argv)
             return cmd_db_copy(argv[4]);
         return usage();
     }
+    if (strcmp(argv[1], "setup-code") == 0) {
+        if (argc != 2)
+            return usage();
+        if (app_open(&a, APP_CREATE | APP_MIGRATE) < 0)
+            return 1;
+        rc = cmd_setup_code(&a);
+        app_close(&a);
+        return rc;
+    }
     if (argc >= 4 && strcmp(argv[2], "add") == 0 &&
         (strcmp(argv[1], "user") == 0 || strcmp(argv[1], "token") == 0)) {
         const char *name = "cli";
+        int admin = 0;
 
-        if (strcmp(argv[1], "user") == 0 && argc != 4)
-            return usage();
+        if (strcmp(argv[1], "user") == 0) {
+            if (argc == 5 && strcmp(argv[4], "--admin") == 0)
+                admin = 1;
+            else if (argc != 4)
+                return usage();
+        }
         if (strcmp(argv[1], "token") == 0) {
             if (argc == 6 && strcmp(argv[4], "--name") == 0 && argv[5][0])
                 name = argv[5];
@@ -217,7 +267,7 @@ main(int argc, char **argv)
         }
         if (app_open(&a, APP_CREATE | APP_MIGRATE) < 0)
             return 1;
-        rc = argv[1][0] == 'u' ? cmd_user_add(&a, argv[3])
+        rc = argv[1][0] == 'u' ? cmd_user_add(&a, argv[3], admin)
                                : cmd_token_add(&a, argv[3], name);
         app_close(&a);
         return rc;

@@ -266,6 +266,12 @@ fi
 start_dispatcher
 
 printf 'bambufarm is running at http://127.0.0.1:%s/\n' "$PORT"
+# A new install asks for a one-time code on /setup, so nobody else on the
+# network can claim it first; farmctl setup-code makes a new one.
+if code=$("$BIN/farmctl" setup-code 2>/dev/null); then
+    printf 'first start: open http://127.0.0.1:%s/setup and enter the setup code %s\n' \
+        "$PORT" "$code"
+fi
 printf '  data %s, %s workers, nginx log %s/nginx-error.log; Ctrl-C stops\n' \
     "$DATA_DIR" "$FARM_WORKERS" "$RUN"
 

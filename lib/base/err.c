@@ -14,6 +14,7 @@ static const struct {
     [ERR_BAD_JSON] = {400, "bad_json"},
     [ERR_UNAUTHORIZED] = {401, "unauthorized"},
     [ERR_CSRF] = {403, "csrf_failed"},
+    [ERR_FORBIDDEN] = {403, "forbidden"},
     [ERR_NOT_FOUND] = {404, "not_found"},
     [ERR_METHOD] = {405, "method_not_allowed"},
     [ERR_CONFLICT] = {409, "conflict"},

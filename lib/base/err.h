@@ -14,6 +14,7 @@ enum err_kind {
     ERR_BAD_JSON,
     ERR_UNAUTHORIZED,
     ERR_CSRF,
+    ERR_FORBIDDEN, /* signed in, but not allowed (an admin's action) */
     ERR_NOT_FOUND,
     ERR_METHOD,
     ERR_CONFLICT,

@@ -43,6 +43,8 @@
 #include "dispatch/dispatch_int.h"
 #include "base/log.h"
 #include "domain/lease.h"
+#include "domain/token.h"
+#include "domain/user.h"
 
 #include "base/banned.h"
 
@@ -223,6 +225,30 @@ deliver(struct dispatcher *d, int budget_s)
     return 0;
 }
 
+/* Deletes expired sessions, API tokens and sign-in failure counts, at most
+ * every DISPATCH_PURGE_S (every --once run). A failure is logged only:
+ * nothing waits on it. */
+#define DISPATCH_PURGE_S 600
+static void
+housekeeping(struct dispatcher *d)
+{
+    struct ctx c;
+    int64_t n, m;
+
+    app_begin(d->app, &c);
+    if (d->purged_at != 0 && c.now - d->purged_at < DISPATCH_PURGE_S)
+        return;
+    d->purged_at = c.now;
+    n = token_purge(&c);
+    m = n < 0 ? -1 : user_purge(&c);
+    if (m < 0)
+        log_error("dispatch: purging expired sign-ins failed: %s", c.err.msg);
+    else if (n + m > 0)
+        log_info("dispatch: purged %lld expired sessions, tokens and sign-in "
+                 "failure counts",
+                 (long long)(n + m));
+}
+
 /* A clean stop gives the printers back at once, so the other dispatchers
  * need not wait for the leases to run out. */
 static void
@@ -251,6 +277,7 @@ dispatch_once(struct dispatcher *d)
         rc = -1;
     if (dispatch_etsy(d) < 0)
         rc = -1;
+    housekeeping(d);
     dispatch_release(d);
     return rc;
 }
@@ -292,6 +319,7 @@ dispatch_watch(struct dispatcher *d, volatile int *stop)
         } else {
             failures = 0;
         }
+        housekeeping(d);
     }
     dispatch_disconnect_all(d);
     dispatch_release(d);

@@ -83,6 +83,7 @@ struct dispatcher {
      * (domain/lease.h): holder names this one; leased says we use them. */
     int leased;
     char holder[96];
+    int64_t purged_at; /* last purge of expired sign-ins (housekeeping) */
 };
 
 /* The stages of a step, each file calling only the ones below it:

@@ -28,4 +28,17 @@ int setting_get(struct ctx *c, struct settings *s);
 /* Checks and stores s. 0, or -1 (422). */
 int setting_put(struct ctx *c, struct settings *s);
 
+/* The one-time setup code that /setup asks for before the first account
+ * is made (issue 10: a fresh install on a LAN is not claimable by the
+ * first passer-by). setting_setup_code_new makes a new one, valid for
+ * SETTING_SETUP_CODE_S, replacing any earlier one (only its hash is
+ * stored) and writes it to out: 0 or -1. setting_setup_code_take checks
+ * code and, when right and unexpired, deletes it (one use): 1 taken, 0
+ * wrong or expired (or none made), -1 on error. */
+#define SETTING_SETUP_CODE_LEN 12
+#define SETTING_SETUP_CODE_S 86400
+int setting_setup_code_new(struct ctx *c,
+                           char out[SETTING_SETUP_CODE_LEN + 1]);
+int setting_setup_code_take(struct ctx *c, const char *code);
+
 #endif

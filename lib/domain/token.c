@@ -179,3 +179,20 @@ session_revoke_all(struct ctx *c)
         return err_internal(&c->err, "session: revoke all failed");
     return 0;
 }
+
+int64_t
+token_purge(struct ctx *c)
+{
+    int64_t n;
+
+    if (db_exec(c->db, "DELETE FROM sessions WHERE expires_at <= ?", "i",
+                c->now) != DB_DONE)
+        return err_internal(&c->err, "token: purge failed");
+    n = db_changes(c->db);
+    if (db_exec(c->db,
+                "DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND "
+                "expires_at <= ?",
+                "i", c->now) != DB_DONE)
+        return err_internal(&c->err, "token: purge failed");
+    return n + db_changes(c->db);
+}

@@ -65,4 +65,8 @@ int session_create(struct ctx *c, int64_t user_id, char **token,
 int session_lookup(struct ctx *c, const char *token, int64_t *user_id,
                    char **csrf);
 
+/* Deletes every expired session and API token (of all users). The rows
+ * deleted, or -1. */
+int64_t token_purge(struct ctx *c);
+
 #endif

@@ -47,11 +47,23 @@ user_create(struct ctx *c, const char *email, const char *password)
     password_rules(c, password);
     if (err_is_set(&c->err))
         return -1;
+    /* a taken email is refused before the (deliberately slow) hashing, so
+     * repeated attempts cost the server nothing; the unique index below
+     * still decides a race */
+    rc = db_get_int(c->db, &id, "SELECT id FROM users WHERE email = ?", "t",
+                    lower(c, email));
+    if (rc == DB_ROW)
+        return err_set(&c->err, ERR_CONFLICT,
+                       "a user with that email already exists");
+    if (rc != DB_DONE)
+        return err_internal(&c->err, "user: select failed");
     if (secret_password_hash(password, hash) < 0)
         return err_internal(&c->err, "user: password hashing failed");
+    /* the first account of an install is its admin */
     rc = db_get_int(c->db, &id,
-                    "INSERT INTO users (email, password_hash, created_at) "
-                    "VALUES (?, ?, ?) RETURNING id",
+                    "INSERT INTO users (email, password_hash, created_at, "
+                    "is_admin) VALUES (?, ?, ?, CASE WHEN EXISTS (SELECT 1 "
+                    "FROM users) THEN 0 ELSE 1 END) RETURNING id",
                     "tti", lower(c, email), hash, c->now);
     if (rc == DB_CONSTRAINT)
         return err_set(&c->err, ERR_CONFLICT,
@@ -59,6 +71,36 @@ user_create(struct ctx *c, const char *email, const char *password)
     if (rc != DB_ROW)
         return err_internal(&c->err, "user: insert failed");
     return id;
+}
+
+int
+user_is_admin(struct ctx *c, int64_t id)
+{
+    int64_t admin = 0;
+    int rc = db_get_int(c->db, &admin,
+                        "SELECT is_admin FROM users WHERE id = ?", "i", id);
+
+    if (rc == DB_ERROR || rc == DB_CONSTRAINT)
+        return err_internal(&c->err, "user: select failed");
+    return rc == DB_ROW && admin == 1;
+}
+
+int
+user_make_admin(struct ctx *c, int64_t id)
+{
+    if (db_exec(c->db, "UPDATE users SET is_admin = 1 WHERE id = ?", "i",
+                id) != DB_DONE)
+        return err_internal(&c->err, "user: update failed");
+    return 0;
+}
+
+int64_t
+user_purge(struct ctx *c)
+{
+    if (db_exec(c->db, "DELETE FROM login_failures WHERE window_start <= ?",
+                "i", c->now - c->conf->login_window) != DB_DONE)
+        return err_internal(&c->err, "user: purge failed");
+    return db_changes(c->db);
 }
 
 int

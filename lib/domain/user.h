@@ -23,6 +23,17 @@ struct user {
  * 422 on a bad email or short password. Returns the id or -1. */
 int64_t user_create(struct ctx *c, const char *email, const char *password);
 
+/* 1 when user id is an admin (may add users), 0 when not, -1 on error. */
+int user_is_admin(struct ctx *c, int64_t id);
+
+/* Makes user id an admin. 0 or -1. */
+int user_make_admin(struct ctx *c, int64_t id);
+
+/* Deletes what has expired for everyone: sign-in failure counts older
+ * than the window (sessions and tokens: token_purge). The rows deleted,
+ * or -1. */
+int64_t user_purge(struct ctx *c);
+
 /* Loads a user by id (0 on success, -1 with 404). */
 int user_get(struct ctx *c, int64_t id, struct user *u);
 

@@ -118,6 +118,14 @@ api_user_create(struct req *r)
     struct user u;
     int64_t id;
 
+    switch (user_is_admin(c, c->user_id)) {
+    case 1:
+        break;
+    case 0:
+        return err_set(&c->err, ERR_FORBIDDEN, "only an admin may add users");
+    default:
+        return -1;
+    }
     if (body == NULL || bind_json(c, body, credential_fields, &in, &b, 0) < 0)
         return -1;
     id = user_create(c, in.email, in.password);

@@ -19,6 +19,7 @@
 #include "web/page.h"
 #include "base/secret.h"
 #include "web/tmpl.h"
+#include "domain/setting.h"
 #include "domain/token.h"
 #include "domain/user.h"
 
@@ -162,7 +163,7 @@ page_logout(struct req *r)
 
 /* What is wrong with the setup form, one message per field (NULL: fine). */
 struct setup_errors {
-    const char *general, *email, *password, *password2;
+    const char *general, *code, *email, *password, *password2;
 };
 
 static int
@@ -178,6 +179,10 @@ setup_form(struct req *r, int status, const char *csrf, const char *email,
     if (e != NULL && e->general != NULL) {
         tmpl_set(d, "MESSAGE", e->general);
         tmpl_show(d, "ERROR");
+    }
+    if (e != NULL && e->code != NULL) {
+        tmpl_set(d, "CODE_MSG", e->code);
+        tmpl_show(d, "CODE_ERROR");
     }
     if (e != NULL && e->email != NULL) {
         tmpl_set(d, "EMAIL_MSG", e->email);
@@ -218,8 +223,8 @@ setup_post(struct req *r)
     struct ctx *c = r->c;
     struct setup_errors e = {0};
     struct page_form f;
-    const char *csrf, *email, *password, *password2;
-    int none = user_none_yet(c);
+    const char *csrf, *code, *email, *password, *password2;
+    int none = user_none_yet(c), taken;
     int64_t id;
 
     if (none < 0)
@@ -229,6 +234,7 @@ setup_post(struct req *r)
     if (page_form_read(r, &f) < 0 || page_csrf_check(r, &f) < 0)
         return -1;
     csrf = page_form_get(&f, PAGE_CSRF_FIELD);
+    code = page_form_str(&f, "setup_code");
     email = page_form_str(&f, "email");
     password = page_form_str(&f, "password");
     password2 = page_form_str(&f, "password2");
@@ -250,6 +256,17 @@ setup_post(struct req *r)
     if (none <= 0) {
         db_rollback(c->db);
         return none < 0 ? -1 : page_redirect(r, "/login");
+    }
+    /* the one-time code from the console (make run, farmctl setup-code):
+     * whoever reaches the page first still cannot claim the farm */
+    taken = setting_setup_code_take(c, code);
+    if (taken <= 0) {
+        db_rollback(c->db);
+        if (taken < 0)
+            return -1;
+        e.code = "The setup code is wrong or has expired. make run prints "
+                 "one; farmctl setup-code makes a new one.";
+        return setup_form(r, 403, csrf, email, &e);
     }
     id = user_create(c, email, password);
     if (id < 0) {
