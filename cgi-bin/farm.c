@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/reseal.h"
 #include "store/app.h"
 #include "web/fcgi.h"
 #include "base/log.h"
@@ -68,7 +69,8 @@ main(int argc, char **argv)
         return 2;
     }
     log_init("farm.fcgi");
-    if (app_open(&a, APP_CREATE | APP_MIGRATE) < 0 || load_templates(&a) < 0) {
+    if (app_open(&a, APP_CREATE | APP_MIGRATE) < 0 || reseal_start(&a) < 0 ||
+        load_templates(&a) < 0) {
         if (fcgi_is_cgi()) {
             /* say so to the client rather than leave the server guessing */
             printf("Status: 500 Internal Server Error\r\n"
