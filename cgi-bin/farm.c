@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ctx.h"
+#include "domain/printfile.h"
 #include "domain/reseal.h"
 #include "store/app.h"
 #include "web/fcgi.h"
@@ -79,6 +81,14 @@ main(int argc, char **argv)
                    "\"message\":\"internal error\"}}\n");
         }
         return 1;
+    }
+    if (!fcgi_is_cgi()) {
+        struct ctx c;
+
+        /* what a worker killed in the middle of an upload left behind
+         * (a plain CGI run per request leaves this to farmctl migrate) */
+        app_begin(&a, &c);
+        printfile_sweep(&c, PRINTFILE_STALE_S);
     }
     rc = fcgi_is_cgi() ? fcgi_run_cgi(&a) : fcgi_run(&a, 0);
     app_close(&a);

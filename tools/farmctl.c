@@ -3,7 +3,8 @@
  * other settings of conf.h), prints results on stdout and errors on stderr,
  * and exits non-zero on any error.
  *
- *   farmctl migrate
+ *   farmctl migrate                   (also sweeps abandoned upload
+ *                                      temporaries)
  *   farmctl reseal                    (every sealed value sealed for its
  *                                      row again: after restoring old rows)
  *   farmctl user add EMAIL            (password on standard input)
@@ -23,6 +24,7 @@
 #include "store/db_copy.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "domain/printfile.h"
 #include "domain/reseal.h"
 #include "domain/token.h"
 #include "domain/user.h"
@@ -223,9 +225,16 @@ main(int argc, char **argv)
     if (argc < 2)
         return usage();
     if (strcmp(argv[1], "migrate") == 0 && argc == 2) {
+        struct ctx c;
+
         if (app_open(&a, APP_CREATE | APP_MIGRATE) < 0)
             return 1;
         rc = reseal_start(&a) < 0 ? 1 : 0;
+        /* upload temporaries that killed workers left behind */
+        app_begin(&a, &c);
+        if (rc == 0 && printfile_sweep(&c, PRINTFILE_STALE_S) < 0)
+            fprintf(stderr, "farmctl: cannot read %s: %s\n",
+                    a.conf.files_dir, strerror(errno));
         app_close(&a);
         return rc;
     }
@@ -256,9 +265,12 @@ main(int argc, char **argv)
         }
         if (app_open(&a, APP_CREATE | APP_MIGRATE) < 0)
             return 1;
-        rc = reseal_start(&a) < 0              ? 1
-             : argv[1][0] == 'u' ? cmd_user_add(&a, argv[3])
-                                 : cmd_token_add(&a, argv[3], name);
+        if (reseal_start(&a) < 0)
+            rc = 1;
+        else if (argv[1][0] == 'u')
+            rc = cmd_user_add(&a, argv[3]);
+        else
+            rc = cmd_token_add(&a, argv[3], name);
         app_close(&a);
         return rc;
     }
