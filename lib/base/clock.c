@@ -74,7 +74,7 @@ clock_format(int64_t t, char out[21])
     int64_t days, secs, y;
     int m, d;
 
-    if (t < 0 || t > INT64_C(253402300799)) /* 9999-12-31T23:59:59Z */
+    if (t < 0 || t > CLOCK_MAX)
         t = 0;
     days = t / 86400;
     secs = t % 86400;
@@ -128,6 +128,7 @@ clock_parse(const char *s, int64_t *out)
 {
     const char *p = s;
     int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+    int64_t t;
 
     if (s == NULL)
         return -1;
@@ -164,7 +165,12 @@ clock_parse(const char *s, int64_t *out)
     if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
         d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60)
         return -1;
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-           sign * (oh * 3600 + om * 60);
+    t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+        sign * (oh * 3600 + om * 60);
+    /* an offset or a leap second can step outside what clock_format
+     * writes back ("1970-01-01T00:00:00+01:00") */
+    if (t < 0 || t > CLOCK_MAX)
+        return -1;
+    *out = t;
     return 0;
 }

@@ -14,11 +14,16 @@ int64_t clock_now(void);
  * faked, never jumps with the wall clock. */
 int64_t clock_mono_ms(void);
 
-/* Writes "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
+/* The last second clock_format can write: 9999-12-31T23:59:59Z. */
+#define CLOCK_MAX INT64_C(253402300799)
+
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes); a t outside
+ * 0..CLOCK_MAX is written as 1970-01-01T00:00:00Z. */
 void clock_format(int64_t t, char out[21]);
 
 /* Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)"; also accepts a space
- * for T. Returns 0 and the UTC seconds, or -1 when malformed. */
+ * for T. Returns 0 and the UTC seconds, or -1 when malformed or outside
+ * 0..CLOCK_MAX (so what it accepts clock_format writes back). */
 int clock_parse(const char *s, int64_t *out);
 
 #endif

@@ -237,6 +237,37 @@ over_quota(struct ctx *c, int64_t used, int64_t size)
                    (long long)size);
 }
 
+/* Removes dir's upload temporaries last written before cutoff; adds them
+ * to *removed when not NULL. A failure only costs disk space. */
+static void
+sweep_dir(const char *dir, int64_t cutoff, int *removed)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char path[1024];
+        struct stat st;
+
+        if (strncmp(e->d_name, TEMP_PREFIX, strlen(TEMP_PREFIX)) != 0 ||
+            (size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+                sizeof(path) ||
+            lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+            (int64_t)st.st_mtime >= cutoff)
+            continue;
+        if (unlink(path) == 0) {
+            if (removed != NULL)
+                (*removed)++;
+            else
+                log_info("printfile: removed stale %s", path);
+        } else if (errno != ENOENT) /* another worker swept it first */
+            log_error("printfile: unlink %s: %s", path, strerror(errno));
+    }
+    closedir(d);
+}
+
 /* An upload that could not start (nothing to clean up): storage full for
  * a full disk, else internal. NULL. */
 static struct printfile_upload *
@@ -291,6 +322,10 @@ printfile_begin(struct ctx *c, const char *name)
     }
     if (make_dir(c->conf->files_dir) < 0 || make_dir(u->dir) < 0)
         return begin_failed(c, "mkdir", u->dir, errno);
+    /* what an upload killed before its cleanup left here (nginx hands the
+     * worker the whole body at once, so a live upload's temporary is
+     * never an hour old); workers also sweep every directory at start */
+    sweep_dir(u->dir, c->now - PRINTFILE_STALE_S, NULL);
     tmp = arena_printf(c->arena, "%s/" TEMP_PREFIX "XXXXXX", u->dir);
     u->fd = mkstemp(tmp);
     if (u->fd < 0)
@@ -474,34 +509,6 @@ printfile_abort(struct printfile_upload *u)
     u->fd = -1;
     if (u->tmp != NULL && unlink(u->tmp) < 0 && errno != ENOENT)
         log_error("printfile: unlink %s: %s", u->tmp, strerror(errno));
-}
-
-/* Removes dir's upload temporaries last written before cutoff; adds them
- * to *removed. */
-static void
-sweep_dir(const char *dir, int64_t cutoff, int *removed)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char path[1024];
-        struct stat st;
-
-        if (strncmp(e->d_name, TEMP_PREFIX, strlen(TEMP_PREFIX)) != 0 ||
-            (size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
-                sizeof(path) ||
-            lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-            (int64_t)st.st_mtime >= cutoff)
-            continue;
-        if (unlink(path) == 0)
-            (*removed)++;
-        else if (errno != ENOENT) /* another worker swept it first */
-            log_error("printfile: unlink %s: %s", path, strerror(errno));
-    }
-    closedir(d);
 }
 
 int

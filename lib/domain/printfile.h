@@ -64,7 +64,9 @@ int printfile_usage(struct ctx *c, const char *except, int64_t *bytes);
  * storage_full when the disk has none for the temporary file): makes the
  * user's directory and a temporary file in it. The upload lives in the
  * arena; if it is neither committed nor aborted, the arena's reset removes
- * the temporary file. NULL on failure with c->err set. */
+ * the temporary file. A process killed mid-upload leaves its temporary
+ * behind: each upload first removes the user's temporaries untouched for
+ * an hour. NULL on failure with c->err set. */
 struct printfile_upload *printfile_begin(struct ctx *c, const char *name);
 
 /* Says the upload will be size bytes (a Content-Length), so a file that

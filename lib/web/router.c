@@ -16,9 +16,11 @@
 
 static const char *const method_names[] = {"GET", "POST", "PUT", "DELETE"};
 
-/* Matches path against pattern, capturing parameters into r. */
+/* Matches path against pattern; with a, copies the captured parameters
+ * into params (room for HTTP_MAX_PARAMS) and their count into *nparams. */
 static int
-route_match(const char *pattern, const char *path, struct req *r)
+route_match(const char *pattern, const char *path, struct arena *a,
+            const char **params, int *nparams)
 {
     const char *p = pattern, *s = path;
     int n = 0;
@@ -37,8 +39,8 @@ route_match(const char *pattern, const char *path, struct req *r)
             for (size_t i = 0; digits && i < slen; i++)
                 if (!isdigit((unsigned char)s[i]))
                     return 0;
-            if (r != NULL)
-                r->params[n] = s; /* terminated below */
+            if (a != NULL)
+                params[n] = s; /* terminated below */
             n++;
             p += plen;
             s += slen;
@@ -51,20 +53,37 @@ route_match(const char *pattern, const char *path, struct req *r)
     }
     if (*p || *s)
         return 0;
-    if (r != NULL) {
+    if (a != NULL) {
         /* copy the captured segments out as separate strings */
-        char *copy = NULL;
-
-        r->nparams = n;
+        *nparams = n;
         for (int i = 0; i < n; i++) {
-            const char *e = strchr(r->params[i], '/');
-            size_t len = e ? (size_t)(e - r->params[i]) : strlen(r->params[i]);
+            const char *e = strchr(params[i], '/');
+            size_t len = e ? (size_t)(e - params[i]) : strlen(params[i]);
 
-            copy = arena_strndup(r->c->arena, r->params[i], len);
-            r->params[i] = copy;
+            params[i] = arena_strndup(a, params[i], len);
         }
     }
     return 1;
+}
+
+const struct route *
+router_match(struct arena *a, unsigned method, const char *path,
+             const char **params, int *nparams, unsigned *allowed)
+{
+    const struct route *found = NULL;
+
+    *allowed = 0;
+    *nparams = 0;
+    for (const struct route *rt = routes; rt->pattern != NULL; rt++) {
+        if (!route_match(rt->pattern, path, NULL, NULL, NULL))
+            continue;
+        *allowed |= rt->methods;
+        if (found == NULL && (rt->methods & method))
+            found = rt;
+    }
+    if (found != NULL)
+        route_match(found->pattern, path, a, params, nparams);
+    return found;
 }
 
 static void
@@ -93,17 +112,11 @@ fail(struct req *r)
 void
 router_dispatch(struct req *r)
 {
-    const struct route *found = NULL;
-    unsigned allowed = 0;
     struct ctx *c = r->c;
+    unsigned allowed;
+    const struct route *found = router_match(c->arena, r->method, r->path,
+                                             r->params, &r->nparams, &allowed);
 
-    for (const struct route *rt = routes; rt->pattern != NULL; rt++) {
-        if (!route_match(rt->pattern, r->path, NULL))
-            continue;
-        allowed |= rt->methods;
-        if (found == NULL && (rt->methods & r->method))
-            found = rt;
-    }
     r->html = strncmp(r->path, "/api/", 5) != 0;
     if (found == NULL) {
         if (allowed) {
@@ -116,7 +129,6 @@ router_dispatch(struct req *r)
         fail(r);
         return;
     }
-    route_match(found->pattern, r->path, r);
     /* GET handlers only read: one snapshot for the whole request */
     if (r->method == M_GET && db_begin_read(c->db) < 0) {
         err_internal(&c->err, "router: cannot begin a read transaction");

@@ -12,6 +12,7 @@
 
 #include "web/auth.h"
 
+struct arena;
 struct req;
 
 struct route {
@@ -22,6 +23,16 @@ struct route {
 };
 
 extern const struct route routes[];
+
+/* The route for method (M_GET | ...) on path (decoded, without the
+ * query): the first whose pattern matches path and which takes method,
+ * its parameters copied into params (room for HTTP_MAX_PARAMS, strings
+ * in a) and counted in *nparams. NULL when there is none; *allowed then
+ * holds the methods of every pattern that matches path (0: 404, else 405
+ * with Allow). Pure: runs no handler and touches no database. */
+const struct route *router_match(struct arena *a, unsigned method,
+                                 const char *path, const char **params,
+                                 int *nparams, unsigned *allowed);
 
 /* Answers r: finds the route, authenticates, runs the handler and renders
  * any error into r. Never fails. */

@@ -83,6 +83,10 @@ test_parse_invalid(void **state)
         "2000-1-01T00:00:00Z",
         "+2000-01-01T00:00:00Z",
         "2000-01-01T0a:00:00Z",
+        /* in range as written, not in UTC (found by fuzz_bind) */
+        "1970-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-00:01",
+        "9999-12-31T23:59:60Z",
     };
     int64_t t = 777;
 
