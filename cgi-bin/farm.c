@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ctx.h"
+#include "domain/printfile.h"
+#include "domain/reseal.h"
 #include "store/app.h"
 #include "web/fcgi.h"
 #include "base/log.h"
@@ -68,7 +71,8 @@ main(int argc, char **argv)
         return 2;
     }
     log_init("farm.fcgi");
-    if (app_open(&a, APP_CREATE | APP_MIGRATE) < 0 || load_templates(&a) < 0) {
+    if (app_open(&a, APP_CREATE | APP_MIGRATE) < 0 || reseal_start(&a) < 0 ||
+        load_templates(&a) < 0) {
         if (fcgi_is_cgi()) {
             /* say so to the client rather than leave the server guessing */
             printf("Status: 500 Internal Server Error\r\n"
@@ -77,6 +81,14 @@ main(int argc, char **argv)
                    "\"message\":\"internal error\"}}\n");
         }
         return 1;
+    }
+    if (!fcgi_is_cgi()) {
+        struct ctx c;
+
+        /* what a worker killed in the middle of an upload left behind
+         * (a plain CGI run per request leaves this to farmctl migrate) */
+        app_begin(&a, &c);
+        printfile_sweep(&c, PRINTFILE_STALE_S);
     }
     rc = fcgi_is_cgi() ? fcgi_run_cgi(&a) : fcgi_run(&a, 0);
     app_close(&a);

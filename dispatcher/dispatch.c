@@ -30,6 +30,7 @@
 #include "store/app.h"
 #include "store/db.h"
 #include "dispatch/dispatch.h"
+#include "domain/reseal.h"
 #include "base/log.h"
 
 #include "base/banned.h"
@@ -125,6 +126,10 @@ main(int argc, char **argv)
     }
     if (app_open(&a, APP_MIGRATE) < 0)
         return 1;
+    if (reseal_start(&a) < 0) {
+        app_close(&a);
+        return 1;
+    }
     /* SQLite: one run at a time, by DATA_DIR's lock file. PostgreSQL:
      * any number, sharing the printers by leases (domain/lease.h). */
     fd = strcmp(db_backend_name(a.db), "postgresql") == 0

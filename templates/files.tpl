@@ -2,12 +2,15 @@
 {{! The file library. ALERT/MESSAGE: why an action was refused (a file in
     use). The upload form sends csrf first (the server refuses a forged
     upload before writing), NAME_KEPT with NAME_ERROR / FILE_ERROR beside
-    their fields after a failed upload; LIMIT_MB is the size limit. EMPTY
-    or TABLE with one FILE (NAME, SIZE, UPLOADED time, N for ids). }}
+    their fields after a failed upload; LIMIT_MB is the size limit. USAGE:
+    USED, the bytes of all the user's files, with QUOTA/QUOTA_TEXT when
+    there is a storage quota. EMPTY or TABLE with one FILE (NAME, SIZE,
+    UPLOADED time, N for ids). }}
 <section class="shop">
 <div class="heading">
 <h1>Files</h1>
 <p class="hint">Sliced files (.3mf, .gcode) that prints and products use.</p>
+{{#USAGE}}<p class="hint" id="files-usage">Your files use {{USED}}{{#QUOTA}} of your {{QUOTA_TEXT}}{{/QUOTA}}.</p>{{/USAGE}}
 </div>
 {{#ALERT}}<p class="alert" role="alert">{{MESSAGE}}</p>{{/ALERT}}
 <form class="card" method="post" action="/files" enctype="multipart/form-data">

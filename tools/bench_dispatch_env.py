@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 import printers  # noqa: E402
 from dbconn import Db  # noqa: E402
 from printers import ACCESS_CODE, Broker, FtpsServer, Pki, Sim, Watcher  # noqa: E402
+import sealing  # noqa: E402
 
 
 def cgi(bin_dir, env, method, path, body, token):
@@ -67,16 +68,21 @@ def seed(bin_dir, data, count, printing, broker, ftps, prefix):
     now = int(time.time())
     jobs = []
     with db.transaction() as cur:
-        first = cur.execute(
-            "SELECT user_id, access_code_sealed FROM printers").rows()[0]
-        uid, sealed = first["user_id"], first["access_code_sealed"]
+        uid = cur.execute("SELECT user_id FROM printers").rows()[0]["user_id"]
+        # each access code is sealed for its own row (lib/base/secret.h)
+        key = sealing.read_key(data)
         for i in range(1, count):
-            cur.execute(
+            pid = cur.execute(
                 "INSERT INTO printers (user_id, name, model, serial, host, "
                 "port, ftp_port, access_code_sealed, created_at, updated_at) "
-                "VALUES (?, ?, 'X1C', ?, '127.0.0.1', ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, 'X1C', ?, '127.0.0.1', ?, ?, '', ?, ?) "
+                "RETURNING id",
                 (uid, f"{prefix}{i:05d}", f"{prefix}{i:05d}", broker.port,
-                 ftps.port, sealed, now, now))
+                 ftps.port, now, now)).rows()[0]["id"]
+            cur.execute(
+                "UPDATE printers SET access_code_sealed = ? WHERE id = ?",
+                (sealing.seal_v2(key, ACCESS_CODE,
+                                 f"printers.access_code_sealed:{pid}"), pid))
         ids = [r["id"] for r in
                cur.execute("SELECT id FROM printers ORDER BY id").rows()]
         for i in range(printing):

@@ -127,6 +127,9 @@ with sqlite3.connect(DB) as c:
     c.executemany("INSERT INTO outbox (user_id, printer_id, event, channel, "
                   "target, payload, next_attempt_at, created_at) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+# webhook targets are stored sealed for their rows: seal the plain ones
+# written above as an upgrade would (lib/domain/reseal.h)
+subprocess.run([f"{BIN}/farmctl", "reseal"], check=True, capture_output=True)
 
 print(f"== {ROWS} webhook rows queued; farm-deliver --once against {url}")
 t0 = time.monotonic()

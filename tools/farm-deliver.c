@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "store/app.h"
+#include "domain/reseal.h"
 #include "base/arena.h"
 #include "base/ctx.h"
 #include "store/db.h"
@@ -160,6 +161,10 @@ main(int argc, char **argv)
         return usage();
     if (app_open(&a, APP_MIGRATE) < 0)
         return 1;
+    if (reseal_start(&a) < 0) {
+        app_close(&a);
+        return 1;
+    }
     rc = once ? run_once(&a, (int)budget)
               : emit(&a, kind, printer, print, detail);
     app_close(&a);

@@ -3,7 +3,10 @@
  * other settings of conf.h), prints results on stdout and errors on stderr,
  * and exits non-zero on any error.
  *
- *   farmctl migrate
+ *   farmctl migrate                   (also sweeps abandoned upload
+ *                                      temporaries)
+ *   farmctl reseal                    (every sealed value sealed for its
+ *                                      row again: after restoring old rows)
  *   farmctl user add EMAIL [--admin]  (password on standard input; the
  *                                      first account is always an admin)
  *   farmctl setup-code                 (a new one-time code for /setup,
@@ -24,6 +27,8 @@
 #include "store/db_copy.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "domain/printfile.h"
+#include "domain/reseal.h"
 #include "domain/setting.h"
 #include "domain/token.h"
 #include "domain/user.h"
@@ -35,6 +40,7 @@ usage(void)
 {
     fprintf(stderr,
             "usage: farmctl migrate\n"
+            "       farmctl reseal\n"
             "       farmctl user add EMAIL [--admin]   (password on stdin)\n"
             "       farmctl setup-code\n"
             "       farmctl token add EMAIL [--name NAME]\n"
@@ -44,6 +50,8 @@ usage(void)
             "and FARM_DATABASE select: SQLite in DATA_DIR/farm.db unless\n"
             "FARM_DATABASE is a PostgreSQL connection string\n"
             "(postgresql://USER@HOST/DB or \"host=... dbname=...\").\n"
+            "reseal seals every sealed value for its row again (values\n"
+            "restored from an old backup); migrate does it once by itself.\n"
             "db copy copies this SQLite install into an empty PostgreSQL\n"
             "database (migrated first), in one transaction; then set\n"
             "FARM_DATABASE to it and keep DATA_DIR/secret.key.\n");
@@ -146,6 +154,24 @@ cmd_token_add(struct app *a, const char *email, const char *name)
     return 0;
 }
 
+static int
+cmd_reseal(struct app *a)
+{
+    struct reseal_stats st = {0};
+    struct ctx c;
+
+    app_begin(a, &c);
+    if (reseal_run(&c, 1, &st) < 0)
+        return fail(&c);
+    printf("%lld sealed values sealed for their rows", (long long)st.resealed);
+    if (st.unreadable > 0)
+        printf("; %lld could not be opened and were left as they were (see "
+               "the log above: tampered, or sealed with another key)",
+               (long long)st.unreadable);
+    printf("\n");
+    return 0;
+}
+
 static void
 report_table(void *arg, const char *table, int64_t rows)
 {
@@ -196,8 +222,15 @@ cmd_db_copy(const char *to)
                 path, strerror(errno));
         return 1;
     }
+    /* the source's sealed values are brought to the current form first:
+     * they are copied as they are, with their row ids, so they open on the
+     * target too */
     if (app_open(&a, APP_MIGRATE) < 0)
         return 1;
+    if (reseal_start(&a) < 0) {
+        app_close(&a);
+        return 1;
+    }
     target = db_open(to);
     if (target == NULL) {
         fprintf(stderr, "farmctl: cannot connect to the target database "
@@ -228,10 +261,25 @@ main(int argc, char **argv)
     if (argc < 2)
         return usage();
     if (strcmp(argv[1], "migrate") == 0 && argc == 2) {
+        struct ctx c;
+
         if (app_open(&a, APP_CREATE | APP_MIGRATE) < 0)
             return 1;
+        rc = reseal_start(&a) < 0 ? 1 : 0;
+        /* upload temporaries that killed workers left behind */
+        app_begin(&a, &c);
+        if (rc == 0 && printfile_sweep(&c, PRINTFILE_STALE_S) < 0)
+            fprintf(stderr, "farmctl: cannot read %s: %s\n",
+                    a.conf.files_dir, strerror(errno));
         app_close(&a);
-        return 0;
+        return rc;
+    }
+    if (strcmp(argv[1], "reseal") == 0 && argc == 2) {
+        if (app_open(&a, APP_MIGRATE) < 0)
+            return 1;
+        rc = cmd_reseal(&a);
+        app_close(&a);
+        return rc;
     }
     if (strcmp(argv[1], "db") == 0) {
         if (argc == 5 && strcmp(argv[2], "copy") == 0 &&
@@ -267,8 +315,12 @@ main(int argc, char **argv)
         }
         if (app_open(&a, APP_CREATE | APP_MIGRATE) < 0)
             return 1;
-        rc = argv[1][0] == 'u' ? cmd_user_add(&a, argv[3], admin)
-                               : cmd_token_add(&a, argv[3], name);
+        if (reseal_start(&a) < 0)
+            rc = 1;
+        else if (argv[1][0] == 'u')
+            rc = cmd_user_add(&a, argv[3], admin);
+        else
+            rc = cmd_token_add(&a, argv[3], name);
         app_close(&a);
         return rc;
     }

@@ -67,6 +67,7 @@ static const struct conf_key conf_keys[] = {
     {"FARM_CURRENCY", CONF_CURRENCY, FIELD(currency), 0},
     {"FARM_BODY_LIMIT", CONF_INT, FIELD(body_limit), 1024},
     {"FARM_FILE_LIMIT", CONF_INT, FIELD(file_limit), 1024},
+    {"FARM_FILE_QUOTA", CONF_INT, FIELD(file_quota), 0},
     {"FARM_SESSION_SECONDS", CONF_INT, FIELD(session_seconds), 60},
     {"FARM_LOGIN_MAX_PER_EMAIL", CONF_INT, FIELD(login_max_per_email), 1},
     {"FARM_LOGIN_MAX_PER_ADDR", CONF_INT, FIELD(login_max_per_addr), 1},
@@ -189,6 +190,7 @@ conf_load(struct conf *c, struct err *e)
     memcpy(c->currency, "USD", 4);
     c->body_limit = 1 << 20;
     c->file_limit = (int64_t)512 << 20;
+    c->file_quota = (int64_t)10 << 30;
     c->session_seconds = 30 * 86400;
     c->login_max_per_email = 5;
     c->login_max_per_addr = 20;

@@ -66,6 +66,8 @@ struct conf {
     char currency[4];        /* ISO 4217, default USD */
     int64_t body_limit;      /* JSON bodies, bytes (default 1 MiB) */
     int64_t file_limit;      /* print-file uploads, bytes (512 MiB) */
+    int64_t file_quota;      /* a user's print files together, bytes
+                                (FARM_FILE_QUOTA, 10 GiB; 0: none) */
     int64_t session_seconds; /* login tokens and cookie sessions */
     int64_t login_max_per_email;
     int64_t login_max_per_addr;

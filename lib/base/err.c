@@ -22,6 +22,8 @@ static const struct {
     [ERR_MEDIA_TYPE] = {415, "unsupported_media_type"},
     [ERR_VALIDATION] = {422, "validation_failed"},
     [ERR_RATE_LIMITED] = {429, "rate_limited"},
+    [ERR_QUOTA] = {507, "quota_exceeded"},
+    [ERR_STORAGE_FULL] = {507, "storage_full"},
     [ERR_INTERNAL] = {500, "internal"},
     [ERR_UNAVAILABLE] = {503, "unavailable"},
 };

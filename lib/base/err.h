@@ -22,6 +22,8 @@ enum err_kind {
     ERR_MEDIA_TYPE,
     ERR_VALIDATION,
     ERR_RATE_LIMITED,
+    ERR_QUOTA,        /* 507: the user's storage quota would be passed */
+    ERR_STORAGE_FULL, /* 507: the disk (or its quota) is full */
     ERR_INTERNAL,
     ERR_UNAVAILABLE, /* the database is out of reach: try again */
     ERR__MAX

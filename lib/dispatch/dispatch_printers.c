@@ -16,7 +16,6 @@
 #include "base/arena.h"
 #include "base/conf.h"
 #include "base/ctx.h"
-#include "base/secret.h"
 #include "base/str.h"
 #include "store/db.h"
 #include "domain/lease.h"
@@ -117,7 +116,7 @@ dprinter_fill(struct ctx *c, struct dprinter *p,
     p->port = w->port;
     p->ftp_port = w->ftp_port;
     str_copy(p->sealed, sizeof p->sealed, sealed);
-    code = sealed ? secret_open(c->arena, sealed) : NULL;
+    code = printer_access_code(c, w);
     str_copy(p->code, sizeof p->code, code);
     str_copy(p->status, sizeof p->status, w->status);
     p->online = w->online;

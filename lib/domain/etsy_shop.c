@@ -7,6 +7,7 @@
 #include "base/ctx.h"
 #include "base/null.h"
 #include "base/secret.h"
+#include "domain/reseal.h"
 #include "store/db.h"
 
 #include "base/banned.h"
@@ -23,10 +24,27 @@ dup_or_null(struct ctx *c, struct db_stmt *st, int col)
                                : arena_strdup(c->arena, db_text(st, col));
 }
 
+/* The place a secret of shop id is sealed for (secret.h): its column of
+ * the shop's row. */
 static const char *
-opened(struct ctx *c, struct db_stmt *st, int col)
+place(struct ctx *c, const char *column, int64_t id)
 {
-    return db_is_null(st, col) ? NULL : secret_open(c->arena, db_text(st, col));
+    return arena_printf(c->arena, "etsy_shops.%s:%lld", column, (long long)id);
+}
+
+static char *
+seal(struct ctx *c, const char *plain, const char *column, int64_t id)
+{
+    return secret_seal(c->arena, plain, place(c, column, id));
+}
+
+static const char *
+opened(struct ctx *c, struct db_stmt *st, int col, const char *column,
+       int64_t id)
+{
+    return db_is_null(st, col)
+               ? NULL
+               : secret_open(c->arena, db_text(st, col), place(c, column, id));
 }
 
 static void
@@ -47,10 +65,10 @@ row(struct ctx *c, struct db_stmt *st, struct etsy_shop *s, int secrets)
     s->cursor = db_int(st, 15);
     if (!secrets)
         return;
-    s->verifier = opened(c, st, 10);
-    s->code = opened(c, st, 11);
-    s->access_token = opened(c, st, 12);
-    s->refresh_token = opened(c, st, 13);
+    s->verifier = opened(c, st, 10, "code_verifier", s->id);
+    s->code = opened(c, st, 11, "auth_code", s->id);
+    s->access_token = opened(c, st, 12, "access_token", s->id);
+    s->refresh_token = opened(c, st, 13, "refresh_token", s->id);
 }
 
 int64_t
@@ -59,6 +77,7 @@ etsy_shop_begin(struct ctx *c, const char **state, const char **challenge)
     char st[SECRET_TOKEN_LEN + 1], ver[2 * SECRET_TOKEN_LEN + 2];
     char hash[SECRET_HASH_LEN + 1], ch[44];
     int64_t id = 0;
+    int rc;
 
     if (c->conf == NULL || c->conf->etsy.keystring[0] == '\0' ||
         c->conf->etsy.public_url[0] == '\0')
@@ -71,12 +90,19 @@ etsy_shop_begin(struct ctx *c, const char **state, const char **challenge)
     secret_token(ver + SECRET_TOKEN_LEN);
     secret_token_hash(st, hash);
     secret_sha256_b64url(ver, ch);
-    if (db_get_int(c->db, &id,
-                   "INSERT INTO etsy_shops (user_id, status, oauth_state, "
-                   "code_verifier, created_at, updated_at) "
-                   "VALUES (?, 'pending', ?, ?, ?, ?) RETURNING id",
-                   "ittii", c->user_id, hash, secret_seal(c->arena, ver),
-                   c->now, c->now) != DB_ROW)
+    /* the verifier is sealed for the row the insert makes */
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "etsy: begin failed");
+    rc = db_get_int(c->db, &id,
+                    "INSERT INTO etsy_shops (user_id, status, oauth_state, "
+                    "created_at, updated_at) "
+                    "VALUES (?, 'pending', ?, ?, ?) RETURNING id",
+                    "itii", c->user_id, hash, c->now, c->now);
+    if (rc == DB_ROW)
+        rc = db_exec(c->db,
+                     "UPDATE etsy_shops SET code_verifier = ? WHERE id = ?",
+                     "ti", seal(c, ver, "code_verifier", id), id);
+    if (db_end(c->db, rc == DB_DONE ? 0 : -1) < 0)
         return err_internal(&c->err, "etsy: insert failed");
     *state = arena_strdup(c->arena, st);
     *challenge = arena_strdup(c->arena, ch);
@@ -91,13 +117,23 @@ etsy_shop_callback(struct ctx *c, const char *state, const char *code)
     int rc;
 
     secret_token_hash(state, hash);
+    /* the code is sealed for the row the state names: found first, in the
+     * same transaction */
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "etsy: begin failed");
     rc = db_get_int(c->db, &id,
-                    "UPDATE etsy_shops SET auth_code = ?, oauth_state = NULL, "
-                    "updated_at = ? WHERE oauth_state = ? "
-                    "AND status = 'pending' AND (? = 0 OR user_id = ?) "
-                    "RETURNING id",
-                    "titii", secret_seal(c->arena, code), c->now, hash,
-                    c->user_id, c->user_id);
+                    "SELECT id FROM etsy_shops WHERE oauth_state = ? "
+                    "AND status = 'pending' AND (? = 0 OR user_id = ?)",
+                    "tii", hash, c->user_id, c->user_id);
+    if (rc == DB_ROW &&
+        db_exec(c->db,
+                "UPDATE etsy_shops SET auth_code = ?, oauth_state = NULL, "
+                "updated_at = ? WHERE id = ?",
+                "tii", seal(c, code, "auth_code", id), c->now,
+                id) != DB_DONE)
+        rc = DB_ERROR;
+    if (db_end(c->db, rc == DB_ERROR ? -1 : 0) < 0)
+        return err_internal(&c->err, "etsy: callback failed");
     if (rc == DB_DONE)
         return err_set(&c->err, ERR_NOT_FOUND,
                        "no Etsy connect is waiting for this state");
@@ -240,9 +276,9 @@ etsy_shop_save_tokens(struct ctx *c, int64_t id, const char *access,
         "shop_id = coalesce(?, shop_id), shop_name = coalesce(?, shop_name), "
         "status = CASE WHEN ? IS NULL THEN status ELSE 'connected' END, "
         "last_error = NULL, updated_at = ? WHERE id = ?",
-        "ttiitiii", secret_seal(c->arena, access),
-        secret_seal(c->arena, refresh), expires_at, shop_id, shop_name, shop_id,
-        c->now, id);
+        "ttiitiii", seal(c, access, "access_token", id),
+        seal(c, refresh, "refresh_token", id), expires_at, shop_id, shop_name,
+        shop_id, c->now, id);
 
     if (rc != DB_DONE)
         return err_internal(&c->err, "etsy: saving tokens failed");
@@ -283,4 +319,41 @@ etsy_shop_revoked(struct ctx *c, int64_t id, const char *error)
                 "tii", error, c->now, id) != DB_DONE)
         return err_internal(&c->err, "etsy: status update failed");
     return was ? 1 : 0;
+}
+
+int
+etsy_shop_reseal(struct ctx *c, struct reseal_stats *st)
+{
+    if (reseal_column(c,
+                      "SELECT id, code_verifier FROM etsy_shops WHERE id > ? "
+                      "AND code_verifier IS NOT NULL AND "
+                      "substr(code_verifier, 1, 3) <> 'v2:' ORDER BY id "
+                      "LIMIT ?",
+                      "UPDATE etsy_shops SET code_verifier = ? WHERE id = ? "
+                      "AND code_verifier = ?",
+                      "etsy_shops.code_verifier:", 0, st) < 0 ||
+        reseal_column(c,
+                      "SELECT id, auth_code FROM etsy_shops WHERE id > ? "
+                      "AND auth_code IS NOT NULL AND "
+                      "substr(auth_code, 1, 3) <> 'v2:' ORDER BY id LIMIT ?",
+                      "UPDATE etsy_shops SET auth_code = ? WHERE id = ? "
+                      "AND auth_code = ?",
+                      "etsy_shops.auth_code:", 0, st) < 0 ||
+        reseal_column(c,
+                      "SELECT id, access_token FROM etsy_shops WHERE id > ? "
+                      "AND access_token IS NOT NULL AND "
+                      "substr(access_token, 1, 3) <> 'v2:' ORDER BY id "
+                      "LIMIT ?",
+                      "UPDATE etsy_shops SET access_token = ? WHERE id = ? "
+                      "AND access_token = ?",
+                      "etsy_shops.access_token:", 0, st) < 0)
+        return -1;
+    return reseal_column(c,
+                         "SELECT id, refresh_token FROM etsy_shops WHERE "
+                         "id > ? AND refresh_token IS NOT NULL AND "
+                         "substr(refresh_token, 1, 3) <> 'v2:' ORDER BY id "
+                         "LIMIT ?",
+                         "UPDATE etsy_shops SET refresh_token = ? WHERE "
+                         "id = ? AND refresh_token = ?",
+                         "etsy_shops.refresh_token:", 0, st);
 }

@@ -4,10 +4,12 @@
  * verifier) and store the code the callback brings; the dispatcher
  * exchanges it, keeps the tokens fresh and records each import.
  *
- * Invariants: every secret (verifier, code, tokens) is sealed at rest and
- * opened only into the arena; the state nonce is stored only as a hash.
- * Every user query filters on c->user_id, so another user's shop is a 404.
- * A rotated refresh token is saved (committed) before it is used.
+ * Invariants: every secret (verifier, code, tokens) is sealed at rest for
+ * its column of its row ("etsy_shops.access_token:" and the shop id,
+ * base/secret.h) and opened only into the arena; the state nonce is
+ * stored only as a hash. Every user query filters on c->user_id, so
+ * another user's shop is a 404. A rotated refresh token is saved
+ * (committed) before it is used.
  */
 #ifndef ETSY_SHOP_H
 #define ETSY_SHOP_H
@@ -15,6 +17,7 @@
 #include <stdint.h>
 
 struct ctx;
+struct reseal_stats;
 
 /* Scopes the import needs (space separated, as Etsy takes them). */
 #define ETSY_SHOP_SCOPES "transactions_r shops_r"
@@ -79,5 +82,9 @@ int etsy_shop_synced(struct ctx *c, int64_t id, int64_t cursor, int64_t added,
 /* The grant is gone: status reconnect_needed with the error. 1 when the
  * shop was connected before (the owner is to be told), 0, or -1. */
 int etsy_shop_revoked(struct ctx *c, int64_t id, const char *error);
+
+/* Re-seals the secrets not yet sealed for their rows (reseal.h). 0, or -1
+ * with c->err set. */
+int etsy_shop_reseal(struct ctx *c, struct reseal_stats *st);
 
 #endif

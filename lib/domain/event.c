@@ -9,8 +9,10 @@
 #include "store/db.h"
 #include "base/jsonio.h"
 #include "base/bind.h"
+#include "base/secret.h"
 #include "domain/notifypref.h"
 #include "domain/printer.h"
+#include "domain/reseal.h"
 
 #include "base/banned.h"
 
@@ -96,19 +98,69 @@ event_payload(struct ctx *c, const char *kind, const struct event_printer *p,
                                              JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* A webhook's target is its URL, a credential: sealed for its outbox row
+ * (secret.h), which the insert makes, so it is written right after. */
+#define TARGET_AD "outbox.target:"
+
+static const char *
+target_ad(struct ctx *c, int64_t outbox_id)
+{
+    return arena_printf(c->arena, TARGET_AD "%lld", (long long)outbox_id);
+}
+
+static int
+sealed_target(const char *channel)
+{
+    return strcmp(channel, "webhook") == 0;
+}
+
 static int
 outbox_add(struct ctx *c, int64_t printer_id, int64_t event_id,
            const char *kind, const char *channel, const char *target,
            const char *payload)
 {
-    if (db_exec(c->db,
-                "INSERT INTO outbox (user_id, printer_id, event_id, event, "
-                "channel, target, payload, next_attempt_at, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "iiittttii", c->user_id, printer_id, event_id, kind, channel,
-                target, payload, c->now, c->now) != DB_DONE)
+    int seal = sealed_target(channel);
+    const char *sealed;
+    int64_t id = 0;
+
+    if (db_get_int(c->db, &id,
+                   "INSERT INTO outbox (user_id, printer_id, event_id, event, "
+                   "channel, target, payload, next_attempt_at, created_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                   "iiittttii", c->user_id, printer_id, event_id, kind,
+                   channel, seal ? "" : target, payload, c->now,
+                   c->now) != DB_ROW)
+        return err_internal(&c->err, "event: outbox insert failed");
+    if (!seal)
+        return 0;
+    sealed = secret_seal(c->arena, target, target_ad(c, id));
+    if (sealed == NULL ||
+        db_exec(c->db, "UPDATE outbox SET target = ? WHERE id = ?", "ti",
+                sealed, id) != DB_DONE)
         return err_internal(&c->err, "event: outbox insert failed");
     return 0;
+}
+
+const char *
+event_target(struct ctx *c, int64_t outbox_id, const char *channel,
+             const char *stored)
+{
+    if (stored == NULL || !sealed_target(channel))
+        return stored;
+    return secret_open(c->arena, stored, target_ad(c, outbox_id));
+}
+
+int
+event_reseal(struct ctx *c, struct reseal_stats *st)
+{
+    /* webhook targets were stored plain before they were sealed */
+    return reseal_column(c,
+                         "SELECT id, target FROM outbox WHERE id > ? AND "
+                         "channel = 'webhook' AND "
+                         "substr(target, 1, 3) <> 'v2:' ORDER BY id LIMIT ?",
+                         "UPDATE outbox SET target = ? WHERE id = ? AND "
+                         "target = ?",
+                         TARGET_AD, 1, st);
 }
 
 static int64_t
@@ -283,7 +335,8 @@ event_deliveries(struct ctx *c, int64_t printer_id, int64_t event_id,
         d->delivery_id = arena_strdup(c->arena, db_text(st, 1));
         d->event = arena_strdup(c->arena, db_text(st, 2));
         d->channel = arena_strdup(c->arena, db_text(st, 3));
-        d->target = arena_strdup(c->arena, db_text(st, 4));
+        d->target = event_target(c, d->id, d->channel,
+                                 arena_strdup(c->arena, db_text(st, 4)));
         d->status = arena_strdup(c->arena, db_text(st, 5));
         d->attempts = db_int(st, 6);
         d->last_code = db_int(st, 7);

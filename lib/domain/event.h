@@ -13,7 +13,10 @@
  * (inside the caller's transaction when one is open, else in their own);
  * the payload is the same JSON object in events.detail and outbox.payload:
  * {"event","printer":{id,name,serial,model},"print":{...}|null,"detail",
- * "occurred_at"}. Every query is scoped to c->user_id.
+ * "occurred_at"}. Every query is scoped to c->user_id. A webhook row's
+ * target (its URL, a credential) is stored sealed for the row
+ * ("outbox.target:" and the outbox id, base/secret.h); an email row's
+ * address is stored as it is.
  */
 #ifndef EVENT_H
 #define EVENT_H
@@ -22,6 +25,7 @@
 
 struct ctx;
 struct notifypref;
+struct reseal_stats;
 
 /* Which preference flag governs an event kind. */
 enum event_pref {
@@ -88,7 +92,18 @@ enum {
     EVENT_DELIVERY_ALL = 15,
 };
 
-/* One outbox row of a printer, as the API shows it. */
+/* The target of outbox row outbox_id as stored (channel and stored text
+ * from the row), opened when the channel's targets are sealed (arena);
+ * NULL when it cannot be opened (or stored is NULL). */
+const char *event_target(struct ctx *c, int64_t outbox_id, const char *channel,
+                         const char *stored);
+
+/* Seals the webhook targets still stored plain (reseal.h). 0, or -1 with
+ * c->err set. */
+int event_reseal(struct ctx *c, struct reseal_stats *st);
+
+/* One outbox row of a printer, as the API shows it; target opened (NULL
+ * when a sealed one cannot be). */
 struct event_delivery {
     int64_t id;
     const char *delivery_id; /* NULL until first tried */

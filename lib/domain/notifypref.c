@@ -6,9 +6,11 @@
 #include "base/arena.h"
 #include "base/bind.h"
 #include "base/ctx.h"
+#include "base/log.h"
 #include "base/outbound.h"
 #include "store/db.h"
 #include "domain/printer.h"
+#include "domain/reseal.h"
 #include "base/secret.h"
 #include "base/webhook_sign.h"
 
@@ -57,6 +59,35 @@ not_found(struct ctx *c)
     return err_set(&c->err, ERR_NOT_FOUND, "no such printer");
 }
 
+/* The places the webhook's URL and secret are sealed for (secret.h): the
+ * printer's row of notification_settings. */
+#define URL_AD "notification_settings.webhook_url:"
+#define SECRET_AD "notification_settings.webhook_secret_sealed:"
+
+static const char *
+place(struct ctx *c, const char *ad, int64_t printer_id)
+{
+    return arena_printf(c->arena, "%s%lld", ad, (long long)printer_id);
+}
+
+/* The stored (sealed) webhook URL of printer_id opened, NULL when none; a
+ * URL that cannot be opened is logged and taken as none. */
+static const char *
+url_open(struct ctx *c, int64_t printer_id, const char *sealed)
+{
+    char *url;
+
+    if (sealed == NULL)
+        return NULL;
+    url = secret_open(c->arena, sealed, place(c, URL_AD, printer_id));
+    if (url == NULL)
+        log_error("notifypref: the webhook URL of printer %lld cannot be "
+                  "opened (tampered, another row's, or sealed with another "
+                  "key); taken as no webhook until it is saved again",
+                  (long long)printer_id);
+    return url;
+}
+
 int
 notifypref_get(struct ctx *c, int64_t printer_id, struct notifypref *n)
 {
@@ -89,7 +120,7 @@ notifypref_get(struct ctx *c, int64_t printer_id, struct notifypref *n)
     n->on_material_change = db_int(st, 4) != 0;
     n->email_enabled = db_int(st, 5) != 0;
     n->email_address = arena_strdup(c->arena, db_text(st, 6));
-    n->webhook_url = arena_strdup(c->arena, db_text(st, 7));
+    n->webhook_url = url_open(c, printer_id, db_text(st, 7));
     n->webhook_secret_set = db_int(st, 8) != 0;
     n->updated_at = db_int(st, 9);
     n->webhook_format = arena_strdup(c->arena, db_text(st, 10));
@@ -145,7 +176,8 @@ secret_to_store(struct ctx *c, const struct notifypref *n, char **sealed,
 
     *sealed = NULL;
     if (n->webhook_secret != NULL) {
-        *sealed = secret_seal(c->arena, n->webhook_secret);
+        *sealed = secret_seal(c->arena, n->webhook_secret,
+                              place(c, SECRET_AD, n->printer_id));
         return *sealed == NULL ? -1 : 0;
     }
     if (n->webhook_url == NULL)
@@ -159,7 +191,7 @@ secret_to_store(struct ctx *c, const struct notifypref *n, char **sealed,
     if (rc != DB_DONE)
         return -1;
     webhook_secret_new(token);
-    *sealed = secret_seal(c->arena, token);
+    *sealed = secret_seal(c->arena, token, place(c, SECRET_AD, n->printer_id));
     *generated = arena_strdup(c->arena, token);
     memset(token, 0, sizeof(token));
     return *sealed == NULL ? -1 : 0;
@@ -174,7 +206,7 @@ flag(int64_t v)
 int
 notifypref_save(struct ctx *c, struct notifypref *n, const char **generated)
 {
-    char *sealed;
+    char *sealed, *url = NULL;
     int rc;
 
     *generated = NULL;
@@ -187,7 +219,10 @@ notifypref_save(struct ctx *c, struct notifypref *n, const char **generated)
         db_rollback(c->db);
         return rc < 0 ? -1 : not_found(c);
     }
-    if (secret_to_store(c, n, &sealed, generated) < 0) {
+    if (secret_to_store(c, n, &sealed, generated) < 0 ||
+        (n->webhook_url != NULL &&
+         (url = secret_seal(c->arena, n->webhook_url,
+                            place(c, URL_AD, n->printer_id))) == NULL)) {
         db_rollback(c->db);
         *generated = NULL;
         return err_internal(&c->err, "notifypref: secret failed");
@@ -217,8 +252,8 @@ notifypref_save(struct ctx *c, struct notifypref *n, const char **generated)
                  "iiiiiiittttii", n->printer_id, flag(n->on_print_start),
                  flag(n->on_print_complete), flag(n->on_print_failed),
                  flag(n->on_maintenance), flag(n->on_material_change),
-                 flag(n->email_enabled), n->email_address, n->webhook_url,
-                 sealed, n->webhook_format, n->material_low_percent, c->now);
+                 flag(n->email_enabled), n->email_address, url, sealed,
+                 n->webhook_format, n->material_low_percent, c->now);
     if (rc == DB_DONE && n->webhook_reenable)
         rc = db_exec(c->db,
                      "UPDATE notification_settings SET "
@@ -265,7 +300,8 @@ notifypref_webhook_key(struct ctx *c, int64_t printer_id, unsigned char *key,
         return 0;
     if (rc != DB_ROW)
         return err_internal(&c->err, "notifypref: select failed");
-    plain = secret_open(c->arena, db_text(st, 0));
+    plain = secret_open(c->arena, db_text(st, 0),
+                        place(c, SECRET_AD, printer_id));
     db_done(st);
     if (plain == NULL)
         return err_internal(&c->err,
@@ -286,15 +322,36 @@ int
 notifypref_webhook_disable(struct ctx *c, int64_t printer_id, const char *url,
                            const char *reason)
 {
+    struct db_stmt *st;
+    const char *sealed, *now;
     int rc = printer_owned(c, printer_id);
 
     if (rc <= 0)
         return rc;
+    /* the URL is sealed with a fresh nonce each time: compared opened, and
+     * the row updated only while it still holds what was compared */
+    st = db_query(c->db,
+                  "SELECT webhook_url FROM notification_settings "
+                  "WHERE printer_id = ? AND webhook_url IS NOT NULL "
+                  "AND webhook_disabled_at IS NULL",
+                  "i", printer_id);
+    if (st == NULL)
+        return err_internal(&c->err, "notifypref: select failed");
+    rc = db_step(st);
+    if (rc == DB_DONE)
+        return 0;
+    if (rc != DB_ROW)
+        return err_internal(&c->err, "notifypref: select failed");
+    sealed = arena_strdup(c->arena, db_text(st, 0));
+    db_done(st);
+    now = url_open(c, printer_id, sealed);
+    if (now == NULL || strcmp(now, url) != 0)
+        return 0;
     if (db_exec(c->db,
                 "UPDATE notification_settings SET webhook_disabled_at = ?, "
                 "webhook_disabled_reason = ? WHERE printer_id = ? AND "
                 "webhook_url = ? AND webhook_disabled_at IS NULL",
-                "itit", c->now, reason, printer_id, url) != DB_DONE)
+                "itit", c->now, reason, printer_id, sealed) != DB_DONE)
         return err_internal(&c->err, "notifypref: disable failed");
     return db_changes(c->db) > 0;
 }
@@ -325,4 +382,31 @@ notifypref_material_low_percent(struct ctx *c, int64_t printer_id,
                    "i", printer_id) == DB_ERROR)
         return err_internal(&c->err, "notifypref: threshold select failed");
     return 0;
+}
+
+int
+notifypref_reseal(struct ctx *c, struct reseal_stats *st)
+{
+    /* URLs were stored plain before they were sealed; secrets sealed
+     * without a place */
+    if (reseal_column(c,
+                      "SELECT printer_id, webhook_url FROM "
+                      "notification_settings WHERE printer_id > ? AND "
+                      "webhook_url IS NOT NULL AND "
+                      "substr(webhook_url, 1, 3) <> 'v2:' "
+                      "ORDER BY printer_id LIMIT ?",
+                      "UPDATE notification_settings SET webhook_url = ? "
+                      "WHERE printer_id = ? AND webhook_url = ?",
+                      URL_AD, 1, st) < 0)
+        return -1;
+    return reseal_column(c,
+                         "SELECT printer_id, webhook_secret_sealed FROM "
+                         "notification_settings WHERE printer_id > ? AND "
+                         "webhook_secret_sealed IS NOT NULL AND "
+                         "substr(webhook_secret_sealed, 1, 3) <> 'v2:' "
+                         "ORDER BY printer_id LIMIT ?",
+                         "UPDATE notification_settings SET "
+                         "webhook_secret_sealed = ? WHERE printer_id = ? AND "
+                         "webhook_secret_sealed = ?",
+                         SECRET_AD, 0, st);
 }

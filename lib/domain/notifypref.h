@@ -7,9 +7,14 @@
  * failed on, the rest off, material low at 10 %, no email, no webhook);
  * email_enabled is never stored without an address; the webhook secret is
  * stored only sealed (secret_seal) and never read back out through this
- * module's struct; once a webhook URL is saved a secret exists. Every call is
- * scoped to the printer's user_id = c->user_id, so another user's printer is
- * "not found".
+ * module's struct; once a webhook URL is saved a secret exists. The
+ * webhook URL is a credential too (Discord's and Slack's carry their
+ * token): stored only sealed, opened into the struct for its owner. Both
+ * are sealed for the printer's row ("notification_settings.webhook_url:"
+ * or "...webhook_secret_sealed:" and the printer id); one that cannot be
+ * opened counts as no URL (logged) or as an unreadable secret (500).
+ * Every call is scoped to the printer's user_id = c->user_id, so another
+ * user's printer is "not found".
  *
  * Webhook secrets follow Standard Webhooks: a generated one is "whsec_" +
  * base64 of 32 random bytes, and the HMAC key is the decoded bytes. A
@@ -27,6 +32,7 @@
 #include "base/bind.h"
 
 struct ctx;
+struct reseal_stats;
 
 #define NOTIFYPREF_SECRET_MIN 8
 #define NOTIFYPREF_SECRET_MAX 256
@@ -102,6 +108,10 @@ int notifypref_webhook_disable(struct ctx *c, int64_t printer_id,
 
 
 /* ---- for the dispatcher: not scoped to a user (it serves them all) ---- */
+
+/* Seals the webhook URLs still stored plain and re-seals the secrets not
+ * yet sealed for their rows (reseal.h). 0, or -1 with c->err set. */
+int notifypref_reseal(struct ctx *c, struct reseal_stats *st);
 
 /* The material_low_percent of printer_id into *percent, the default when
  * no preferences were saved. 0, or -1 (500). */

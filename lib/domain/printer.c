@@ -9,6 +9,7 @@
 #include "base/outbound.h"
 #include "store/db.h"
 #include "domain/job.h"
+#include "domain/reseal.h"
 #include "base/secret.h"
 
 #include "base/banned.h"
@@ -255,6 +256,14 @@ printer_check(struct ctx *c, struct printer *p)
     return err_is_set(&c->err) ? -1 : 0;
 }
 
+/* The place a printer's access code is sealed for (secret.h): its row. */
+static const char *
+code_ad(struct ctx *c, int64_t id)
+{
+    return arena_printf(c->arena, "printers.access_code_sealed:%lld",
+                        (long long)id);
+}
+
 int64_t
 printer_create(struct ctx *c, struct printer *p)
 {
@@ -266,23 +275,38 @@ printer_create(struct ctx *c, struct printer *p)
         err_field(&c->err, "access_code", "is required");
     if (printer_check(c, p) < 0)
         return -1;
-    sealed = secret_seal(c->arena, p->access_code);
-    if (sealed == NULL)
-        return err_internal(&c->err, "printer: sealing failed");
+    /* the code is sealed for the row's id, which the insert makes: both
+     * in one transaction, so no row is ever seen without its code */
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "printer: begin failed");
     rc = db_get_int(c->db, &id,
                     "INSERT INTO printers (user_id, name, model, serial, "
                     "host, port, ftp_port, access_code_sealed, created_at, "
                     "updated_at, power_watts, machine_rate) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?) "
                     "RETURNING id",
-                    "ittttiitiiii", c->user_id, p->name, p->model, p->serial,
-                    p->host, p->port, p->ftp_port, sealed, c->now, c->now,
+                    "ittttiiiiii", c->user_id, p->name, p->model, p->serial,
+                    p->host, p->port, p->ftp_port, c->now, c->now,
                     p->power_watts, p->machine_rate);
-    if (rc == DB_CONSTRAINT)
+    if (rc == DB_CONSTRAINT) {
+        db_rollback(c->db);
         return err_set(&c->err, ERR_CONFLICT,
                        "you already have a printer with serial %s",
                        p->serial);
-    if (rc != DB_ROW)
+    }
+    if (rc != DB_ROW) {
+        db_rollback(c->db);
+        return err_internal(&c->err, "printer: insert failed");
+    }
+    sealed = secret_seal(c->arena, p->access_code, code_ad(c, id));
+    if (sealed == NULL) {
+        db_rollback(c->db);
+        return err_internal(&c->err, "printer: sealing failed");
+    }
+    rc = db_exec(c->db,
+                 "UPDATE printers SET access_code_sealed = ? WHERE id = ?",
+                 "ti", sealed, id);
+    if (db_end(c->db, rc == DB_DONE ? 0 : -1) < 0)
         return err_internal(&c->err, "printer: insert failed");
     return id;
 }
@@ -296,7 +320,8 @@ printer_update(struct ctx *c, struct printer *p)
     if (printer_check(c, p) < 0)
         return -1;
     if (p->access_code != NULL &&
-        (sealed = secret_seal(c->arena, p->access_code)) == NULL)
+        (sealed = secret_seal(c->arena, p->access_code,
+                              code_ad(c, p->id))) == NULL)
         return err_internal(&c->err, "printer: sealing failed");
     rc = db_exec(c->db,
                  "UPDATE printers SET name = ?, model = ?, serial = ?, "
@@ -461,6 +486,27 @@ printer_list_watched(struct ctx *c, struct printer_watched **out, int *n)
         printer_watched_row(c, st, &(*out)[(*n)++]);
     }
     return rc == DB_DONE ? 0 : err_internal(&c->err, "printer: list failed");
+}
+
+char *
+printer_access_code(struct ctx *c, const struct printer_watched *w)
+{
+    if (w->access_code_sealed == NULL)
+        return NULL;
+    return secret_open(c->arena, w->access_code_sealed, code_ad(c, w->id));
+}
+
+int
+printer_reseal(struct ctx *c, struct reseal_stats *st)
+{
+    return reseal_column(
+        c,
+        "SELECT id, access_code_sealed FROM printers WHERE id > ? AND "
+        "access_code_sealed IS NOT NULL AND "
+        "substr(access_code_sealed, 1, 3) <> 'v2:' ORDER BY id LIMIT ?",
+        "UPDATE printers SET access_code_sealed = ? WHERE id = ? AND "
+        "access_code_sealed = ?",
+        "printers.access_code_sealed:", 0, st);
 }
 
 int

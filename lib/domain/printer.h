@@ -2,6 +2,10 @@
  * printer — a user's printers: what to connect to (host, ports, serial,
  * sealed access code) and the last state the dispatcher saw. Every query is
  * scoped to c->user_id, so another user's printer is "not found".
+ *
+ * The access code is sealed for its row ("printers.access_code_sealed:"
+ * and the printer id, base/secret.h): a code copied into another printer's
+ * row does not open there, and the printer reports it unreadable.
  */
 #ifndef PRINTER_H
 #define PRINTER_H
@@ -11,6 +15,7 @@
 #include "base/bind.h"
 
 struct ctx;
+struct reseal_stats;
 
 extern const char *const printer_models[]; /* NULL-terminated */
 
@@ -135,6 +140,14 @@ struct printer_watched {
 
 /* Every user's printers by id, from the arena. 0 or -1. */
 int printer_list_watched(struct ctx *c, struct printer_watched **out, int *n);
+
+/* The access code of w, opened (arena); NULL when none is stored or it
+ * cannot be opened for this row (another row's, another key, tampered). */
+char *printer_access_code(struct ctx *c, const struct printer_watched *w);
+
+/* Re-seals the access codes not yet sealed for their rows (reseal.h). 0,
+ * or -1 with c->err set. */
+int printer_reseal(struct ctx *c, struct reseal_stats *st);
 
 /* What the dispatcher decided about a printer in one step. */
 struct printer_seen {

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,8 +25,11 @@ struct printfile_upload {
     int fd;
     int done; /* committed or aborted: nothing left to clean up */
     int64_t size;
+    int64_t room; /* bytes the quota leaves for this file; -1: no quota */
     crypto_hash_sha256_state sha;
 };
+
+#define TEMP_PREFIX ".upload-"
 
 #define FILE_COLS                                                              \
     "name, size, sha256, plates, estimated_minutes, grams, created_at, "       \
@@ -145,29 +149,141 @@ make_dir(const char *path)
     return mkdir(path, 0750) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-/* An upload's temporary older than this belongs to a process that died
- * without its cleanup (SIGKILL, power loss): a live upload writes to its
- * own all along, and nginx hands the worker the whole body at once. */
-#define STALE_UPLOAD_S 3600
+/* 1 when a file-system error means the disk (or the user's disk quota, or
+ * the largest file it allows) is full: a 507, not a bug. */
+static int
+is_full(int e)
+{
+    return e == ENOSPC || e == EDQUOT || e == EFBIG;
+}
 
-/* Removes the user's stale upload temporaries; a failure only costs
- * disk space. */
+/* Test hook (test build only, FARM_TEST_HOOKS): FARM_DISK_FULL lists
+ * "op:N" items, comma separated, op one of write, fsync, rename: that step
+ * of an upload fails with ENOSPC (EDQUOT with ":edquot" after N) once the
+ * upload holds more than N bytes, as a full disk makes it fail. The errno
+ * to fail with, or 0. */
+static int
+disk_full(const char *op, int64_t size)
+{
+#ifdef FARM_TEST_HOOKS
+    const char *v = getenv("FARM_DISK_FULL");
+    size_t n = strlen(op);
+
+    while (v != NULL && *v != '\0') {
+        const char *next = strchr(v, ',');
+        char *end;
+
+        if (strncmp(v, op, n) == 0 && v[n] == ':') {
+            long long at = strtoll(v + n + 1, &end, 10);
+
+            if (end != v + n + 1 && size > at)
+                return strncmp(end, ":edquot", 7) == 0 ? EDQUOT : ENOSPC;
+        }
+        v = next ? next + 1 : NULL;
+    }
+#else
+    (void)op;
+    (void)size;
+#endif
+    return 0;
+}
+
+/* The failure of step op of u with errno e: storage full (507) for a full
+ * disk, else internal; the temporary file is removed at once, so a full
+ * disk gets its space back before the answer goes out. -1. */
+static int
+upload_failed(struct printfile_upload *u, const char *op, int e)
+{
+    struct ctx *c = u->c;
+    const char *tmp = u->tmp;
+
+    printfile_abort(u);
+    if (is_full(e)) {
+        log_error("printfile: %s %s: %s (disk full: the upload was dropped)",
+                  op, tmp, strerror(e));
+        return err_set(&c->err, ERR_STORAGE_FULL,
+                       e == EDQUOT ? "the server's disk quota is used up: "
+                                     "the file was not stored"
+                                   : "the server's disk is full: the file "
+                                     "was not stored");
+    }
+    return err_internal(&c->err, "printfile: %s %s: %s", op, tmp, strerror(e));
+}
+
+int
+printfile_usage(struct ctx *c, const char *except, int64_t *bytes)
+{
+    *bytes = 0;
+    if (db_get_int(c->db, bytes,
+                   "SELECT COALESCE(SUM(size), 0) FROM print_files "
+                   "WHERE user_id = ? AND name <> ?",
+                   "it", c->user_id, except ? except : "") == DB_ERROR)
+        return err_internal(&c->err, "printfile: usage failed");
+    return 0;
+}
+
+/* 507 quota_exceeded for an upload of size bytes (0: not known yet) next
+ * to used bytes of the user's other files. -1. */
+static int
+over_quota(struct ctx *c, int64_t used, int64_t size)
+{
+    if (size <= 0)
+        return err_set(&c->err, ERR_QUOTA,
+                       "storage quota exceeded: your other files use %lld "
+                       "of your %lld bytes; delete files first",
+                       (long long)used, (long long)c->conf->file_quota);
+    return err_set(&c->err, ERR_QUOTA,
+                   "storage quota exceeded: your other files use %lld of "
+                   "your %lld bytes, and this file needs %lld; delete files "
+                   "first",
+                   (long long)used, (long long)c->conf->file_quota,
+                   (long long)size);
+}
+
+/* Removes dir's upload temporaries last written before cutoff; adds them
+ * to *removed when not NULL. A failure only costs disk space. */
 static void
-sweep_stale(struct ctx *c, const char *dir)
+sweep_dir(const char *dir, int64_t cutoff, int *removed)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
-    struct stat sb;
 
     if (d == NULL)
         return;
-    while ((e = readdir(d)) != NULL)
-        if (strncmp(e->d_name, ".upload-", 8) == 0 &&
-            fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISREG(sb.st_mode) && sb.st_mtime < c->now - STALE_UPLOAD_S &&
-            unlinkat(dirfd(d), e->d_name, 0) == 0)
-            log_info("printfile: removed stale %s/%s", dir, e->d_name);
+    while ((e = readdir(d)) != NULL) {
+        char path[1024];
+        struct stat st;
+
+        if (strncmp(e->d_name, TEMP_PREFIX, strlen(TEMP_PREFIX)) != 0 ||
+            (size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+                sizeof(path) ||
+            lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+            (int64_t)st.st_mtime >= cutoff)
+            continue;
+        if (unlink(path) == 0) {
+            if (removed != NULL)
+                (*removed)++;
+            else
+                log_info("printfile: removed stale %s", path);
+        } else if (errno != ENOENT) /* another worker swept it first */
+            log_error("printfile: unlink %s: %s", path, strerror(errno));
+    }
     closedir(d);
+}
+
+/* An upload that could not start (nothing to clean up): storage full for
+ * a full disk, else internal. NULL. */
+static struct printfile_upload *
+begin_failed(struct ctx *c, const char *op, const char *path, int e)
+{
+    if (is_full(e)) {
+        log_error("printfile: %s %s: %s (disk full)", op, path, strerror(e));
+        err_set(&c->err, ERR_STORAGE_FULL,
+                "the server's disk is full: the file was not stored");
+    } else {
+        err_internal(&c->err, "printfile: %s %s: %s", op, path, strerror(e));
+    }
+    return NULL;
 }
 
 /* Runs at the arena's reset: an upload that never finished leaves
@@ -182,6 +298,7 @@ struct printfile_upload *
 printfile_begin(struct ctx *c, const char *name)
 {
     struct printfile_upload *u;
+    int64_t used = 0;
     char *tmp;
 
     if (!printfile_name_ok(name))
@@ -195,27 +312,47 @@ printfile_begin(struct ctx *c, const char *name)
     u->done = 1;
     u->name = arena_strdup(c->arena, name);
     u->dir = user_dir(c);
+    u->size = 0;
+    u->room = -1;
+    u->tmp = NULL;
+    /* a replaced file's old bytes do not count: they go when it lands */
+    if (c->conf->file_quota > 0) {
+        if (printfile_usage(c, name, &used) < 0)
+            return NULL;
+        u->room = c->conf->file_quota - used;
+        if (u->room <= 0)
+            return over_quota(c, used, 0), NULL;
+    }
     if (make_dir(c->conf->files_dir) < 0 || make_dir(u->dir) < 0)
-        return err_internal(&c->err, "printfile: mkdir %s: %s", u->dir,
-                            strerror(errno)),
-               NULL;
-    sweep_stale(c, u->dir);
-    tmp = arena_printf(c->arena, "%s/.upload-XXXXXX", u->dir);
+        return begin_failed(c, "mkdir", u->dir, errno);
+    /* what an upload killed before its cleanup left here (nginx hands the
+     * worker the whole body at once, so a live upload's temporary is
+     * never an hour old); workers also sweep every directory at start */
+    sweep_dir(u->dir, c->now - PRINTFILE_STALE_S, NULL);
+    tmp = arena_printf(c->arena, "%s/" TEMP_PREFIX "XXXXXX", u->dir);
     u->fd = mkstemp(tmp);
     if (u->fd < 0)
-        return err_internal(&c->err, "printfile: mkstemp in %s: %s", u->dir,
-                            strerror(errno)),
-               NULL;
+        return begin_failed(c, "mkstemp in", u->dir, errno);
     u->tmp = tmp;
     u->done = 0;
     arena_on_reset(c->arena, upload_cleanup, u);
     /* mkstemp makes 0600; the library directory is group-readable */
     if (fchmod(u->fd, 0640) < 0)
-        return err_internal(&c->err, "printfile: fchmod %s: %s", tmp,
-                            strerror(errno)),
-               NULL;
+        return upload_failed(u, "fchmod", errno), NULL;
     crypto_hash_sha256_init(&u->sha);
     return u;
+}
+
+int
+printfile_expect(struct printfile_upload *u, int64_t size)
+{
+    struct ctx *c = u->c;
+
+    if (u->room >= 0 && size > u->room) {
+        printfile_abort(u);
+        return over_quota(c, c->conf->file_quota - u->room, size);
+    }
+    return 0;
 }
 
 int
@@ -230,16 +367,23 @@ printfile_write(struct printfile_upload *u, const void *p, size_t n)
     if (u->size + (int64_t)n > limit)
         return err_set(&c->err, ERR_TOO_LARGE, "file is larger than %lld bytes",
                        (long long)limit);
+    if (u->room >= 0 && u->size + (int64_t)n > u->room) {
+        printfile_abort(u);
+        return over_quota(c, c->conf->file_quota - u->room,
+                          u->size + (int64_t)n);
+    }
     crypto_hash_sha256_update(&u->sha, p, n);
     u->size += (int64_t)n;
     while (n > 0) {
-        ssize_t w = write(u->fd, b, n);
+        int fault = disk_full("write", u->size);
+        ssize_t w = fault ? -1 : write(u->fd, b, n);
 
+        if (fault)
+            errno = fault;
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return err_internal(&c->err, "printfile: write %s: %s", u->tmp,
-                                strerror(errno));
+            return upload_failed(u, "write", w == 0 ? ENOSPC : errno);
         b += w;
         n -= (size_t)w;
     }
@@ -299,40 +443,55 @@ printfile_commit(struct printfile_upload *u, int *created)
     unsigned char digest[crypto_hash_sha256_BYTES];
     char hex[crypto_hash_sha256_BYTES * 2 + 1];
     const char *final;
-    int fd = u->fd;
+    int64_t used = 0;
+    int fd = u->fd, fault;
 
     if (u->done || fd < 0)
         return err_internal(&c->err, "printfile: commit after the end");
     u->fd = -1;
-    if (fsync(fd) < 0) {
+    /* a full disk may only say so now (delayed allocation, NFS) */
+    fault = disk_full("fsync", u->size);
+    if (fault || fsync(fd) < 0) {
+        int e = fault ? fault : errno;
+
         close(fd);
-        return err_internal(&c->err, "printfile: fsync %s: %s", u->tmp,
-                            strerror(errno));
+        return upload_failed(u, "fsync", e);
     }
     if (close(fd) < 0)
-        return err_internal(&c->err, "printfile: close %s: %s", u->tmp,
-                            strerror(errno));
+        return upload_failed(u, "close", errno);
     crypto_hash_sha256_final(&u->sha, digest);
     sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
     final = printfile_path(c, u->name);
 
     /* The rename happens inside the transaction, so concurrent uploads and
      * deletes of one name are serialised by the database's write lock and
-     * the row always describes the bytes on disk. */
-    if (db_begin(c->db) < 0)
+     * the row always describes the bytes on disk. The quota is checked
+     * again under that lock: two uploads that each fit may not together. */
+    if (db_begin(c->db) < 0) {
+        printfile_abort(u);
         return err_internal(&c->err, "printfile: begin failed");
+    }
+    if (c->conf->file_quota > 0 &&
+        (printfile_usage(c, u->name, &used) < 0 ||
+         used + u->size > c->conf->file_quota)) {
+        db_rollback(c->db);
+        printfile_abort(u);
+        return err_is_set(&c->err) ? -1 : over_quota(c, used, u->size);
+    }
     if (upsert_row(u, hex, created) != DB_DONE) {
         db_rollback(c->db);
+        printfile_abort(u);
         return err_internal(&c->err, "printfile: upsert failed");
     }
-    if (rename(u->tmp, final) < 0) {
+    fault = disk_full("rename", u->size);
+    if (fault || rename(u->tmp, final) < 0) {
+        int e = fault ? fault : errno;
+
         db_rollback(c->db);
-        return err_internal(&c->err, "printfile: rename %s: %s", final,
-                            strerror(errno));
+        return upload_failed(u, "rename", e);
     }
     u->done = 1;
     if (db_commit(c->db) < 0) {
-        db_rollback(c->db);
         log_error("printfile: %s replaced on disk but the row was not "
                   "updated",
                   final);
@@ -353,6 +512,35 @@ printfile_abort(struct printfile_upload *u)
     u->fd = -1;
     if (u->tmp != NULL && unlink(u->tmp) < 0 && errno != ENOENT)
         log_error("printfile: unlink %s: %s", u->tmp, strerror(errno));
+}
+
+int
+printfile_sweep(struct ctx *c, int64_t older_than)
+{
+    DIR *d = opendir(c->conf->files_dir);
+    struct dirent *e;
+    int removed = 0;
+
+    if (d == NULL)
+        return errno == ENOENT ? 0 : -1;
+    while ((e = readdir(d)) != NULL) {
+        const char *p = e->d_name;
+
+        /* the user directories are named by id: nothing else is ours */
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (p == e->d_name || *p != '\0')
+            continue;
+        sweep_dir(arena_printf(c->arena, "%s/%s", c->conf->files_dir,
+                               e->d_name),
+                  c->now - older_than, &removed);
+    }
+    closedir(d);
+    if (removed > 0)
+        log_info("printfile: removed %d upload temporaries older than %lld s "
+                 "(uploads that never finished)",
+                 removed, (long long)older_than);
+    return removed;
 }
 
 int

@@ -13,6 +13,7 @@
 #include "store/db.h"
 #include "base/log.h"
 #include "notify/mail.h"
+#include "domain/event.h"
 #include "domain/notifypref.h"
 #include "base/webhook_sign.h"
 #include "notify/webhook_send.h"
@@ -208,6 +209,13 @@ prepare_webhook(struct ctx *c, struct row *r)
 
     c->user_id = r->user_id;
     err_clear(&c->err);
+    /* the URL is stored sealed for its row */
+    if ((r->target = event_target(c, r->id, r->channel, r->target)) == NULL) {
+        r->outcome = OUT_FAIL;
+        r->error = "the webhook URL cannot be opened (sealed for another "
+                   "row, or with another key)";
+        return;
+    }
     if (notifypref_get(c, r->printer_id, &n) < 0) {
         r->outcome = c->err.kind == ERR_NOT_FOUND ? OUT_FAIL : OUT_RETRY;
         r->error = c->err.kind == ERR_NOT_FOUND

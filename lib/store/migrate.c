@@ -65,3 +65,45 @@ migrate_apply(struct db *db)
     }
     return applied;
 }
+
+int
+migrate_code(struct db *db, const char *name, int force, int (*fn)(void *arg),
+             void *arg)
+{
+    int64_t seen = 0;
+    int rc;
+
+    /* recorded: said without taking the write lock (a plain CGI install
+     * asks on every request) */
+    if (!force && db_get_int(db, &seen,
+                             "SELECT 1 FROM schema_migrations "
+                             "WHERE version = ?",
+                             "t", name) == DB_ROW)
+        return 0;
+    if (db_begin(db) < 0)
+        return -1;
+    rc = db_get_int(db, &seen,
+                    "SELECT 1 FROM schema_migrations WHERE version = ?", "t",
+                    name);
+    if (rc == DB_ROW && !force) {
+        db_rollback(db);
+        return 0;
+    }
+    if (rc == DB_ERROR || fn(arg) < 0 ||
+        (rc == DB_DONE &&
+         db_exec(db,
+                 "INSERT INTO schema_migrations (version, applied_at) "
+                 "VALUES (?, ?)",
+                 "ti", name, clock_now()) != DB_DONE)) {
+        log_error("migrate: %s failed", name);
+        db_rollback(db);
+        return -1;
+    }
+    if (db_commit(db) < 0) {
+        log_error("migrate: %s failed", name);
+        return -1;
+    }
+    if (rc == DB_DONE)
+        log_info("migrate: applied %s", name);
+    return 1;
+}

@@ -10,6 +10,7 @@
 #include "base/ctx.h"
 #include "web/http.h"
 #include "base/jsonio.h"
+#include "base/null.h"
 #include "domain/printfile.h"
 
 #include "base/banned.h"
@@ -36,18 +37,26 @@ int
 api_file_list(struct req *r)
 {
     struct printfile *list;
-    struct json_object *o, *arr;
-    int64_t limit, offset;
+    struct json_object *o, *arr, *st;
+    int64_t limit, offset, used = 0;
     int n;
 
     if (http_list_params(r, &limit, &offset) < 0 ||
-        printfile_list(r->c, limit, offset, &list, &n) < 0)
+        printfile_list(r->c, limit, offset, &list, &n) < 0 ||
+        printfile_usage(r->c, NULL, &used) < 0)
         return -1;
     o = json_object_new_object();
     arr = json_object_new_array();
     for (int i = 0; i < n; i++)
         json_object_array_add(arr, file_json(&list[i]));
     json_object_object_add(o, "files", arr);
+    /* all of the user's files, whatever page this is */
+    st = json_object_new_object();
+    jsonio_add_int(st, "used_bytes", used);
+    jsonio_add_int(st, "quota_bytes",
+                   r->c->conf->file_quota > 0 ? r->c->conf->file_quota
+                                              : DB_NULL);
+    json_object_object_add(o, "storage", st);
     return http_json_put(r, 200, o);
 }
 
@@ -99,7 +108,8 @@ api_file_put(struct req *r)
                        (long long)c->conf->file_limit);
     if (r->content_length == 0)
         return err_field(&c->err, "body", "must not be empty");
-    if ((u = printfile_begin(c, name)) == NULL)
+    if ((u = printfile_begin(c, name)) == NULL ||
+        (r->content_length > 0 && printfile_expect(u, r->content_length) < 0))
         return -1;
     chunk = arena_alloc(c->arena, CHUNK);
     while ((got = http_read(r, chunk, CHUNK)) > 0)

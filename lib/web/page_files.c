@@ -28,7 +28,7 @@
     "must be 1 to 128 characters of A-Z a-z 0-9 . _ -, not starting with a "  \
     "dot, ending in .3mf or .gcode"
 
-/* "812 bytes", "1.4 MB": sizes as a person reads them. */
+/* "812 bytes", "1.4 MB", "10.0 GB": sizes as a person reads them. */
 static const char *
 size_text(struct arena *a, int64_t n)
 {
@@ -36,7 +36,9 @@ size_text(struct arena *a, int64_t n)
         return arena_printf(a, "%lld bytes", (long long)n);
     if (n < 1024 * 1024)
         return arena_printf(a, "%.1f KB", (double)n / 1024);
-    return arena_printf(a, "%.1f MB", (double)n / (1024 * 1024));
+    if (n < 1024 * 1024 * 1024)
+        return arena_printf(a, "%.1f MB", (double)n / (1024 * 1024));
+    return arena_printf(a, "%.1f GB", (double)n / (1024 * 1024 * 1024));
 }
 
 /* The page, with status, the kept name input and c->err shown when set. */
@@ -44,14 +46,21 @@ static int
 files_render(struct req *r, int status, const char *name_kept)
 {
     struct ctx *c = r->c;
-    struct tmpl_dict *d = page_start(r, "Files", "FILES"), *table;
+    struct tmpl_dict *d = page_start(r, "Files", "FILES"), *table, *usage;
     struct printfile *list;
+    int64_t used = 0;
     int n;
 
-    if (d == NULL || printfile_list(c, FILES_MAX, 0, &list, &n) < 0)
+    if (d == NULL || printfile_list(c, FILES_MAX, 0, &list, &n) < 0 ||
+        printfile_usage(c, NULL, &used) < 0)
         return -1;
     tmpl_set(d, "NAME_KEPT", name_kept ? name_kept : "");
     tmpl_set_int(d, "LIMIT_MB", (int)(c->conf->file_limit >> 20));
+    usage = tmpl_section_add(d, "USAGE");
+    tmpl_set(usage, "USED", size_text(c->arena, used));
+    if (c->conf->file_quota > 0)
+        tmpl_set(tmpl_section_add(usage, "QUOTA"), "QUOTA_TEXT",
+                 size_text(c->arena, c->conf->file_quota));
     for (int i = 0; i < c->err.nfields; i++)
         tmpl_set(tmpl_section_add(d, strcmp(c->err.fields[i].name, "name") == 0
                                          ? "NAME_ERROR"
@@ -169,8 +178,10 @@ page_files_upload(struct req *r)
     if (upload(r, &up) == 0)
         return 0;
     kind = c->err.kind;
-    /* the reasons a person can fix are shown on the page itself */
-    if (kind == ERR_VALIDATION || kind == ERR_TOO_LARGE)
+    /* the reasons a person can fix (or wait out) are shown on the page
+     * itself */
+    if (kind == ERR_VALIDATION || kind == ERR_TOO_LARGE || kind == ERR_QUOTA ||
+        kind == ERR_STORAGE_FULL)
         return page_finish(r, files_render(r, err_http_status(kind),
                                            up.name ? up.name
                                            : up.form.text_len ? up.form.text

@@ -8,7 +8,7 @@ set -uo pipefail
 rel=${1:?usage: $0 RELEASE_DIR [TEST_DIR]}
 tst=${2:-}
 # The environment variables that switch a hook on.
-hooks=(FARM_NOW FARM_DELIVER_CRASH FARM_DISPATCH_CRASH)
+hooks=(FARM_NOW FARM_DELIVER_CRASH FARM_DISPATCH_CRASH FARM_DISK_FULL)
 programs=(farm.fcgi farmctl farm-dispatch bambu-sim net-probe farm-deliver)
 fails=0
 
@@ -26,7 +26,8 @@ for p in "${programs[@]}"; do
     done
 done
 # The sanitizer build keeps them (farm-dispatch links the clock, the
-# deliverer and the dispatcher's crash point).
+# deliverer, the dispatcher's crash point and the print files' full-disk
+# faults).
 if [ -n "$tst" ]; then
     for h in "${hooks[@]}"; do
         grep -q -a -F "$h" "$tst/farm-dispatch" ||

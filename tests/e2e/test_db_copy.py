@@ -45,6 +45,7 @@ import uuid
 import pytest
 
 import dbconn
+import sealing
 from helpers import (new_file, new_material, new_order, new_print,
                      new_printer, new_product)
 from printers import ACCESS_CODE
@@ -481,3 +482,49 @@ def test_bad_targets_and_sources_fail_cleanly(tmp_path, target):
     # usage
     p = farmctl(data, "db", "copy", target)
     assert p.returncode == 2 and "db copy --to" in p.stderr, p.stderr
+
+
+def test_an_old_install_is_resealed_then_copied(tmp_path, target):
+    """A SQLite install of a release before sealed values were bound to
+    their rows (a v1 access code and webhook secret, the webhook URL in
+    plain text, reseal-v2 not recorded): db copy seals them for their rows
+    in the source first, and as the ids are kept they open in the new
+    database (docs/OPERATIONS.md, "Sealed values")."""
+    data = tmp_path / "data"
+    small_install(data)
+    key = sealing.read_key(data)
+    url = "https://discord.com/api/webhooks/9/OLD-TOKEN"
+    con = sqlite3.connect(data / "farm.db")
+    with con:
+        uid = con.execute("SELECT id FROM users").fetchone()[0]
+        pid = con.execute(
+            "INSERT INTO printers (user_id, name, model, serial, host, "
+            "access_code_sealed, created_at, updated_at) VALUES "
+            "(?, 'old', 'X1C', 'OLD00001', '127.0.0.1', ?, 1, 1)",
+            (uid, sealing.seal_v1(key, "code-old-1"))).lastrowid
+        con.execute("INSERT INTO notification_settings (printer_id, "
+                    "webhook_url, webhook_secret_sealed, updated_at) "
+                    "VALUES (?, ?, ?, 1)",
+                    (pid, url, sealing.seal_v1(key, "old-secret-1")))
+        con.execute("DELETE FROM schema_migrations "
+                    "WHERE version = 'reseal-v2'")
+    con.close()
+
+    p = farmctl(data, "db", "copy", "--to", target)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "reseal: 3 values sealed for their rows" in p.stderr, p.stderr
+    pg = dbconn.Db(target)
+    code, = pg.query("SELECT id, access_code_sealed FROM printers")
+    assert code["id"] == pid
+    assert sealing.open_v2(key, code["access_code_sealed"],
+                           f"printers.access_code_sealed:{pid}") == \
+        "code-old-1"
+    n, = pg.query("SELECT webhook_url, webhook_secret_sealed "
+                  "FROM notification_settings")
+    assert "OLD-TOKEN" not in n["webhook_url"]
+    assert sealing.open_v2(key, n["webhook_url"],
+                           f"notification_settings.webhook_url:{pid}") == url
+    assert sealing.open_v2(
+        key, n["webhook_secret_sealed"],
+        f"notification_settings.webhook_secret_sealed:{pid}") == \
+        "old-secret-1"

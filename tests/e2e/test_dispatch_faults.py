@@ -15,6 +15,7 @@ import pytest
 from dispatch_helpers import (QUIET_MS, farm, iso_to_epoch,  # noqa: F401
                               new_serial, project_files)
 from printers import FtpsServer, Watcher
+import sealing
 from receivers import webhook_receiver  # noqa: F401
 
 # farm-dispatch and farm-deliver act on a whole database: every test
@@ -73,7 +74,11 @@ def test_failed_print_records_the_decoded_reason(farm, webhook_receiver):
     hooks = [o for o in farm.outbox(p["id"]) if o["channel"] == "webhook"
              and "fail" in o["event"]]
     assert len(hooks) == 1, farm.outbox(p["id"])
-    assert hooks[0]["target"] == hook
+    # the URL is stored sealed for its outbox row
+    assert hook not in hooks[0]["target"]
+    assert sealing.open_v2(sealing.read_key(farm.stack.data_dir),
+                           hooks[0]["target"],
+                           f"outbox.target:{hooks[0]['id']}") == hook
     payload = json.loads(hooks[0]["payload"])
     assert payload["print"]["id"] == job["id"], payload
     assert payload["printer"]["serial"] == serial, payload

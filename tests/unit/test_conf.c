@@ -27,7 +27,8 @@ static const char *const keys[] = {
     "FARM_LOGIN_MAX_PER_EMAIL", "FARM_LOGIN_MAX_PER_ADDR",
     "FARM_LOGIN_WINDOW", "FARM_OFFLINE_GRACE",    "FARM_SMTP_URL",
     "FARM_SMTP_USER",  "FARM_SMTP_PASSWORD",      "FARM_SMTP_STARTTLS",
-    "FARM_SMTP_CA",    "FARM_MAIL_FROM",          NULL,
+    "FARM_SMTP_CA",    "FARM_MAIL_FROM",          "FARM_FILE_QUOTA",
+    NULL,
 };
 
 struct env {
@@ -78,6 +79,7 @@ test_defaults(void **state)
     assert_string_equal(c.data_dir, v->dir);
     assert_string_equal(c.currency, "USD");
     assert_int_equal(c.body_limit, 1 << 20);
+    assert_int_equal(c.file_quota, (int64_t)10 << 30);
     assert_int_equal(c.session_seconds, 30 * 86400);
     assert_int_equal(c.offline_grace, 300);
     assert_false(c.mail.configured);
@@ -97,6 +99,7 @@ test_every_key(void **state)
     setenv("FARM_CURRENCY", "EUR", 1);
     setenv("FARM_BODY_LIMIT", "2048", 1);
     setenv("FARM_FILE_LIMIT", "4096", 1);
+    setenv("FARM_FILE_QUOTA", "0", 1);
     setenv("FARM_SESSION_SECONDS", "61", 1);
     setenv("FARM_LOGIN_MAX_PER_EMAIL", "2", 1);
     setenv("FARM_LOGIN_MAX_PER_ADDR", "3", 1);
@@ -115,6 +118,7 @@ test_every_key(void **state)
     assert_string_equal(c.currency, "EUR");
     assert_int_equal(c.body_limit, 2048);
     assert_int_equal(c.file_limit, 4096);
+    assert_int_equal(c.file_quota, 0);
     assert_int_equal(c.session_seconds, 61);
     assert_int_equal(c.login_max_per_email, 2);
     assert_int_equal(c.login_max_per_addr, 3);
@@ -171,6 +175,7 @@ test_bad_values(void **state)
     refused("FARM_CURRENCY", "usd", "three capital letters");
     refused("FARM_BODY_LIMIT", "1023", "at least 1024");
     refused("FARM_SESSION_SECONDS", "12x", "whole number");
+    refused("FARM_FILE_QUOTA", "-1", "at least 0");
     refused("FARM_SMTP_STARTTLS", "yes", "0 or 1");
     memset(longer, 'a', sizeof(longer) - 1);
     longer[sizeof(longer) - 1] = '\0';

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "base/arena.h"
 #include "store/db.h"
 #include "fixture.h"
 #include "domain/notifypref.h"
@@ -88,8 +89,11 @@ test_one_outbox_row_per_channel(void **state)
     struct event_print j = {0, "bracket", "completed", "part.3mf", DB_NULL};
     struct notifypref n;
     const char *generated = NULL;
+    struct event_delivery *d;
     struct db_stmt *st;
-    int64_t id;
+    const char *target;
+    int64_t id, row;
+    int nd;
 
     (void)state;
     assert_non_null(f);
@@ -107,7 +111,7 @@ test_one_outbox_row_per_channel(void **state)
     assert_int_equal(
         count(f, "SELECT COUNT(*) FROM outbox WHERE event_id = ?", id), 2);
     st = db_query(f->c.db,
-                  "SELECT channel, target, payload, event FROM outbox "
+                  "SELECT channel, target, payload, event, id FROM outbox "
                   "WHERE event_id = ? ORDER BY channel",
                   "i", id);
     assert_int_equal(db_step(st), DB_ROW);
@@ -119,8 +123,26 @@ test_one_outbox_row_per_channel(void **state)
     assert_string_equal(db_text(st, 3), "print_completed");
     assert_int_equal(db_step(st), DB_ROW);
     assert_string_equal(db_text(st, 0), "webhook");
-    assert_string_equal(db_text(st, 1), "https://hooks.example.test/farm");
+    /* the URL is a credential: sealed for its outbox row, opened by
+     * event_target and in the deliveries the API lists */
+    target = arena_strdup(f->c.arena, db_text(st, 1));
+    row = db_int(st, 4);
     db_done(st);
+    assert_int_equal(strncmp(target, "v2:", 3), 0);
+    assert_null(strstr(target, "hooks.example.test"));
+    assert_string_equal(event_target(&f->c, row, "webhook", target),
+                        "https://hooks.example.test/farm");
+    assert_null(event_target(&f->c, row + 1, "webhook", target));
+    assert_string_equal(event_target(&f->c, row, "email", "a@b.test"),
+                        "a@b.test");
+    assert_int_equal(event_deliveries(&f->c, p.id, id, EVENT_DELIVERY_ALL, 10,
+                                      0, &d, &nd),
+                     0);
+    assert_int_equal(nd, 2);
+    for (int i = 0; i < nd; i++)
+        assert_string_equal(d[i].target, strcmp(d[i].channel, "webhook") == 0
+                                             ? "https://hooks.example.test/farm"
+                                             : "ops@example.test");
 
     /* on_print_start is off by default: event, no outbox */
     id = event_emit(&f->c, "print_started", &p, &j, NULL);

@@ -92,9 +92,26 @@ test_list_watched(void **state)
     assert_int_equal(w[0].port, 8883);
     assert_int_equal(w[0].ftp_port, 990);
     assert_non_null(w[0].access_code_sealed);
-    code = secret_open(f->c.arena, w[0].access_code_sealed);
+    assert_true(secret_is_current(w[0].access_code_sealed));
+    assert_null(strstr(w[0].access_code_sealed, "12345678"));
+    code = printer_access_code(&f->c, &w[0]);
     assert_non_null(code);
     assert_string_equal(code, "12345678");
+    /* sealed for its row: the same text in another printer's row does not
+     * open there (nor with the plain secret_open of another place) */
+    assert_null(secret_open(f->c.arena, w[0].access_code_sealed,
+                            "printers.access_code_sealed:0"));
+    assert_int_equal(db_exec(f->c.db,
+                             "UPDATE printers SET access_code_sealed = ? "
+                             "WHERE id = ?",
+                             "ti", w[0].access_code_sealed, b),
+                     DB_DONE);
+    assert_int_equal(printer_list_watched(&f->c, &w, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(w[1].id, b);
+    assert_string_equal(w[1].access_code_sealed, w[0].access_code_sealed);
+    assert_null(printer_access_code(&f->c, &w[1]));
+    assert_string_equal(printer_access_code(&f->c, &w[0]), "12345678");
     assert_non_null(w[0].status);
     /* never seen: the columns that say so are NULL */
     assert_null(w[0].state_json);
