@@ -59,6 +59,7 @@ reason(int status)
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";
+    case 507: return "Insufficient Storage";
     }
     switch (status / 100) {
     case 1: return "Informational";
@@ -317,6 +318,13 @@ http_body_json_opt(struct req *r)
 void
 http_header(struct req *r, const char *name, const char *value)
 {
+    /* a CR or LF in a name or value would end the header early and let
+     * whatever follows become headers or body (response splitting): such
+     * a header is never written, and the answer says so in the log */
+    if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL) {
+        log_error("http: header %.40s refused: CR or LF in it", name);
+        return;
+    }
     buf_printf(&r->headers, "%s: %s\r\n", name, value);
 }
 
@@ -330,6 +338,7 @@ http_json(struct req *r, int status, struct json_object *o)
                                  JSON_C_TO_STRING_NOSLASHESCAPE));
     buf_putc(&r->out, '\n');
     http_header(r, "Content-Type", "application/json; charset=utf-8");
+    http_header(r, "X-Content-Type-Options", "nosniff");
     return 0;
 }
 
@@ -354,6 +363,7 @@ http_json_end(struct req *r, int status)
     r->status = status;
     buf_putc(&r->out, '\n');
     http_header(r, "Content-Type", "application/json; charset=utf-8");
+    http_header(r, "X-Content-Type-Options", "nosniff");
     return 0;
 }
 

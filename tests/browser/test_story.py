@@ -51,12 +51,13 @@ def card_text(c, pid, field):
     return c.text(f'[data-printer="{pid}"] [data-field="{field}"]')
 
 
-def first_account(c):
+def first_account(c, st):
     c.page("/")
     assert c.d.current_url.endswith("/setup")
     c.shot("setup")
-    c.fill({"email": "owner@story.test", "password": PASSWORD,
-            "password2": PASSWORD})
+    code = st.farmctl("setup-code").stdout.strip()   # as make run prints it
+    c.fill({"setup_code": code, "email": "owner@story.test",
+            "password": PASSWORD, "password2": PASSWORD})
     c.submit("form[action='/setup'] button[type=submit]")
     c.wait(lambda: c.d.current_url.rstrip("/") == c.url, what="overview")
     assert "No printers yet." in c.d.page_source
@@ -187,7 +188,7 @@ def test_a_new_farm_owner_runs_the_farm_from_the_browser(
         c = Chrome(st.url)
         dispatcher = None
         try:
-            first_account(c)
+            first_account(c, st)
             serial = new_serial("ST")
             pid = add_printer(c, broker, ftps_server, serial)
             bambu_sim(printers=[(serial, "X1C")], time_scale=1,

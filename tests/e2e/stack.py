@@ -547,12 +547,15 @@ class Stack:
         """An ApiSession on this stack, with the token if given."""
         return ApiSession(self.url, token)
 
-    def make_user(self, email=None, password="pw-secret-123"):
-        """Creates a user (unique email unless given) and an API token."""
+    def make_user(self, email=None, password="pw-secret-123", admin=False):
+        """Creates a user (unique email unless given) and an API token;
+        admin: farmctl user add --admin (the stack's first user is one
+        anyway)."""
         if email is None:
             self._users += 1
             email = f"user{self._users}-{uuid.uuid4().hex[:8]}@example.test"
-        self.farmctl("user", "add", email, input=password)
+        self.farmctl("user", "add", email, *(["--admin"] if admin else []),
+                     input=password)
         token = self.farmctl("token", "add", email).stdout.strip()
         if not token or len(token.split()) != 1:
             raise AssertionError(f"farmctl token add printed {token!r}")

@@ -143,9 +143,10 @@ def script(run):
     # the first account, signed in on the page and by the API
     call("GET", "/api/health", auth=False)
     csrf = csrf_of(call("GET", "/setup", page=True))
+    code = run.stack.farmctl("setup-code").stdout.strip()
     r = call("POST", "/setup", page=True, form={
-        "csrf": csrf, "email": EMAIL, "password": PASSWORD,
-        "password2": PASSWORD})
+        "csrf": csrf, "setup_code": code, "email": EMAIL,
+        "password": PASSWORD, "password2": PASSWORD})
     assert r.status == 303, r.text
     call("POST", "/api/auth/login", {"email": EMAIL, "password": "nope"},
          auth=False)

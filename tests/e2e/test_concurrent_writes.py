@@ -39,7 +39,7 @@ def busy_stack():
 
 @pytest.fixture
 def owner(busy_stack):
-    u = busy_stack.make_user()
+    u = busy_stack.make_user(admin=True)   # may add users
     try:
         yield u
     finally:

@@ -104,9 +104,25 @@ def test_setup_creates_the_first_account_once():
         assert 'href="/setup"' in r.text      # offered while nobody exists
 
         token = form_token(b, "/setup")
+        code = s.farmctl("setup-code").stdout.strip()
+
+        # without the one-time code from the console nobody claims the farm
+        for wrong in ("", "x" * 12, code[:-1] + ("A" if code[-1] != "A"
+                                                  else "B")):
+            r = post(b, "/setup", {"csrf": token, "setup_code": wrong,
+                                   "email": "passer@example.test",
+                                   "password": "passer-pw-1",
+                                   "password2": "passer-pw-1"})
+            assert_html(r, 403)
+            assert "setup code is wrong" in r.text
+        assert not b.cookies.get("farm_session")
+        # a new code replaces the old one
+        assert s.farmctl("setup-code").stdout.strip() != code
+        code = s.farmctl("setup-code").stdout.strip()
 
         # errors are shown on the page, the email kept, passwords never
         r = post(b, "/setup", {"csrf": token, "email": "boss@example.test",
+                               "setup_code": code,
                                "password": "secret-one-1",
                                "password2": "secret-two-2"})
         assert_html(r, 422)
@@ -116,12 +132,14 @@ def test_setup_creates_the_first_account_once():
         assert not b.cookies.get("farm_session")
 
         r = post(b, "/setup", {"csrf": token, "email": "not-an-email",
+                               "setup_code": code,
                                "password": "short", "password2": "short"})
         assert_html(r, 422)
         assert "valid email" in r.text and "at least 8" in r.text
 
         # without the double-submit token nothing is created
         r = post(b, "/setup", {"email": "boss@example.test",
+                               "setup_code": code,
                                "password": "secret-one-1",
                                "password2": "secret-one-1"})
         assert_html(r, 403)
@@ -129,9 +147,13 @@ def test_setup_creates_the_first_account_once():
         assert r.status_code == 200              # still open
 
         r = post(b, "/setup", {"csrf": token, "email": "Boss@Example.test",
+                               "setup_code": code,
                                "password": "secret-one-1",
                                "password2": "secret-one-1"})
         assert r.status_code == 303, r.text[:500]
+        # the code was used up, and no new one is made once an account is
+        p = s.farmctl("setup-code", check=False)
+        assert p.returncode == 1 and "closed" in p.stderr
         assert r.headers["Location"] == "/"
         assert_security_headers(r)
         cookie = [c for c in set_cookies(r) if c.startswith("farm_session=")]

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -114,6 +115,38 @@ request(struct fixture *fx, const char *method, const char *path,
     buf_release(&f.written);
     assert_false(db_in_transaction(fx->c.db));
     return res;
+}
+
+/* Headers with CR or LF are never written (no response splitting); every
+ * status has its own reason phrase; JSON answers say nosniff. */
+static void
+test_headers_and_status_line(void **state)
+{
+    struct fixture *fx = *state;
+    struct fake f = {0};
+    struct http_io io = {&f, fake_param, fake_read, fake_write};
+    struct req r;
+
+    (void)state;
+    buf_init(&f.written, 0);
+    fake_set(&f, "REQUEST_METHOD", "GET");
+    fake_set(&f, "REQUEST_URI", "/x");
+    app_begin(&fx->app, &fx->c);
+    http_req_init(&r, &fx->c, &io);
+    http_header(&r, "Location", "/a\r\nSet-Cookie: evil=1");
+    http_header(&r, "X-A", "b\nc");
+    http_header(&r, "Bad\r\nName", "v");
+    http_header(&r, "X-Fine", "yes");
+    http_json_put(&r, 507, json_object_new_object());
+    assert_int_equal(http_write_response(&r), 0);
+    assert_non_null(strstr(f.written.data, "Status: 507 Insufficient Storage"));
+    assert_null(strstr(f.written.data, "evil"));
+    assert_null(strstr(f.written.data, "X-A:"));
+    assert_null(strstr(f.written.data, "Bad"));
+    assert_non_null(strstr(f.written.data, "X-Fine: yes\r\n"));
+    assert_non_null(strstr(f.written.data, "X-Content-Type-Options: nosniff"));
+    http_req_release(&r);
+    buf_release(&f.written);
 }
 
 static int
@@ -300,6 +333,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_not_found),
+        cmocka_unit_test(test_headers_and_status_line),
         cmocka_unit_test(test_method_not_allowed),
         cmocka_unit_test(test_auth_required),
         cmocka_unit_test(test_health),

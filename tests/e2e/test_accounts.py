@@ -1,0 +1,68 @@
+"""Accounts (issue 10 item 4): only an admin adds users. The first account
+of an install is its admin (farmctl user add --admin makes more); anyone
+else gets 403 from POST /api/users, and a taken email is refused (409)
+without the password being hashed."""
+
+import uuid
+
+from stack import Stack
+
+
+def body(email=None):
+    return {"email": email or f"new-{uuid.uuid4().hex[:8]}@example.test",
+            "password": "pw-secret-123"}
+
+
+def test_only_an_admin_adds_users():
+    with Stack(workers=1) as s:
+        first = s.make_user()                 # the install's first: admin
+        second = s.make_user()                # not an admin
+        r = second.api.post("/api/users", json=body())
+        assert r.status_code == 403, r.text
+        assert r.json()["error"]["code"] == "forbidden"
+        assert s.db().scalar("SELECT COUNT(*) FROM users") == 2
+
+        r = first.api.post("/api/users", json=body())
+        assert r.status_code == 201, r.text
+        made = r.json()
+        # a user the admin made is no admin either
+        r = s.session(s.farmctl("token", "add", made["email"]).stdout
+                      .strip()).post("/api/users", json=body())
+        assert r.status_code == 403
+
+        # farmctl user add --admin makes another admin
+        third = s.make_user(admin=True)
+        assert third.api.post("/api/users", json=body()).status_code == 201
+
+        # a taken email: 409, the same answer as before, nothing added
+        n = s.db().scalar("SELECT COUNT(*) FROM users")
+        r = first.api.post("/api/users", json=body(second.email.upper()))
+        assert r.status_code == 409, r.text
+        assert s.db().scalar("SELECT COUNT(*) FROM users") == n
+
+
+def test_fifty_wrong_passwords_at_once_get_exactly_the_allowed_tries():
+    """Each sign-in attempt is counted before its password is judged, in
+    one transaction: 50 wrong passwords sent at once get exactly
+    FARM_LOGIN_MAX_PER_EMAIL (5) answers of 401, and 429 for the rest."""
+    import threading
+    with Stack(workers=4) as s:
+        u = s.make_user()
+        start = threading.Barrier(50)
+        codes = []
+        lock = threading.Lock()
+
+        def one():
+            sess = s.session()
+            start.wait(30)
+            r = sess.post("/api/auth/login", json={
+                "email": u.email, "password": "wrong-password-1"})
+            with lock:
+                codes.append(r.status_code)
+
+        threads = [threading.Thread(target=one) for _ in range(50)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert sorted(codes) == [401] * 5 + [429] * 45, sorted(codes)
