@@ -82,6 +82,7 @@ static const struct conf_key conf_keys[] = {
     {"FARM_SMTP_PASSWORD", CONF_STR, FIELD(mail.password), 0},
     {"FARM_SMTP_STARTTLS", CONF_FLAG, FIELD(mail.starttls), 0},
     {"FARM_SECURE_COOKIES", CONF_FLAG, FIELD(secure_cookies), 0},
+    {"FARM_TRUSTED_PROXIES", CONF_STR, FIELD(trusted_proxies), 0},
     {"FARM_SMTP_CA", CONF_STR, FIELD(mail.ca), 0},
     {"FARM_MAIL_FROM", CONF_STR, FIELD(mail.from), 0},
     {"FARM_ETSY_KEYSTRING", CONF_STR, FIELD(etsy.keystring), 0},
@@ -223,6 +224,15 @@ conf_load(struct conf *c, struct err *e)
         return err_set(e, ERR_VALIDATION,
                        "config FARM_SMTP_URL must start with smtp:// or "
                        "smtps://");
+    {
+        struct outbound_net nets[OUTBOUND_ALLOW_MAX];
+        char bad[160];
+
+        if (outbound_parse_nets(c->trusted_proxies, nets, OUTBOUND_ALLOW_MAX,
+                                bad, sizeof bad) < 0)
+            return err_set(e, ERR_VALIDATION,
+                           "config FARM_TRUSTED_PROXIES: %s", bad);
+    }
     /* a site served over HTTPS sends its cookies only over HTTPS */
     if (c->secure_cookies < 0)
         c->secure_cookies = strncmp(c->etsy.public_url, "https://", 8) == 0;

@@ -60,6 +60,7 @@ struct etsy_conf {
 struct conf {
     char data_dir[512];
     char db_url[600];
+    char trusted_proxies[512]; /* CIDRs whose X-Forwarded-For is believed */
     char templates[512];
     char files_dir[600];     /* print-file library root */
     char secret_key[600];    /* path of the sealing key */

@@ -22,16 +22,12 @@
 #define HOST_MAX 256
 
 /* An address range: 16 bytes (IPv4 as ::ffff:a.b.c.d) and a prefix. */
-struct net {
-    unsigned char a[16];
-    int bits;
-};
 
 static struct {
     int loaded;
     int private_webhooks;
     int nallow;
-    struct net allow[OUTBOUND_ALLOW_MAX];
+    struct outbound_net allow[OUTBOUND_ALLOW_MAX];
 } policy;
 
 static struct {
@@ -66,7 +62,7 @@ static const struct {
 };
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
 
-static struct net rule_nets[NRULES];
+static struct outbound_net rule_nets[NRULES];
 static int rules_ready;
 
 static void
@@ -78,7 +74,7 @@ map4(const void *v4, unsigned char out[16])
 }
 
 static void
-mask(struct net *n)
+mask(struct outbound_net *n)
 {
     for (int i = 0; i < 16; i++) {
         int keep = n->bits - 8 * i;
@@ -90,7 +86,7 @@ mask(struct net *n)
 }
 
 static int
-in_net(const unsigned char a[16], const struct net *n)
+in_net(const unsigned char a[16], const struct outbound_net *n)
 {
     int full = n->bits / 8, rest = n->bits % 8;
 
@@ -103,7 +99,7 @@ in_net(const unsigned char a[16], const struct net *n)
 
 /* "a.b.c.d[/n]" (strict dotted quad) or "v6[/n]" into n. 0 or -1. */
 static int
-parse_cidr(const char *s, size_t len, struct net *n)
+parse_cidr(const char *s, size_t len, struct outbound_net *n)
 {
     char buf[64], *slash, *end;
     unsigned char v4[4];
@@ -150,11 +146,10 @@ rules_init(void)
 }
 
 int
-outbound_configure(const char *allow, int private_webhooks, char *why,
-                   size_t whylen)
+outbound_parse_nets(const char *list, struct outbound_net *nets, int max,
+                    char *why, size_t whylen)
 {
-    struct net nets[OUTBOUND_ALLOW_MAX];
-    const char *p = allow ? allow : "";
+    const char *p = list ? list : "";
     int n = 0;
 
     for (;;) {
@@ -165,8 +160,8 @@ outbound_configure(const char *allow, int private_webhooks, char *why,
         if (*p == '\0')
             break;
         len = strcspn(p, ", \t\r\n");
-        if (n == OUTBOUND_ALLOW_MAX) {
-            snprintf(why, whylen, "more than %d ranges", OUTBOUND_ALLOW_MAX);
+        if (n == max) {
+            snprintf(why, whylen, "more than %d ranges", max);
             return -1;
         }
         if (parse_cidr(p, len, &nets[n]) < 0) {
@@ -179,6 +174,28 @@ outbound_configure(const char *allow, int private_webhooks, char *why,
         n++;
         p += len;
     }
+    return n;
+}
+
+int
+outbound_in_nets(const struct outbound_net *nets, int n,
+                 const unsigned char addr[16])
+{
+    for (int i = 0; i < n; i++)
+        if (in_net(addr, &nets[i]))
+            return 1;
+    return 0;
+}
+
+int
+outbound_configure(const char *allow, int private_webhooks, char *why,
+                   size_t whylen)
+{
+    struct outbound_net nets[OUTBOUND_ALLOW_MAX];
+    int n = outbound_parse_nets(allow, nets, OUTBOUND_ALLOW_MAX, why, whylen);
+
+    if (n < 0)
+        return -1;
     memcpy(policy.allow, nets, sizeof(nets[0]) * (size_t)n);
     policy.nallow = n;
     policy.private_webhooks = private_webhooks != 0;

@@ -56,6 +56,25 @@ enum outbound_use {
     OUTBOUND_WEBHOOK,
 };
 
+/* An address range: the address (IPv4 as ::ffff:a.b.c.d) and its prefix
+ * length counted over the 16 bytes. */
+struct outbound_net {
+    unsigned char a[16];
+    int bits;
+};
+
+/* Parses list (CIDRs or single addresses, separated by commas and/or white
+ * space; NULL or "" for none) into nets: the number, or -1 with why set.
+ * The one parser of every address-range setting (FARM_OUTBOUND_ALLOW,
+ * FARM_TRUSTED_PROXIES). */
+int outbound_parse_nets(const char *list, struct outbound_net *nets, int max,
+                        char *why, size_t whylen);
+
+/* 1 when addr (16 bytes, as outbound_literal writes it) is in one of the
+ * n nets. */
+int outbound_in_nets(const struct outbound_net *nets, int n,
+                     const unsigned char addr[16]);
+
 /* Parses allow (CIDRs or single addresses, separated by commas and/or
  * white space; NULL or "" for none) and installs it, with private_webhooks
  * (1: webhooks may go to private ranges), as the process's policy. 0, or

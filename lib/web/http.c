@@ -13,6 +13,7 @@
 #include "base/jsonio.h"
 #include "base/jsonw.h"
 #include "base/log.h"
+#include "base/outbound.h"
 #include "base/str.h"
 
 #include "base/banned.h"
@@ -111,6 +112,54 @@ param_copy(struct req *r, const char *name)
     return v == NULL ? NULL : arena_strdup(r->c->arena, v);
 }
 
+/* The client's address: the peer's, unless the peer is a trusted proxy
+ * (FARM_TRUSTED_PROXIES), in which case the right-most address of
+ * X-Forwarded-For that is not itself a trusted proxy (what a client writes
+ * there itself is further left and never believed). */
+static const char *
+client_addr(struct req *r, const char *peer)
+{
+    static struct outbound_net nets[OUTBOUND_ALLOW_MAX];
+    static const struct conf *parsed;
+    static int n;
+    const char *xff = http_param(r, "HTTP_X_FORWARDED_FOR");
+    unsigned char a[16];
+    char why[160];
+    size_t len;
+
+    if (peer == NULL || r->c->conf == NULL ||
+        r->c->conf->trusted_proxies[0] == '\0')
+        return peer;
+    if (parsed != r->c->conf) {
+        n = outbound_parse_nets(r->c->conf->trusted_proxies, nets,
+                                OUTBOUND_ALLOW_MAX, why, sizeof why);
+        parsed = r->c->conf;
+    }
+    if (n <= 0 || xff == NULL || !outbound_literal(peer, a) ||
+        !outbound_in_nets(nets, n, a))
+        return peer;
+    len = strlen(xff);
+    while (len > 0) {
+        size_t comma = len, start, end = len;
+        char *item;
+
+        while (comma > 0 && xff[comma - 1] != ',')
+            comma--;
+        start = comma;
+        while (start < end && isspace((unsigned char)xff[start]))
+            start++;
+        while (end > start && isspace((unsigned char)xff[end - 1]))
+            end--;
+        item = arena_strndup(r->c->arena, xff + start, end - start);
+        if (!outbound_literal(item, a))
+            return peer; /* not an address: believe nothing */
+        if (!outbound_in_nets(nets, n, a))
+            return item;
+        len = comma > 0 ? comma - 1 : 0;
+    }
+    return peer;
+}
+
 void
 http_req_init(struct req *r, struct ctx *c, const struct http_io *io)
 {
@@ -158,7 +207,7 @@ http_req_init(struct req *r, struct ctx *c, const struct http_io *io)
         if (errno || *end || r->content_length < 0)
             r->content_length = -1;
     }
-    r->remote_addr = param_copy(r, "REMOTE_ADDR");
+    r->remote_addr = client_addr(r, param_copy(r, "REMOTE_ADDR"));
     if (r->remote_addr == NULL)
         r->remote_addr = "local";
 }

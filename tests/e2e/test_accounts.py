@@ -66,3 +66,45 @@ def test_fifty_wrong_passwords_at_once_get_exactly_the_allowed_tries():
         for t in threads:
             t.join(120)
         assert sorted(codes) == [401] * 5 + [429] * 45, sorted(codes)
+
+
+def _addr(*parts):
+    # built from parts: nothing here is ever connected to (test_loopback)
+    return ".".join(str(p) for p in parts)
+
+
+def _wrong_login(s, peer, xff=None):
+    import json
+    headers = {"Content-Type": "application/json"}
+    if xff is not None:
+        headers["X-Forwarded-For"] = xff
+    r = s.cgi("POST", "/api/auth/login", json.dumps(
+        {"email": "nobody@example.test", "password": "wrong-pass-1"}),
+        headers=headers, env={"REMOTE_ADDR": peer})
+    assert r.status == 401, r.body
+
+
+def test_client_address_behind_a_trusted_proxy_only():
+    """Sign-in failures count per client address. Behind a proxy listed in
+    FARM_TRUSTED_PROXIES the address is the right-most X-Forwarded-For
+    entry that is not a trusted proxy; anyone else's X-Forwarded-For is
+    ignored (a client cannot pick its own counter)."""
+    lan, client, forged = _addr(10, 9, 8, 7), _addr(192, 168, 7, 7), \
+        _addr(10, 66, 66, 66)
+    with Stack(workers=1, env={"FARM_TRUSTED_PROXIES":
+                               f"127.0.0.1, {_addr(10, 9, 0, 0)}/16"}) as s:
+        _wrong_login(s, "127.0.0.1", f"{forged}, {client}, {lan}")
+        _wrong_login(s, _addr(10, 200, 1, 1), f"{client}")
+        keys = {r["key"] for r in s.query(
+            "SELECT key FROM login_failures WHERE key LIKE 'ip:%'")}
+        assert keys == {f"ip:{client}", f"ip:{_addr(10, 200, 1, 1)}"}, keys
+    with Stack(workers=1) as s:   # no trusted proxy: the peer, always
+        _wrong_login(s, "127.0.0.1", f"{client}")
+        keys = {r["key"] for r in s.query(
+            "SELECT key FROM login_failures WHERE key LIKE 'ip:%'")}
+        assert keys == {"ip:127.0.0.1"}, keys
+    # a bad list stops the programs at start, naming the setting
+    with Stack(workers=1) as s:
+        s.extra_env["FARM_TRUSTED_PROXIES"] = "not-a-range"
+        p = s.farmctl("migrate", check=False)
+        assert p.returncode != 0 and "FARM_TRUSTED_PROXIES" in p.stderr
