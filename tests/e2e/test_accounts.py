@@ -108,3 +108,38 @@ def test_client_address_behind_a_trusted_proxy_only():
         s.extra_env["FARM_TRUSTED_PROXIES"] = "not-a-range"
         p = s.farmctl("migrate", check=False)
         assert p.returncode != 0 and "FARM_TRUSTED_PROXIES" in p.stderr
+
+
+def test_dispatcher_purges_expired_sign_ins():
+    """farm-dispatch deletes expired sessions and API tokens and sign-in
+    failure counts older than the window; live ones stay."""
+    import pytest  # noqa: F401  (marker below)
+    from test_dispatch_smoke import dispatch
+    with Stack(workers=1, own=True) as s:
+        u = s.make_user()
+        keep = s.make_user()
+        s.session().post("/api/auth/login", json={
+            "email": u.email, "password": "wrong-pass-1"})
+        r = s.session().post("/api/auth/login", json={
+            "email": u.email, "password": u.password})
+        assert r.status_code == 200
+        s.session().post("/api/auth/login", json={
+            "email": keep.email, "password": "wrong-pass-2"})
+        uid = s.db().scalar("SELECT id FROM users WHERE email = ?",
+                            (u.email,))
+        s.db_write("UPDATE sessions SET expires_at = 1 WHERE user_id = ?",
+                   (uid,))
+        s.db_write("UPDATE api_tokens SET expires_at = 1 WHERE user_id = ?",
+                   (uid,))
+        s.db_write("UPDATE login_failures SET window_start = 1 "
+                   "WHERE key LIKE 'ip:%'")
+        dispatch(s)
+        db = s.db()
+        assert db.scalar("SELECT COUNT(*) FROM sessions WHERE user_id = ?",
+                         (uid,)) == 0
+        assert db.scalar("SELECT COUNT(*) FROM api_tokens WHERE user_id = ?",
+                         (uid,)) == 0
+        assert db.scalar("SELECT COUNT(*) FROM api_tokens") == 1   # keep's
+        assert {r["key"] for r in db.query(
+            "SELECT key FROM login_failures")} == {f"email:{keep.email}"}
+        assert keep.api.get("/api/me").status_code == 200

@@ -493,7 +493,7 @@ def test_an_old_install_is_resealed_then_copied(tmp_path, target):
     data = tmp_path / "data"
     small_install(data)
     key = sealing.read_key(data)
-    url = "https://discord.com/api/webhooks/9/OLD-TOKEN"
+    url = "http://127.0.0.1:9/api/webhooks/9/OLD-TOKEN"   # never dialled
     con = sqlite3.connect(data / "farm.db")
     with con:
         uid = con.execute("SELECT id FROM users").fetchone()[0]
