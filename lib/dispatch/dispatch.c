@@ -216,7 +216,7 @@ deliver(struct dispatcher *d, int budget_s)
 
     memset(&st, 0, sizeof(st));
     app_begin(d->app, &c);
-    if (deliver_run(&c, budget_s, &st) < 0) {
+    if (deliver_run(&c, budget_s, NULL, &st) < 0) {
         log_error("dispatch: delivery failed: %s", c.err.msg);
         return -1;
     }
