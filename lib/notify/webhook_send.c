@@ -289,7 +289,7 @@ webhook_post_all(struct webhook_req *reqs, size_t n, long timeout_s,
     }
     for (;;) {
         CURLMsg *msg;
-        int left;
+        int left, done;
         int late = start_by_ms > 0 && clock_mono_ms() >= start_by_ms;
         int stopped = stop != NULL && *stop;
 
@@ -319,6 +319,7 @@ webhook_post_all(struct webhook_req *reqs, size_t n, long timeout_s,
             break;
         if (curl_multi_perform(m, &running) != CURLM_OK)
             break;
+        done = 0;
         while ((msg = curl_multi_info_read(m, &left)) != NULL) {
             struct transfer *t = NULL;
 
@@ -327,9 +328,13 @@ webhook_post_all(struct webhook_req *reqs, size_t n, long timeout_s,
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
             t->state = T_DONE;
             ok += transfer_done(t, msg->data.result);
+            done++;
         }
         if (running == 0 && waiting == 0)
             break;
+        /* places came free: fill them before waiting */
+        if (done > 0 && waiting > 0)
+            continue;
         /* a second at most, so that stop and start_by are seen in time */
         if (curl_multi_poll(m, NULL, 0, running > 0 ? 1000 : 50, NULL) !=
             CURLM_OK)
