@@ -1,20 +1,25 @@
 /*
  * farm-deliver — runs the outbox delivery step (notify/deliver) on its
- * own: farm-dispatch runs it at the end of every step, this is for draining
- * a backlog by hand, the benchmark and tests. Also emits an event through
+ * own: farm-dispatch runs it (in a process of its own under --watch, at
+ * the end of a --once run), this is for draining a backlog by hand, the
+ * benchmark and tests. It claims through the same code as the dispatcher,
+ * so it may run beside one. Also emits an event through
  * domain/event as the dispatcher would, so tests can drive the whole path.
  * Honours DATA_DIR and every setting of base/conf.h (mail included), and in
  * the test build FARM_NOW.
  *
  *   farm-deliver --once [--budget SECONDS]
- *       delivers what is due; prints
- *       "claimed=N delivered=N retried=N failed=N expired=N"
+ *       delivers what is due (one pass: no request starts after SECONDS,
+ *       default 30); prints "claimed=N delivered=N retried=N failed=N
+ *       expired=N released=N deferred=N lost=N". SIGTERM or SIGINT ends
+ *       the pass early, giving the rows under way back.
  *   farm-deliver --emit KIND --printer ID [--detail TEXT] [--print ID]
  *       writes the event (and its outbox rows, per the printer's
  *       preferences) as the printer's owner; prints the event id
  *
  * Exit status: 0 success, 1 failure, 2 usage.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +34,15 @@
 #include "base/log.h"
 
 #include "base/banned.h"
+
+static volatile int stop_flag;
+
+static void
+on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
 
 static int
 usage(void)
@@ -64,16 +78,21 @@ static int
 run_once(struct app *a, int budget)
 {
     struct deliver_stats st = {0};
+    struct sigaction sa;
     struct ctx c;
     int64_t n;
 
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
     app_begin(a, &c);
-    n = deliver_run(&c, budget, &st);
+    n = deliver_run(&c, budget, &stop_flag, &st);
     printf("claimed=%lld delivered=%lld retried=%lld failed=%lld "
-           "expired=%lld\n",
+           "expired=%lld released=%lld deferred=%lld lost=%lld\n",
            (long long)st.claimed, (long long)st.delivered,
-           (long long)st.retried, (long long)st.failed,
-           (long long)st.expired);
+           (long long)st.retried, (long long)st.failed, (long long)st.expired,
+           (long long)st.released, (long long)st.deferred, (long long)st.lost);
     return n < 0 ? fail(&c) : 0;
 }
 

@@ -74,6 +74,9 @@ static const struct conf_key conf_keys[] = {
     {"FARM_LOGIN_WINDOW", CONF_INT, FIELD(login_window), 1},
     {"FARM_OFFLINE_GRACE", CONF_INT, FIELD(offline_grace), 0},
     {"FARM_LEASE_SECONDS", CONF_INT, FIELD(lease_seconds), 3},
+    {"FARM_OUTBOX_MAX_PENDING", CONF_INT, FIELD(outbox_max_pending), 1},
+    {"FARM_NOTIFY_TESTS_PER_MINUTE", CONF_INT, FIELD(notify_tests_per_minute),
+     1},
     {"FARM_OUTBOUND_ALLOW", CONF_STR, FIELD(outbound_allow), 0},
     {"FARM_OUTBOUND_PRIVATE_WEBHOOKS", CONF_FLAG,
      FIELD(outbound_private_webhooks), 0},
@@ -198,6 +201,8 @@ conf_load(struct conf *c, struct err *e)
     c->login_window = 15 * 60;
     c->offline_grace = 5 * 60;
     c->lease_seconds = 30;
+    c->outbox_max_pending = 1000;
+    c->notify_tests_per_minute = 5;
     c->secure_cookies = -1; /* unset: from FARM_PUBLIC_URL, below */
     c->outbound_private_webhooks = 1;
     memcpy(c->etsy.api, "https://api.etsy.com", 21);

@@ -75,6 +75,10 @@ struct conf {
     int64_t login_window;    /* seconds */
     int64_t offline_grace;   /* seconds offline before printer_offline */
     int64_t lease_seconds;   /* a dispatcher's printer leases (PostgreSQL) */
+    /* FARM_OUTBOX_MAX_PENDING: a user's pending notifications (1000);
+     * FARM_NOTIFY_TESTS_PER_MINUTE: test messages per user (5) */
+    int64_t outbox_max_pending;
+    int64_t notify_tests_per_minute;
     int secure_cookies;      /* Secure + __Host- names (HTTPS sites) */
     char outbound_allow[1024];
     int outbound_private_webhooks;

@@ -19,6 +19,9 @@
  *                                     and committed before anything is sent
  *   8. start     dispatch_start.c     uploads and start commands; refusals
  *   9. deliver   lib/notify/deliver.c the outbox: webhooks and email
+ *                                     (--once only: --watch delivers in a
+ *                                     process of its own, see
+ *                                     dispatcher/dispatch.c)
  *  10. etsy      dispatch_etsy.c      connect pending shops, refresh
  *                                     tokens, import due shops' receipts
  *
@@ -97,11 +100,6 @@ dispatch_stats(const struct dispatcher *d, struct dispatch_stats *out)
     out->step_ms_max = d->step_ms_max;
     out->printers = d->n;
 }
-
-/* How long the outbox step may take: a cron run stays short, a --watch
- * loop comes back often. */
-#define DISPATCH_DELIVER_ONCE_S 20
-#define DISPATCH_DELIVER_WATCH_S 2
 
 /* Steps 5-7 and the watch events for one printer. 0 or -1. */
 static int
@@ -209,7 +207,7 @@ collect(struct dispatcher *d, volatile int *stop)
 }
 
 /* Delivers what the outbox holds (webhooks, email) for at most budget_s:
- * a step of every run, after the printers' own work. */
+ * the last step of a --once run, after the printers' own work. */
 static int
 deliver(struct dispatcher *d, int budget_s)
 {
@@ -218,7 +216,7 @@ deliver(struct dispatcher *d, int budget_s)
 
     memset(&st, 0, sizeof(st));
     app_begin(d->app, &c);
-    if (deliver_run(&c, budget_s, &st) < 0) {
+    if (deliver_run(&c, budget_s, NULL, &st) < 0) {
         log_error("dispatch: delivery failed: %s", c.err.msg);
         return -1;
     }
@@ -295,6 +293,8 @@ dispatch_watch(struct dispatcher *d, volatile int *stop)
 
         if (mqtt_poll(d->conns, d->n, 200) < 0)
             break;
+        if (d->o.tick != NULL)
+            d->o.tick(d->o.tick_arg);
         dispatch_settled(d); /* pushall on every (re)connect */
         for (int i = 0; i < d->n; i++)
             changed |= d->p[i]->gs_changed;
@@ -312,8 +312,7 @@ dispatch_watch(struct dispatcher *d, volatile int *stop)
         next = clock_mono_ms() + (int64_t)d->o.interval_s * 1000;
         /* one misbehaving printer never stops the loop: only a step that
          * failed as a whole (database gone) counts towards giving up */
-        if (dispatch_step(d, &printer_failed) < 0 ||
-            deliver(d, DISPATCH_DELIVER_WATCH_S) < 0 || dispatch_etsy(d) < 0) {
+        if (dispatch_step(d, &printer_failed) < 0 || dispatch_etsy(d) < 0) {
             if (++failures >= 10)
                 return -1;
         } else {

@@ -33,6 +33,10 @@ struct app;
 #define DISPATCH_CONFIRM_S 120  /* unconfirmed start returned after this */
 #define DISPATCH_SILENT_S 120   /* no data this long: offline */
 #define DISPATCH_DEVMODE_S 600  /* refused commands: no start this long */
+/* How long a --once run's outbox step may start requests for: the run
+ * then ends within this + the longest request's timeout (notify/
+ * deliver.h), well inside cron's minute. */
+#define DISPATCH_DELIVER_ONCE_S 20
 
 /* ---- pure decisions ------------------------------------------------- */
 
@@ -150,6 +154,11 @@ struct dispatch_opts {
     int budget_ms;      /* --once: bound of the collection phase */
     int interval_s;     /* --watch: step period */
     const char *cafile; /* FARM_PRINTER_CA; NULL: pin mode */
+    /* --watch: called on every turn of the loop (about every 200 ms, and
+     * between steps, never inside one), e.g. to look after a child
+     * process; NULL: none */
+    void (*tick)(void *arg);
+    void *tick_arg;
 };
 
 /* A dispatcher over app's database (app must outlive it). Aborts on out
@@ -157,13 +166,16 @@ struct dispatch_opts {
 struct dispatcher *dispatch_new(struct app *app, const struct dispatch_opts *o);
 void dispatch_free(struct dispatcher *d);
 
-/* One --once run: connect, collect, the step, disconnect, deliver. 0, or
- * -1 on a database error (logged; a printer whose writes failed does not
- * stop the others). */
+/* One --once run: connect, collect, the step, disconnect, deliver (a
+ * pass of DISPATCH_DELIVER_ONCE_S, notify/deliver.h). 0, or -1 on a
+ * database error (logged; a printer whose writes failed does not stop the
+ * others). */
 int dispatch_once(struct dispatcher *d);
 
 /* --watch until *stop becomes non-zero (set it from a signal handler).
- * 0, or -1 on a database error that persists (logged). */
+ * Delivers nothing: the caller runs the outbox beside it (farm-dispatch
+ * forks a delivery process). 0, or -1 on a database error that persists
+ * (logged). */
 int dispatch_watch(struct dispatcher *d, volatile int *stop);
 
 /* Status frames merged since dispatch_new (for the benchmark). */

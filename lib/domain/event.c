@@ -5,14 +5,15 @@
 #include <json-c/json.h>
 
 #include "base/arena.h"
-#include "base/ctx.h"
-#include "store/db.h"
-#include "base/jsonio.h"
 #include "base/bind.h"
+#include "base/conf.h"
+#include "base/ctx.h"
+#include "base/jsonio.h"
 #include "base/secret.h"
 #include "domain/notifypref.h"
 #include "domain/printer.h"
 #include "domain/reseal.h"
+#include "store/db.h"
 
 #include "base/banned.h"
 
@@ -114,30 +115,57 @@ sealed_target(const char *channel)
     return strcmp(channel, "webhook") == 0;
 }
 
+/* *room: how many more rows c->user_id may queue before it holds
+ * FARM_OUTBOX_MAX_PENDING pending ones (0 or less: none). Counts at most
+ * that many (the outbox_user_pending index), so a user far over the cap
+ * costs no more to check than one at it. 0, or -1 (c->err set). */
 static int
-outbox_add(struct ctx *c, int64_t printer_id, int64_t event_id,
+outbox_room(struct ctx *c, int64_t *room)
+{
+    int64_t cap = c->conf->outbox_max_pending, n = 0;
+
+    if (db_get_int(c->db, &n,
+                   "SELECT COUNT(*) FROM (SELECT 1 FROM outbox "
+                   "WHERE user_id = ? AND status = 'pending' LIMIT ?) AS p",
+                   "ii", c->user_id, cap) != DB_ROW)
+        return err_internal(&c->err, "event: outbox count failed");
+    *room = cap - n;
+    return 0;
+}
+
+/* One outbox row, pending while *room is above 0 (and *room one less),
+ * else written as failed, saying why: over the cap nothing is queued, and
+ * nothing is lost without a trace either. 0 or -1. */
+static int
+outbox_add(struct ctx *c, int64_t *room, int64_t printer_id, int64_t event_id,
            const char *kind, const char *channel, const char *target,
            const char *payload)
 {
-    int seal = sealed_target(channel);
+    int full = *room <= 0, seal = sealed_target(channel);
     const char *sealed;
     int64_t id = 0;
 
     if (db_get_int(c->db, &id,
                    "INSERT INTO outbox (user_id, printer_id, event_id, event, "
-                   "channel, target, payload, next_attempt_at, created_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                   "iiittttii", c->user_id, printer_id, event_id, kind,
-                   channel, seal ? "" : target, payload, c->now,
-                   c->now) != DB_ROW)
+                   "channel, target, payload, next_attempt_at, created_at, "
+                   "status, last_error) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                   "iiittttiitt", c->user_id, printer_id, event_id, kind,
+                   channel, seal ? "" : target, payload, c->now, c->now,
+                   full ? "failed" : "pending",
+                   full ? arena_printf(c->arena, EVENT_OUTBOX_FULL " (%lld)",
+                                       (long long)c->conf->outbox_max_pending)
+                        : NULL) != DB_ROW)
         return err_internal(&c->err, "event: outbox insert failed");
+    if (!full)
+        (*room)--;
     if (!seal)
         return 0;
     sealed = secret_seal(c->arena, target, target_ad(c, id));
     if (sealed == NULL ||
         db_exec(c->db, "UPDATE outbox SET target = ? WHERE id = ?", "ti",
                 sealed, id) != DB_DONE)
-        return err_internal(&c->err, "event: outbox insert failed");
+        return err_internal(&c->err, "event: outbox target not sealed");
     return 0;
 }
 
@@ -169,7 +197,7 @@ event_write(struct ctx *c, const char *kind, const struct event_printer *p,
 {
     struct notifypref n;
     const char *payload;
-    int64_t id = 0;
+    int64_t id = 0, room;
 
     if (notifypref_get(c, p->id, &n) < 0)
         return -1;
@@ -181,14 +209,18 @@ event_write(struct ctx *c, const char *kind, const struct event_printer *p,
                    "iiiitti", c->user_id, p->id, j ? j->id : DB_NULL,
                    j ? j->order_id : DB_NULL, kind, payload, c->now) != DB_ROW)
         return err_internal(&c->err, "event: insert failed");
-    if (!event_wanted(&n, kind))
+    if (!event_wanted(&n, kind) || notifypref_channels(&n) == 0)
         return id;
+    if (outbox_room(c, &room) < 0)
+        return -1;
     if (n.email_enabled && n.email_address != NULL &&
-        outbox_add(c, p->id, id, kind, "email", n.email_address, payload) < 0)
+        outbox_add(c, &room, p->id, id, kind, "email", n.email_address,
+                   payload) < 0)
         return -1;
     if (n.webhook_url != NULL && n.webhook_url[0] != '\0' &&
         n.webhook_disabled_at == DB_NULL &&
-        outbox_add(c, p->id, id, kind, "webhook", n.webhook_url, payload) < 0)
+        outbox_add(c, &room, p->id, id, kind, "webhook", n.webhook_url,
+                   payload) < 0)
         return -1;
     return id;
 }
@@ -217,7 +249,7 @@ event_write_user(struct ctx *c, const char *kind, int64_t order_id,
     struct printer *ps;
     const char **seen;
     const char *payload;
-    int64_t id = 0;
+    int64_t id = 0, room = 0;
     int n, nseen = 0;
 
     jsonio_add_str(o, "event", kind);
@@ -236,7 +268,8 @@ event_write_user(struct ctx *c, const char *kind, int64_t order_id,
                    "iitti", c->user_id, order_id, kind, payload,
                    c->now) != DB_ROW)
         return err_internal(&c->err, "event: insert failed");
-    if (printer_list(c, 1000, 0, &ps, &n) < 0)
+    if (printer_list(c, 1000, 0, &ps, &n) < 0 ||
+        (n > 0 && outbox_room(c, &room) < 0))
         return -1;
     /* every channel once: "email\0target" / "webhook\0target" pairs */
     seen = arena_alloc(c->arena, sizeof(*seen) * (size_t)(2 * n + 1));
@@ -267,7 +300,8 @@ event_write_user(struct ctx *c, const char *kind, int64_t order_id,
             if (dup)
                 continue;
             seen[nseen++] = key;
-            if (outbox_add(c, ps[i].id, id, kind, ch[k], tg[k], payload) < 0)
+            if (outbox_add(c, &room, ps[i].id, id, kind, ch[k], tg[k],
+                           payload) < 0)
                 return -1;
         }
     }
@@ -355,8 +389,44 @@ event_deliveries(struct ctx *c, int64_t printer_id, int64_t event_id,
                : err_internal(&c->err, "event: deliveries failed");
 }
 
-int64_t
-event_send_test(struct ctx *c, int64_t printer_id)
+/* 0 when c->user_id may queue another test now: fewer than
+ * FARM_NOTIFY_TESTS_PER_MINUTE test events in the last 60 s (events_test).
+ * Else 429 with *retry_after the seconds until the oldest of them leaves
+ * the window. -1 also on a database error (500). */
+static int
+event_test_allowed(struct ctx *c, int64_t *retry_after)
+{
+    int64_t max = c->conf->notify_tests_per_minute, oldest = c->now;
+    struct db_stmt *st;
+    int64_t n = 0;
+    int rc;
+
+    st = db_query(c->db,
+                  "SELECT created_at FROM events WHERE user_id = ? AND "
+                  "kind = 'test' AND created_at > ? "
+                  "ORDER BY created_at DESC LIMIT ?",
+                  "iii", c->user_id, c->now - EVENT_TEST_WINDOW_S, max);
+    if (st == NULL)
+        return err_internal(&c->err, "event: test count failed");
+    while ((rc = db_step(st)) == DB_ROW) {
+        oldest = db_int(st, 0);
+        n++;
+    }
+    if (rc != DB_DONE)
+        return err_internal(&c->err, "event: test count failed");
+    if (n < max)
+        return 0;
+    *retry_after = oldest + EVENT_TEST_WINDOW_S - c->now;
+    if (*retry_after < 1)
+        *retry_after = 1;
+    return err_set(&c->err, ERR_RATE_LIMITED,
+                   "at most %lld test messages a minute; try again in "
+                   "%lld s",
+                   (long long)max, (long long)*retry_after);
+}
+
+static int64_t
+event_write_test(struct ctx *c, int64_t printer_id, int64_t *retry_after)
 {
     struct notifypref n;
     struct printer p;
@@ -373,10 +443,28 @@ event_send_test(struct ctx *c, int64_t printer_id)
                              "enable email first"
                            : "no notification channel is enabled: enable "
                              "email or set a webhook first");
+    if (event_test_allowed(c, retry_after) < 0)
+        return -1;
     ep.id = p.id;
     ep.name = p.name;
     ep.serial = p.serial;
     ep.model = p.model;
     return event_emit(c, "test", &ep, NULL,
                       "This is a test message from bambufarm.");
+}
+
+int64_t
+event_send_test(struct ctx *c, int64_t printer_id, int64_t *retry_after)
+{
+    int64_t id, unused = 0;
+
+    /* the count and the new event in one write transaction, so two
+     * requests at once cannot both take the last place in the window */
+    if (db_begin(c->db) < 0)
+        return err_internal(&c->err, "event: begin failed");
+    id = event_write_test(c, printer_id,
+                          retry_after != NULL ? retry_after : &unused);
+    if (db_end(c->db, id < 0 ? -1 : 0) < 0)
+        return id < 0 ? -1 : err_internal(&c->err, "event: commit failed");
+    return id;
 }

@@ -17,6 +17,12 @@
  * target (its URL, a credential) is stored sealed for the row
  * ("outbox.target:" and the outbox id, base/secret.h); an email row's
  * address is stored as it is.
+ *
+ * A user holds at most FARM_OUTBOX_MAX_PENDING pending outbox rows (a
+ * backlog nobody drains must not grow without bound, nor slow the
+ * deliverer's fair claim): a row an event would queue beyond that is
+ * written as 'failed' with last_error EVENT_OUTBOX_FULL, so the user sees
+ * what was not sent and why. The events row is always written.
  */
 #ifndef EVENT_H
 #define EVENT_H
@@ -79,9 +85,19 @@ int64_t event_emit_user(struct ctx *c, const char *kind, int64_t order_id,
 
 /* Queues a "test" event to every enabled channel of one of the user's
  * printers (what POST /api/bambu/notifications/<id>/test and the
- * dashboard's "send a test" do). The event id, or -1 (404; 409 when no
- * channel is enabled, saying why). */
-int64_t event_send_test(struct ctx *c, int64_t printer_id);
+ * dashboard's "send a test" do). At most FARM_NOTIFY_TESTS_PER_MINUTE per
+ * user in any EVENT_TEST_WINDOW_S seconds. The event id, or -1 (404; 409
+ * when no channel is enabled, saying why; 429 over the limit, with
+ * *retry_after the seconds until one is allowed when retry_after is not
+ * NULL). */
+int64_t event_send_test(struct ctx *c, int64_t printer_id,
+                        int64_t *retry_after);
+
+#define EVENT_TEST_WINDOW_S 60
+
+/* The start of last_error of a row written as failed because its user
+ * already had FARM_OUTBOX_MAX_PENDING pending rows. */
+#define EVENT_OUTBOX_FULL "too many pending notifications: not sent"
 
 /* Delivery states of an outbox row; EVENT_DELIVERY_ALL matches all. */
 enum {

@@ -184,6 +184,9 @@ coarse(CURLcode rc, long code, char *err, size_t errlen)
     case CURLE_LOGIN_DENIED:
         why = "login refused";
         break;
+    case CURLE_ABORTED_BY_CALLBACK:
+        why = "stopped";
+        break;
     default:
         why = "sending failed";
         break;
@@ -192,6 +195,21 @@ coarse(CURLcode rc, long code, char *err, size_t errlen)
         snprintf(err, errlen, "SMTP %ld", code);
     else
         snprintf(err, errlen, "%s", why);
+}
+
+/* Called by libcurl at least once a second while it sends: non-zero
+ * aborts the transfer (stop asked for). */
+static int
+on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+            curl_off_t ulnow)
+{
+    volatile int *stop = ud;
+
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return stop != NULL && *stop;
 }
 
 static void
@@ -207,7 +225,8 @@ global_init(void)
 
 int
 mail_send(const struct mail_conf *m, const char *to, const char *msg,
-          long timeout_s, long *code, char *err, size_t errlen)
+          long timeout_s, volatile int *stop, long *code, char *err,
+          size_t errlen)
 {
     char env_from[340], env_to[340], errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *rcpt = NULL;
@@ -255,6 +274,15 @@ mail_send(const struct mail_conf *m, const char *to, const char *msg,
     curl_easy_setopt(e, CURLOPT_READDATA, &r);
     curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r.left);
     curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
+                     timeout_s < MAIL_CONNECT_TIMEOUT_S
+                         ? timeout_s
+                         : (long)MAIL_CONNECT_TIMEOUT_S);
+    if (stop != NULL) {
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, (void *)stop);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    }
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
     rc = curl_easy_perform(e);

@@ -19,7 +19,11 @@
 struct arena;
 struct mail_conf;
 
+/* One message, connecting included; connecting alone at most
+ * MAIL_CONNECT_TIMEOUT_S. A server that accepts the connection and never
+ * answers costs MAIL_TIMEOUT_S. */
 #define MAIL_TIMEOUT_S 30
+#define MAIL_CONNECT_TIMEOUT_S 10
 
 /* s with every CR, LF and other control character replaced by a space.
  * Arena. */
@@ -40,12 +44,16 @@ char *mail_compose(struct arena *a, const char *from, const char *to,
                    const char *subject, const char *body, int64_t date,
                    const char *msgid);
 
-/* Sends msg to one recipient. 0 when the server accepted it (*code 250),
- * else -1 with *code the last SMTP reply (0 when none) and why in err:
- * what users see, so "SMTP <code>" or a coarse reason ("connect failed",
- * "timeout", "TLS failed", "login refused", "sending failed", or ours:
- * not configured, bad recipient), never libcurl's text (logged). */
+/* Sends msg to one recipient within timeout_s (connecting at most
+ * MAIL_CONNECT_TIMEOUT_S of it). 0 when the server accepted it (*code
+ * 250), else -1 with *code the last SMTP reply (0 when none) and why in
+ * err: what users see, so "SMTP <code>" or a coarse reason ("connect
+ * failed", "timeout", "TLS failed", "login refused", "sending failed",
+ * "stopped", or ours: not configured, bad recipient), never libcurl's text
+ * (logged). When stop is not NULL and *stop becomes non-zero the send is
+ * cut short within a second ("stopped"). */
 int mail_send(const struct mail_conf *m, const char *to, const char *msg,
-              long timeout_s, long *code, char *err, size_t errlen);
+              long timeout_s, volatile int *stop, long *code, char *err,
+              size_t errlen);
 
 #endif

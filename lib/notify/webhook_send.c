@@ -9,13 +9,12 @@
 
 #include <curl/curl.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/outbound.h"
 #include "base/webhook_sign.h"
 
 #include "base/banned.h"
-
-#define MAX_CONNECTIONS 16
 
 /* ---- sending ------------------------------------------------------- */
 
@@ -35,6 +34,9 @@ struct transfer {
     CURL *easy;
     struct curl_slist *headers;
     const char *refused; /* why the policy refused an address, or NULL */
+    size_t hostlen;      /* the URL's "scheme://host:port" is its first
+                            hostlen bytes: requests to one host share it */
+    enum { T_WAITING, T_RUNNING, T_DONE } state;
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -169,7 +171,10 @@ transfer_init(struct transfer *t, struct webhook_req *r, long timeout_s)
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(e, CURLOPT_USERAGENT, WEBHOOK_USER_AGENT);
     curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout_s);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, timeout_s);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
+                     timeout_s < WEBHOOK_CONNECT_TIMEOUT_S
+                         ? timeout_s
+                         : (long)WEBHOOK_CONNECT_TIMEOUT_S);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     /* Straight to the receiver, never through a proxy from the
@@ -212,13 +217,50 @@ transfer_done(struct transfer *t, CURLcode rc)
     return 0;
 }
 
+/* The length of url's "scheme://authority" part. */
+static size_t
+host_part(const char *url)
+{
+    const char *p = strstr(url, "://");
+
+    p = p != NULL ? p + 3 : url;
+    return (size_t)(p - url) + strcspn(p, "/?#");
+}
+
+/* 1 when t may start now: its host has fewer than
+ * WEBHOOK_HOST_CONNECTIONS requests under way. */
+static int
+host_free(const struct transfer *ts, size_t n, const struct transfer *t)
+{
+    int busy = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (ts[i].state == T_RUNNING && ts[i].hostlen == t->hostlen &&
+            memcmp(ts[i].req->url, t->req->url, t->hostlen) == 0)
+            busy++;
+    return busy < WEBHOOK_HOST_CONNECTIONS;
+}
+
+/* Marks t as never attempted (or cut short); removes it from m. */
+static void
+abandon(CURLM *m, struct transfer *t)
+{
+    if (t->state == T_RUNNING)
+        curl_multi_remove_handle(m, t->easy);
+    t->state = T_DONE;
+    t->req->status = 0;
+    t->req->abandoned = 1;
+    snprintf(t->req->error, sizeof(t->req->error), "not sent");
+}
+
 int
-webhook_post_all(struct webhook_req *reqs, size_t n, long timeout_s)
+webhook_post_all(struct webhook_req *reqs, size_t n, long timeout_s,
+                 int64_t start_by_ms, volatile int *stop)
 {
     struct transfer *ts;
     CURLM *m;
     int running = 0, ok = 0;
-    size_t i;
+    size_t i, waiting = 0;
 
     if (n == 0)
         return 0;
@@ -227,44 +269,82 @@ webhook_post_all(struct webhook_req *reqs, size_t n, long timeout_s)
     m = curl_multi_init();
     if (ts == NULL || m == NULL)
         abort();
-    curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                      (long)MAX_CONNECTIONS);
+    /* We start each transfer ourselves when a place is free, so none
+     * waits inside libcurl: one that is not started by start_by_ms was
+     * never attempted, and one that is started is timed from its start. */
     for (i = 0; i < n; i++) {
         reqs[i].status = 0;
         reqs[i].retry_after = -1;
+        reqs[i].abandoned = 0;
         snprintf(reqs[i].error, sizeof(reqs[i].error), "no answer");
-        if (transfer_init(&ts[i], &reqs[i], timeout_s) < 0 ||
-            curl_multi_add_handle(m, ts[i].easy) != CURLM_OK) {
+        if (transfer_init(&ts[i], &reqs[i], timeout_s) < 0) {
             snprintf(reqs[i].error, sizeof(reqs[i].error),
                      "delivery failed");
-            if (ts[i].easy != NULL)
-                curl_easy_cleanup(ts[i].easy);
-            ts[i].easy = NULL;
+            ts[i].state = T_DONE;
+            continue;
         }
+        ts[i].hostlen = host_part(reqs[i].url);
+        ts[i].state = T_WAITING;
+        waiting++;
     }
-    do {
+    for (;;) {
         CURLMsg *msg;
-        int left;
+        int left, done;
+        int late = start_by_ms > 0 && clock_mono_ms() >= start_by_ms;
+        int stopped = stop != NULL && *stop;
 
+        for (i = 0; i < n; i++) {
+            struct transfer *t = &ts[i];
+
+            if (t->state == T_RUNNING && stopped)
+                abandon(m, t);
+            if (t->state != T_WAITING)
+                continue;
+            if (late || stopped) {
+                abandon(m, t);
+                waiting--;
+            } else if (running < WEBHOOK_CONNECTIONS && host_free(ts, n, t)) {
+                if (curl_multi_add_handle(m, t->easy) != CURLM_OK) {
+                    snprintf(t->req->error, sizeof(t->req->error),
+                             "delivery failed");
+                    t->state = T_DONE;
+                } else {
+                    t->state = T_RUNNING;
+                    running++;
+                }
+                waiting--;
+            }
+        }
+        if (stopped)
+            break;
         if (curl_multi_perform(m, &running) != CURLM_OK)
             break;
+        done = 0;
         while ((msg = curl_multi_info_read(m, &left)) != NULL) {
             struct transfer *t = NULL;
 
             if (msg->msg != CURLMSG_DONE)
                 continue;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+            t->state = T_DONE;
             ok += transfer_done(t, msg->data.result);
+            done++;
         }
-        if (running > 0 &&
-            curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK)
+        if (running == 0 && waiting == 0)
             break;
-    } while (running > 0);
+        /* places came free: fill them before waiting */
+        if (done > 0 && waiting > 0)
+            continue;
+        /* a second at most, so that stop and start_by are seen in time */
+        if (curl_multi_poll(m, NULL, 0, running > 0 ? 1000 : 50, NULL) !=
+            CURLM_OK)
+            break;
+    }
     for (i = 0; i < n; i++) {
-        if (ts[i].easy != NULL) {
-            curl_multi_remove_handle(m, ts[i].easy);
+        if (ts[i].state != T_DONE) /* libcurl failed as a whole */
+            abandon(m, &ts[i]);
+        if (ts[i].easy != NULL)
             curl_easy_cleanup(ts[i].easy);
-        }
         curl_slist_free_all(ts[i].headers);
     }
     curl_multi_cleanup(m);

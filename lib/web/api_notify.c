@@ -5,11 +5,13 @@
  * the format in effect (the stored choice, else the one the URL asks for);
  * webhook_disabled is read-only and cleared by a PUT that sends
  * webhook_url. Requests never deliver anything: the dispatcher delivers
- * the outbox. */
+ * the outbox. A test is limited per user (event_send_test): over the
+ * limit, 429 with Retry-After in seconds, as a blocked login answers. */
 #include "web/api.h"
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "base/bind.h"
 #include "base/ctx.h"
@@ -116,10 +118,16 @@ api_notify_test(struct req *r)
 {
     struct event_delivery *list;
     struct jsonw w;
-    int64_t event_id;
+    int64_t event_id, retry = 0;
     int count;
 
-    event_id = event_send_test(r->c, http_param_id(r, 0));
+    event_id = event_send_test(r->c, http_param_id(r, 0), &retry);
+    if (event_id < 0 && r->c->err.kind == ERR_RATE_LIMITED) {
+        char s[24];
+
+        snprintf(s, sizeof(s), "%lld", (long long)retry);
+        http_header(r, "Retry-After", s);
+    }
     if (event_id < 0 ||
         event_deliveries(r->c, http_param_id(r, 0), event_id,
                          EVENT_DELIVERY_ALL, 16, 0, &list, &count) < 0)

@@ -251,7 +251,7 @@ notify_secret(struct req *r, int64_t id)
 static int
 notify_test(struct req *r, int64_t id)
 {
-    if (event_send_test(r->c, id) < 0)
+    if (event_send_test(r->c, id, NULL) < 0)
         return -1;
     return page_redirect_notice(r, pp_path(r, id, "notifications"),
                                 "Test message queued");

@@ -445,7 +445,7 @@ def test_crash_after_send_redelivers_under_the_same_id(farm):
     # the lease still holds: a run right after sends nothing again
     assert farm.deliver()["claimed"] == 0
     # the lease ran out: delivered again, same id, then recorded
-    farm.now += 61
+    farm.now += 121                 # DELIVER_LEASE_S (120) + 1
     assert farm.deliver()["delivered"] == 2
     reqs = farm.hook_requests()
     assert len(reqs) == 2

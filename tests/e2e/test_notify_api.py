@@ -4,7 +4,10 @@ POST .../test (409 without an enabled channel, 202 with the deliveries it
 queued for a webhook, email or both whatever the on_* flags say, a webhook
 disabled after a 410 not counted), GET .../deliveries (the queued rows,
 newest first, limit/offset, ?status= filter, finished rows without a next
-attempt), and 404 with the unknown-id body for other users' printers.
+attempt), and 404 with the unknown-id body for other users' printers;
+POST .../test limited to 5 per user in any minute (429 with Retry-After,
+the contract's rate_limited; refusals queue nothing; 409 still comes
+first; another user unaffected; room again as the minute slides).
 Requests never deliver: the rows stay pending until the dispatcher runs
 (tests/e2e/test_delivery.py)."""
 
@@ -166,6 +169,44 @@ def test_disabled_webhook_is_not_a_channel(stack, user):
     r = user.api.post(send_test_url(p))
     assert sorted(d["channel"] for d in r.json()["deliveries"]) == [
         "email", "webhook"]
+
+
+def test_test_messages_are_limited_per_user(stack, user):
+    p = new_printer(user.api)["id"]
+    q = new_printer(user.api)["id"]
+    none = new_printer(user.api)["id"]
+    put_prefs(user.api, p, webhook_url=HOOK)
+    put_prefs(user.api, q, email_enabled=True, email_address=MAIL)
+    for i in range(5):
+        r = user.api.post(send_test_url(q if i % 2 else p))
+        assert r.status_code == 202, r.text
+    r = user.api.post(send_test_url(p))
+    err = error_of(r, 429, "rate_limited")
+    assert "test messages" in err["message"], err
+    retry = r.headers.get("Retry-After", "")
+    assert retry.isdigit() and 1 <= int(retry) <= 60, r.headers
+    # per user, not per printer; a printer without channels is still 409
+    error_of(user.api.post(send_test_url(q)), 429, "rate_limited")
+    error_of(user.api.post(send_test_url(none)), 409, "conflict")
+    # refusals queue nothing
+    me = user.api.get("/api/me").json()["id"]
+    tests = "SELECT COUNT(*) FROM events WHERE user_id = ? AND kind = 'test'"
+    assert stack.db().scalar(tests, (me,)) == 5
+    assert len(user.api.get(deliveries(p)).json()["deliveries"]) == 3
+    # another user has a limit of their own
+    other = stack.make_user()
+    try:
+        o = new_printer(other.api)["id"]
+        put_prefs(other.api, o, webhook_url=HOOK)
+        assert other.api.post(send_test_url(o)).status_code == 202
+    finally:
+        other.api.close()
+    # the minute slides: once the oldest is a minute old, one more
+    db_write(stack, "UPDATE events SET created_at = created_at - 60 "
+             "WHERE id = (SELECT MIN(id) FROM events WHERE user_id = ? "
+             "AND kind = 'test')", me)
+    assert user.api.post(send_test_url(p)).status_code == 202
+    error_of(user.api.post(send_test_url(p)), 429, "rate_limited")
 
 
 # GET .../deliveries

@@ -6,15 +6,25 @@
  * row from being claimed twice, expiry by time and by attempts, rows of a
  * deleted printer or a disabled webhook failed unsent; and the webhook
  * side of notifypref (whsec_ secrets, keys, disable / re-enable, format).
+ * With a small receiver in a thread (it answers 200 after a delay): a
+ * result is recorded only while the lease is still the batch's, rows not
+ * started by the pass's deadline are given back, a stop gives back the
+ * rows under way; and the fair claim: one user's 500 due rows and another
+ * user's one share the first batch, and the rows of a URL that did not
+ * answer wait for its next attempt instead of being sent.
  */
 #include "notify/deliver.h"
 
+#include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -114,7 +124,7 @@ run(struct fixture *f)
     struct deliver_stats st = {0};
 
     fixture_next(f);
-    assert_true(deliver_run(&f->c, 5, &st) >= 0);
+    assert_true(deliver_run(&f->c, 5, NULL, &st) >= 0);
     fixture_next(f);
     return st;
 }
@@ -412,6 +422,359 @@ test_webhook_secrets(void **state)
     assert_int_equal(f->c.err.kind, ERR_NOT_FOUND);
 }
 
+/* ---- a receiver that answers 200 after delay_ms ------------------- */
+
+struct receiver {
+    int fd, port;
+    int delay_ms;
+    pthread_t thread;
+};
+
+struct conn {
+    int fd, delay_ms;
+};
+
+static void *
+serve_one(void *arg)
+{
+    struct conn *k = arg;
+    char buf[4096];
+    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+                             "Connection: close\r\n\r\n";
+
+    if (recv(k->fd, buf, sizeof(buf), 0) > 0) {
+        usleep((useconds_t)k->delay_ms * 1000);
+        if (send(k->fd, ok, sizeof(ok) - 1, MSG_NOSIGNAL) < 0)
+            perror("receiver send");
+    }
+    close(k->fd);
+    free(k);
+    return NULL;
+}
+
+static void *
+accept_loop(void *arg)
+{
+    struct receiver *r = arg;
+
+    for (;;) {
+        int fd = accept(r->fd, NULL, NULL);
+        struct conn *k;
+        pthread_t t;
+
+        if (fd < 0)
+            return NULL;
+        k = malloc(sizeof(*k));
+        k->fd = fd;
+        k->delay_ms = r->delay_ms;
+        if (pthread_create(&t, NULL, serve_one, k) == 0)
+            pthread_detach(t);
+    }
+}
+
+static void
+receiver_start(struct receiver *r, int delay_ms)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    r->delay_ms = delay_ms;
+    r->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(r->fd >= 0);
+    assert_int_equal(bind(r->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(r->fd, 64), 0);
+    assert_int_equal(getsockname(r->fd, (struct sockaddr *)&a, &len), 0);
+    r->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&r->thread, NULL, accept_loop, r), 0);
+}
+
+static void
+receiver_stop(struct receiver *r)
+{
+    shutdown(r->fd, SHUT_RDWR);
+    close(r->fd);
+    pthread_join(r->thread, NULL);
+}
+
+static char *
+receiver_url(struct fixture *f, const struct receiver *r)
+{
+    return arena_printf(f->c.arena, "http://127.0.0.1:%d/hook", r->port);
+}
+
+/* What the after-send hook saw and does. */
+static struct {
+    int calls;
+    int64_t first[DELIVER_BATCH];
+    int nfirst;
+    int steal; /* move every lease on, as a deliverer that took over */
+} hook;
+
+static void
+after_send(struct ctx *c, const int64_t *ids, int n)
+{
+    if (hook.calls++ == 0) {
+        memcpy(hook.first, ids, sizeof(*ids) * (size_t)n);
+        hook.nfirst = n;
+    }
+    for (int i = 0; hook.steal && i < n; i++)
+        assert_int_equal(db_exec(c->db,
+                                 "UPDATE outbox SET claimed_until = "
+                                 "claimed_until + 1000 WHERE id = ?",
+                                 "i", ids[i]),
+                         DB_DONE);
+}
+
+static void
+hook_on(int steal)
+{
+    memset(&hook, 0, sizeof(hook));
+    hook.steal = steal;
+    deliver_test_after_send = after_send;
+}
+
+static int
+hook_teardown(void **state)
+{
+    deliver_test_after_send = NULL;
+    return teardown(state);
+}
+
+static int64_t
+count_rows(struct fixture *f, const char *where)
+{
+    int64_t n = -1;
+
+    assert_int_equal(db_get_int(f->c.db, &n,
+                                arena_printf(f->c.arena,
+                                             "SELECT COUNT(*) FROM outbox "
+                                             "WHERE %s",
+                                             where),
+                                "", 0),
+                     DB_ROW);
+    return n;
+}
+
+/* A deliverer whose lease ran out while it sent (another took the rows
+ * over: their claimed_until moved on) records nothing: neither a success
+ * nor a failure overwrites the new holder's row. */
+static void
+test_result_needs_the_lease(void **state)
+{
+    struct fixture *f = *state;
+    int64_t p = make_printer(f, "SERDLV00010");
+    struct receiver rcv;
+    struct deliver_stats st;
+    int64_t ok, bad, lease;
+
+    receiver_start(&rcv, 0);
+    set_webhook(f, p, receiver_url(f, &rcv), NULL);
+    ok = emit(f, p, "print_failed");
+    set_webhook(f, p, DEAD_URL, NULL);
+    bad = emit(f, p, "print_completed");
+    hook_on(1);
+    st = run(f);
+    assert_int_equal(hook.calls, 1);
+    assert_int_equal(st.claimed, 2);
+    assert_int_equal(st.lost, 2);
+    lease = T0 + DELIVER_LEASE_S + 1000;
+    /* the receiver got it, but the row stays the new holder's */
+    assert_string_equal(row_text(f, "status", ok), "pending");
+    assert_true(row_int(f, "delivered_at IS NULL", ok));
+    assert_int_equal(row_int(f, "attempts", ok), 0);
+    assert_int_equal(row_int(f, "claimed_until", ok), lease);
+    /* nor is a failure written over it */
+    assert_int_equal(row_int(f, "attempts", bad), 0);
+    assert_true(row_int(f, "last_error IS NULL", bad));
+    assert_int_equal(row_int(f, "next_attempt_at", bad), T0);
+    assert_int_equal(row_int(f, "claimed_until", bad), lease);
+
+    /* with the lease kept, the same rows are recorded */
+    set_now(lease);
+    hook_on(0);
+    st = run(f);
+    assert_int_equal(st.lost, 0);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(st.retried, 1);
+    assert_string_equal(row_text(f, "status", ok), "delivered");
+    assert_int_equal(row_int(f, "attempts", bad), 1);
+    assert_true(row_int(f, "claimed_until IS NULL", bad));
+    receiver_stop(&rcv);
+}
+
+/* Rows not started by the pass's deadline are given back as they were
+ * (not held under the lease, no attempt counted); the next pass sends
+ * them. */
+static void
+test_deadline_releases_rows_not_started(void **state)
+{
+    struct fixture *f = *state;
+    int64_t p = make_printer(f, "SERDLV00011");
+    struct deliver_stats st = {0};
+    struct receiver rcv;
+    const int n = WEBHOOK_HOST_CONNECTIONS + 2;
+
+    /* one host, answering after 1.5 s: four at a time, a 1 s pass */
+    receiver_start(&rcv, 1500);
+    set_webhook(f, p, receiver_url(f, &rcv), NULL);
+    for (int i = 0; i < n; i++)
+        emit(f, p, "print_failed");
+    assert_true(deliver_run(&f->c, 1, NULL, &st) >= 0);
+    fixture_next(f);
+    assert_int_equal(st.claimed, n);
+    assert_int_equal(st.delivered, WEBHOOK_HOST_CONNECTIONS);
+    assert_int_equal(st.released, 2);
+    assert_int_equal(st.cut, 1);
+    assert_int_equal(count_rows(f, "status = 'delivered'"),
+                     WEBHOOK_HOST_CONNECTIONS);
+    assert_int_equal(count_rows(f, "status = 'pending' AND attempts = 0 AND "
+                                   "claimed_until IS NULL AND "
+                                   "delivery_id IS NOT NULL"),
+                     2);
+    /* the next pass takes them at once */
+    rcv.delay_ms = 0;
+    st = run(f);
+    assert_int_equal(st.delivered, 2);
+    assert_int_equal(count_rows(f, "status = 'delivered'"), n);
+    receiver_stop(&rcv);
+}
+
+static volatile int stop_now;
+
+/* A signal handler's stop, 300 ms in, from another thread. */
+static void *
+stop_later(void *arg)
+{
+    (void)arg;
+    usleep(300 * 1000);
+    stop_now = 1;
+    return NULL;
+}
+
+/* A stop cuts the requests under way short and gives their rows back;
+ * no further batch is claimed. */
+static void
+test_stop_gives_rows_back(void **state)
+{
+    struct fixture *f = *state;
+    int64_t p = make_printer(f, "SERDLV00012");
+    struct deliver_stats st = {0};
+    struct receiver rcv;
+    pthread_t t;
+    int64_t t0;
+
+    receiver_start(&rcv, 10000);
+    set_webhook(f, p, receiver_url(f, &rcv), NULL);
+    emit(f, p, "print_failed");
+    emit(f, p, "print_failed");
+    stop_now = 0;
+    t0 = clock_mono_ms();
+    assert_int_equal(pthread_create(&t, NULL, stop_later, NULL), 0);
+    assert_true(deliver_run(&f->c, 30, &stop_now, &st) >= 0);
+    pthread_join(t, NULL);
+    fixture_next(f);
+    /* the receiver would answer after 10 s: cut short within a second */
+    assert_true(clock_mono_ms() - t0 < 2500);
+    assert_int_equal(st.claimed, 2);
+    assert_int_equal(st.released, 2);
+    assert_int_equal(count_rows(f, "status = 'pending' AND attempts = 0 AND "
+                                   "claimed_until IS NULL"),
+                     2);
+    receiver_stop(&rcv);
+}
+
+/* Round robin across users: A's 500 due rows, all older than B's one, do
+ * not keep B's out of the first batch; A's URL did not answer, so A's
+ * rows in the later batches of the pass wait for its next attempt
+ * without being sent. */
+static void
+test_fair_claim_and_dead_target(void **state)
+{
+    struct fixture *f = *state;
+    int64_t pa, pb, a, b, first, evb, idb = 0;
+    struct deliver_stats st;
+    int seen = -1;
+
+    a = f->c.user_id;
+    pa = make_printer(f, "SERDLVFAIRA");
+    set_webhook(f, pa, DEAD_URL, NULL);
+    first = row_int(f, "id", emit(f, pa, "print_failed"));
+    assert_int_equal(db_begin(f->c.db), 0);
+    for (int i = 1; i < 500; i++)
+        assert_int_equal(
+            db_exec(f->c.db,
+                    "INSERT INTO outbox (user_id, printer_id, event_id, "
+                    "event, channel, target, payload, next_attempt_at, "
+                    "created_at) SELECT user_id, printer_id, event_id, "
+                    "event, channel, target, payload, ?, created_at "
+                    "FROM outbox WHERE id = ?",
+                    "ii", (int64_t)T0 - 1000 + i, first),
+            DB_DONE);
+    assert_int_equal(db_exec(f->c.db,
+                             "UPDATE outbox SET next_attempt_at = ? "
+                             "WHERE id = ?",
+                             "ii", (int64_t)T0 - 1000, first),
+                     DB_DONE);
+    assert_int_equal(db_commit(f->c.db), 0);
+    b = fixture_user(f, "fair-b@example.com");
+    pb = make_printer(f, "SERDLVFAIRB");
+    set_webhook(f, pb, "http://127.0.0.1:2/hook", NULL);
+    evb = emit(f, pb, "print_failed");
+    assert_int_equal(db_get_int(f->c.db, &idb,
+                                "SELECT id FROM outbox WHERE event_id = ?", "i",
+                                evb),
+                     DB_ROW);
+    assert_true(a != b);
+
+    hook_on(0);
+    st = run(f);
+    assert_true(hook.calls >= 1);
+    assert_int_equal(hook.nfirst, DELIVER_BATCH);
+    for (int i = 0; i < hook.nfirst; i++)
+        if (hook.first[i] == idb)
+            seen = i;
+    /* B's row is in the first batch, sent right after A's oldest */
+    assert_int_equal(seen, 1);
+    assert_int_equal(row_int(f, "attempts", evb), 1);
+    /* 99 of A's rows and B's one were tried; A's other 400 waited */
+    assert_int_equal(st.retried, DELIVER_BATCH);
+    assert_int_equal(st.deferred, 500 - (DELIVER_BATCH - 1));
+    assert_int_equal(count_rows(f, "attempts = 1"), DELIVER_BATCH);
+    /* they wait for the next attempt of A's first failed row, unsent */
+    {
+        int64_t lo = -1, hi = -1, until = -1;
+
+        /* the first of A's rows to fail (its oldest) set the wait */
+        assert_int_equal(db_get_int(f->c.db, &until,
+                                    "SELECT next_attempt_at FROM outbox "
+                                    "WHERE id = ? AND attempts = 1",
+                                    "i", first),
+                         DB_ROW);
+        assert_int_equal(db_get_int(f->c.db, &lo,
+                                    "SELECT MIN(next_attempt_at) FROM outbox "
+                                    "WHERE user_id = ? AND attempts = 0",
+                                    "i", a),
+                         DB_ROW);
+        assert_int_equal(db_get_int(f->c.db, &hi,
+                                    "SELECT MAX(next_attempt_at) FROM outbox "
+                                    "WHERE user_id = ? AND attempts = 0",
+                                    "i", a),
+                         DB_ROW);
+        assert_true(until >= T0 + 4 && until <= T0 + 6);
+        assert_int_equal(lo, until);
+        assert_int_equal(hi, until);
+    }
+    assert_int_equal(count_rows(f, "attempts = 0 AND last_error IS NULL AND "
+                                   "claimed_until IS NULL"),
+                     500 - (DELIVER_BATCH - 1));
+    /* nothing is due before then */
+    st = run(f);
+    assert_int_equal(st.claimed, 0);
+}
+
 int
 main(void)
 {
@@ -419,15 +782,22 @@ main(void)
         cmocka_unit_test(test_schedule),
         cmocka_unit_test_setup_teardown(test_failed_attempt_is_rescheduled,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lease_blocks_a_second_claim,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_blocks_a_second_claim, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_deleted_printer_and_disabled_webhook, setup, teardown),
         cmocka_unit_test_setup_teardown(test_email_without_smtp_is_retried,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_webhook_secrets, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_secrets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_result_needs_the_lease, setup,
+                                        hook_teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_releases_rows_not_started,
+                                        setup, hook_teardown),
+        cmocka_unit_test_setup_teardown(test_stop_gives_rows_back, setup,
+                                        hook_teardown),
+        cmocka_unit_test_setup_teardown(test_fair_claim_and_dead_target, setup,
+                                        hook_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

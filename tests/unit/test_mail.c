@@ -261,20 +261,20 @@ test_send_failures(void **state)
     (void)state;
     memset(&m, 0, sizeof(m));
     memcpy(m.from, "farm@localhost", 15);
-    assert_int_equal(mail_send(&m, "a@b.example", "x\r\n", 5, &code, err,
-                               sizeof(err)),
-                     -1);
+    assert_int_equal(
+        mail_send(&m, "a@b.example", "x\r\n", 5, NULL, &code, err, sizeof(err)),
+        -1);
     assert_non_null(strstr(err, "not configured"));
     m.configured = 1;
     memcpy(m.url, "smtp://127.0.0.1:1", 19);
-    assert_int_equal(mail_send(&m, "a@b.example", "x\r\n", 5, &code, err,
-                               sizeof(err)),
-                     -1);
+    assert_int_equal(
+        mail_send(&m, "a@b.example", "x\r\n", 5, NULL, &code, err, sizeof(err)),
+        -1);
     assert_int_equal(code, 0);
     assert_string_equal(err, "connect failed"); /* not libcurl's text */
     /* a recipient that would break the envelope is refused before sending */
-    assert_int_equal(mail_send(&m, "a@b.example>\r\nRCPT TO:<c@d", "x\r\n",
-                               5, &code, err, sizeof(err)),
+    assert_int_equal(mail_send(&m, "a@b.example>\r\nRCPT TO:<c@d", "x\r\n", 5,
+                               NULL, &code, err, sizeof(err)),
                      -1);
     assert_non_null(strstr(err, "recipient"));
 }

@@ -295,7 +295,7 @@ test_post_unreachable(void **state)
     assert_int_equal(outbound_configure("127.0.0.0/8, ::1/128", 1, why,
                                         sizeof(why)),
                      0);
-    assert_int_equal(webhook_post_all(r, 3, 5), 0);
+    assert_int_equal(webhook_post_all(r, 3, 5, 0, NULL), 0);
     assert_int_equal(r[0].status, 0);
     /* coarse: never libcurl's text, which names the address and port */
     assert_string_equal(r[0].error, "connect failed");
@@ -306,7 +306,7 @@ test_post_unreachable(void **state)
 
     /* the default policy: refused before any connection, by address */
     assert_int_equal(outbound_configure(NULL, 1, why, sizeof(why)), 0);
-    assert_int_equal(webhook_post_all(r, 3, 5), 0);
+    assert_int_equal(webhook_post_all(r, 3, 5, 0, NULL), 0);
     assert_string_equal(r[0].error, OUTBOUND_REFUSED);
     assert_string_equal(r[2].error, OUTBOUND_REFUSED);
     assert_int_equal(r[2].status, 0);
