@@ -702,23 +702,16 @@ test_fair_claim_and_dead_target(void **state)
     pa = make_printer(f, "SERDLVFAIRA");
     set_webhook(f, pa, DEAD_URL, NULL);
     first = row_int(f, "id", emit(f, pa, "print_failed"));
-    assert_int_equal(db_begin(f->c.db), 0);
+    /* 499 more through the event module (each webhook target is sealed
+     * for its own row, so rows cannot be copied in SQL), then due in
+     * order */
     for (int i = 1; i < 500; i++)
-        assert_int_equal(
-            db_exec(f->c.db,
-                    "INSERT INTO outbox (user_id, printer_id, event_id, "
-                    "event, channel, target, payload, next_attempt_at, "
-                    "created_at) SELECT user_id, printer_id, event_id, "
-                    "event, channel, target, payload, ?, created_at "
-                    "FROM outbox WHERE id = ?",
-                    "ii", (int64_t)T0 - 1000 + i, first),
-            DB_DONE);
+        emit(f, pa, "print_failed");
     assert_int_equal(db_exec(f->c.db,
-                             "UPDATE outbox SET next_attempt_at = ? "
-                             "WHERE id = ?",
-                             "ii", (int64_t)T0 - 1000, first),
+                             "UPDATE outbox SET next_attempt_at = ? - ? + id "
+                             "WHERE user_id = ?",
+                             "iii", (int64_t)T0 - 1000, first, a),
                      DB_DONE);
-    assert_int_equal(db_commit(f->c.db), 0);
     b = fixture_user(f, "fair-b@example.com");
     pb = make_printer(f, "SERDLVFAIRB");
     set_webhook(f, pb, "http://127.0.0.1:2/hook", NULL);
