@@ -598,8 +598,9 @@ def test_deliverer_killed_mid_send(stack, user, slow_receiver, smtp_sink,
     hooks = {r["delivery_id"] for r in after if r["channel"] == "webhook"}
     assert set(hook.arrived) <= hooks, (hook.arrived, hooks)
 
-    # once the dead run's claims run out (60 s) the next pass sends all
-    later = now + 61
+    # once the dead run's claims run out (DELIVER_LEASE_S, 120 s) the next
+    # pass sends all
+    later = now + 121
     rc, err = finish(one_pass(later))
     assert rc == 0, err
     rows = stack.query("SELECT * FROM outbox WHERE printer_id = ? "
