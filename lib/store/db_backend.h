@@ -45,6 +45,9 @@ struct db_common {
 /* Every backend's struct db_stmt starts with this. */
 struct db_stmt_common {
     const struct db_backend *backend;
+    char *sql;                   /* as the caller wrote it: the cache key */
+    uint32_t hash;               /* of sql (store/stmt_cache.h) */
+    struct db_stmt_common *next; /* the cache's overflow list */
 };
 
 extern const struct db_backend db_sqlite_backend;

@@ -36,12 +36,11 @@
 #include <string.h>
 
 #include "store/db.h"
+#include "store/stmt_cache.h"
 #include "base/log.h"
 
 #include "base/banned.h"
 
-#define CACHE_SLOTS 512 /* power of two */
-#define CACHE_PROBE 8
 #define MAX_PARAMS 64
 #define INT8OID 20
 #define TEXTOID 25
@@ -54,10 +53,8 @@
 struct db_stmt {
     struct db_stmt_common common;
     struct db *db;
-    char *sql;   /* as the caller wrote it: the cache key */
-    char *pgsql; /* with $n placeholders */
+    char *pgsql; /* common.sql with $n placeholders */
     char *types; /* binding letters it was prepared with */
-    uint32_t hash;
     int nparams;
     int prepared; /* 0: run unprepared (no slot, or other letters) */
     int is_write;
@@ -70,7 +67,6 @@ struct db_stmt {
     const char *run_types; /* letters of the current binding */
     PGresult *res;
     int row, nrows, ran;
-    struct db_stmt *next;
 };
 
 struct db {
@@ -81,19 +77,8 @@ struct db {
     int broken;
     int64_t changes;
     int nnames;
-    struct db_stmt *cache[CACHE_SLOTS];
-    struct db_stmt *overflow; /* freed at the end of the unit of work */
+    struct stmt_cache cache; /* a statement in a slot is prepared */
 };
-
-static uint32_t
-sql_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
 
 static void
 ignore_notice(void *arg, const char *msg)
@@ -149,10 +134,12 @@ pg_open(const char *conninfo)
 }
 
 static void
-stmt_free(struct db_stmt *st)
+stmt_free(struct db_stmt_common *c)
 {
+    struct db_stmt *st = (struct db_stmt *)c;
+
     PQclear(st->res);
-    free(st->sql);
+    free(st->common.sql);
     free(st->pgsql);
     free(st->types);
     free(st->valbuf);
@@ -160,23 +147,10 @@ stmt_free(struct db_stmt *st)
 }
 
 static void
-free_overflow(struct db *db)
-{
-    while (db->overflow != NULL) {
-        struct db_stmt *st = db->overflow;
-
-        db->overflow = st->next;
-        stmt_free(st);
-    }
-}
-
-static void
 pg_close(struct db *db)
 {
-    free_overflow(db);
-    for (int i = 0; i < CACHE_SLOTS; i++)
-        if (db->cache[i] != NULL)
-            stmt_free(db->cache[i]);
+    stmt_cache_drop_overflow(&db->cache, stmt_free);
+    stmt_cache_each(&db->cache, stmt_free);
     PQfinish(db->c);
     free(db->conninfo);
     free(db);
@@ -232,15 +206,15 @@ new_stmt(struct db *db, const char *sql, uint32_t h)
 {
     struct db_stmt *st = calloc(1, sizeof(*st));
 
-    if (st == NULL || (st->sql = strdup(sql)) == NULL)
+    if (st == NULL || (st->common.sql = strdup(sql)) == NULL)
         abort();
     st->common.backend = &db_pg_backend;
     st->db = db;
-    st->hash = h;
+    st->common.hash = h;
     st->pgsql = translate(sql, &st->nparams);
     if (st->pgsql == NULL) {
         log_error("postgresql: more than %d parameters: %s", MAX_PARAMS, sql);
-        free(st->sql);
+        free(st->common.sql);
         free(st);
         return NULL;
     }
@@ -256,32 +230,18 @@ new_stmt(struct db *db, const char *sql, uint32_t h)
 static struct db_stmt *
 pg_lookup(struct db *db, const char *sql)
 {
-    uint32_t h = sql_hash(sql);
-    struct db_stmt **slot = NULL, *st;
+    struct db_stmt_common **slot;
+    struct db_stmt *st;
+    uint32_t h;
 
-    for (int i = 0; i < CACHE_PROBE; i++) {
-        struct db_stmt **s = &db->cache[(h + i) & (CACHE_SLOTS - 1)];
-
-        if (*s == NULL) {
-            slot = s;
-            break;
-        }
-        if ((*s)->hash == h && strcmp((*s)->sql, sql) == 0)
-            return *s;
-    }
-    for (st = db->overflow; slot == NULL && st != NULL; st = st->next)
-        if (st->hash == h && strcmp(st->sql, sql) == 0)
-            return st;
+    st = (struct db_stmt *)stmt_cache_find(&db->cache, sql, &h, &slot);
+    if (st != NULL)
+        return st;
     st = new_stmt(db, sql, h);
     if (st == NULL)
         return NULL;
-    if (slot != NULL) {
-        *slot = st;
-        st->prepared = 1;
-    } else {
-        st->next = db->overflow;
-        db->overflow = st;
-    }
+    st->prepared = slot != NULL;
+    stmt_cache_add(&db->cache, &st->common, slot);
     return st;
 }
 
@@ -305,7 +265,7 @@ pg_prepare(struct db *db, struct db_stmt *st, const char *types)
     set_types(oids, types, st->nparams);
     r = PQprepare(db->c, st->name, st->pgsql, st->nparams, oids);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        log_error("postgresql: prepare failed: %s: %s", pg_msg(r), st->sql);
+        log_error("postgresql: prepare failed: %s: %s", pg_msg(r), st->common.sql);
         PQclear(r);
         return -1;
     }
@@ -328,7 +288,7 @@ bind_args(struct db_stmt *st, const char *types, va_list ap)
 
     if (n != st->nparams) {
         log_error("postgresql: %d arguments for %d placeholders: %s", n,
-                  st->nparams, st->sql);
+                  st->nparams, st->common.sql);
         return -1;
     }
     va_copy(cp, ap);
@@ -343,7 +303,7 @@ bind_args(struct db_stmt *st, const char *types, va_list ap)
         } else {
             va_end(cp);
             log_error("postgresql: bad type letter '%c' for: %s", *t,
-                      st->sql);
+                      st->common.sql);
             return -1;
         }
     }
@@ -552,7 +512,7 @@ pg_execute(struct db_stmt *st)
         return DB_CONSTRAINT;
     }
     log_error("postgresql: %s: %s",
-              st->res ? pg_msg(st->res) : PQerrorMessage(db->c), st->sql);
+              st->res ? pg_msg(st->res) : PQerrorMessage(db->c), st->common.sql);
     PQclear(st->res);
     st->res = NULL;
     check_connection(db);
@@ -670,12 +630,16 @@ pg_begin(struct db *db, int mode)
 }
 
 static void
+stmt_done(struct db_stmt_common *c)
+{
+    pg_done((struct db_stmt *)c);
+}
+
+static void
 pg_reset_all(struct db *db)
 {
-    free_overflow(db);
-    for (int i = 0; i < CACHE_SLOTS; i++)
-        if (db->cache[i] != NULL)
-            pg_done(db->cache[i]);
+    stmt_cache_drop_overflow(&db->cache, stmt_free);
+    stmt_cache_each(&db->cache, stmt_done);
     if (db->broken || PQstatus(db->c) != CONNECTION_OK) {
         db->common.depth = 0;
         pg_connect(db);

@@ -9,46 +9,29 @@
 #include <string.h>
 
 #include "store/db.h"
+#include "store/stmt_cache.h"
 #include "base/log.h"
 
 #include "base/banned.h"
 
-#define CACHE_SLOTS 512 /* power of two; dynamic SQL may evict */
-
-#define CACHE_PROBE 8
-
 struct db_stmt {
     struct db_stmt_common common;
     sqlite3_stmt *s;
-    char *sql;
-    uint32_t hash;
-    struct db_stmt *next; /* overflow list */
 };
 
 struct db {
     struct db_common common;
     sqlite3 *h;
-    struct db_stmt *cache[CACHE_SLOTS];
-    /* Statements that found no cache slot; finalized at the end of the
-     * unit of work so no caller's statement is freed under it. */
-    struct db_stmt *overflow;
+    struct stmt_cache cache;
 };
 
-static uint32_t
-sql_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 static void
-stmt_free(struct db_stmt *st)
+stmt_free(struct db_stmt_common *c)
 {
+    struct db_stmt *st = (struct db_stmt *)c;
+
     sqlite3_finalize(st->s);
-    free(st->sql);
+    free(st->common.sql);
     free(st);
 }
 
@@ -86,23 +69,10 @@ sq_open(const char *path)
 }
 
 static void
-free_overflow(struct db *db)
-{
-    while (db->overflow != NULL) {
-        struct db_stmt *st = db->overflow;
-
-        db->overflow = st->next;
-        stmt_free(st);
-    }
-}
-
-static void
 sq_close(struct db *db)
 {
-    free_overflow(db);
-    for (int i = 0; i < CACHE_SLOTS; i++)
-        if (db->cache[i] != NULL)
-            stmt_free(db->cache[i]);
+    stmt_cache_drop_overflow(&db->cache, stmt_free);
+    stmt_cache_each(&db->cache, stmt_free);
     sqlite3_close(db->h);
     free(db);
 }
@@ -110,43 +80,27 @@ sq_close(struct db *db)
 static struct db_stmt *
 sq_prepare(struct db *db, const char *sql)
 {
-    uint32_t h = sql_hash(sql);
-    struct db_stmt **slot = NULL, *st;
+    struct db_stmt_common **slot;
+    struct db_stmt *st;
+    uint32_t h;
 
-    for (int i = 0; i < CACHE_PROBE; i++) {
-        struct db_stmt **s = &db->cache[(h + i) & (CACHE_SLOTS - 1)];
-
-        if (*s == NULL) {
-            if (slot == NULL)
-                slot = s;
-            break;
-        }
-        if ((*s)->hash == h && strcmp((*s)->sql, sql) == 0)
-            return *s;
-    }
-    /* the same SQL again in this unit of work reuses its overflow copy */
-    for (st = db->overflow; slot == NULL && st != NULL; st = st->next)
-        if (st->hash == h && strcmp(st->sql, sql) == 0)
-            return st;
+    st = (struct db_stmt *)stmt_cache_find(&db->cache, sql, &h, &slot);
+    if (st != NULL)
+        return st;
     st = calloc(1, sizeof(*st));
-    if (st == NULL || (st->sql = strdup(sql)) == NULL)
+    if (st == NULL || (st->common.sql = strdup(sql)) == NULL)
         abort();
     st->common.backend = &db_sqlite_backend;
-    st->hash = h;
+    st->common.hash = h;
     if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->s,
                            NULL) != SQLITE_OK) {
         log_error("sqlite: prepare failed: %s: %s", sqlite3_errmsg(db->h),
                   sql);
-        free(st->sql);
+        free(st->common.sql);
         free(st);
         return NULL;
     }
-    if (slot != NULL) {
-        *slot = st;
-    } else {
-        st->next = db->overflow;
-        db->overflow = st;
-    }
+    stmt_cache_add(&db->cache, &st->common, slot);
     return st;
 }
 
@@ -199,7 +153,7 @@ sq_step(struct db_stmt *st)
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
         return DB_CONSTRAINT;
     log_error("sqlite: step failed: %s: %s",
-              sqlite3_errmsg(sqlite3_db_handle(st->s)), st->sql);
+              sqlite3_errmsg(sqlite3_db_handle(st->s)), st->common.sql);
     return DB_ERROR;
 }
 
@@ -268,12 +222,16 @@ sq_script(struct db *db, const char *sql)
 }
 
 static void
+stmt_reset(struct db_stmt_common *c)
+{
+    sqlite3_reset(((struct db_stmt *)c)->s);
+}
+
+static void
 sq_reset_all(struct db *db)
 {
-    free_overflow(db);
-    for (int i = 0; i < CACHE_SLOTS; i++)
-        if (db->cache[i] != NULL)
-            sqlite3_reset(db->cache[i]->s);
+    stmt_cache_drop_overflow(&db->cache, stmt_free);
+    stmt_cache_each(&db->cache, stmt_reset);
 }
 
 static int
